@@ -1,0 +1,117 @@
+//! AST → checked [`Program`] plus every diagnostic that can be found without facts.
+//!
+//! Passes, in order: declare names (`names`), resolve types (`types`), resolve and
+//! type expressions (`resolve`), dependency cycles and order (`graph`), versions,
+//! exception conflicts and lints (`lints`). Checking never stops at the first problem.
+
+mod errors;
+mod graph;
+mod lints;
+mod names;
+mod resolve;
+pub mod suggest;
+mod types;
+
+use std::collections::HashSet;
+
+pub use errors::CheckError;
+
+use crate::ast;
+use crate::diagnostic::Diagnostics;
+use crate::ir::{self, Program};
+use crate::source::{SourceMap, Span};
+use names::Symbol;
+
+/// Checks parsed files; returns the program when no error was found.
+pub fn check(source_map: SourceMap, files: &[ast::File], diagnostics: &mut Diagnostics) -> Option<Program> {
+    let mut checker = Checker::new(source_map, diagnostics);
+    checker.declare_all(files);
+    checker.resolve_fact_types(files);
+    checker.resolve_value_types(files);
+    checker.resolve_bodies(files);
+    checker.check_graph();
+    checker.check_versions();
+    checker.check_exception_conflicts(files);
+    checker.lint_unused_and_uncited();
+    checker.finish()
+}
+
+/// Which declaration's body is being resolved (for dependencies and constness).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Owner {
+    Param(ir::ParamId),
+    Rule(ir::RuleId),
+    /// A fact default or record-field default: must be a constant.
+    Default,
+}
+
+pub(crate) struct Checker<'d> {
+    pub(crate) source_map: SourceMap,
+    pub(crate) diagnostics: &'d mut Diagnostics,
+    pub(crate) symbols: indexmap::IndexMap<String, (Symbol, Span)>,
+    pub(crate) sources: indexmap::IndexMap<String, (ir::SourceInfo, Span)>,
+    pub(crate) program_facts: Vec<ir::FactInfo>,
+    pub(crate) program_params: Vec<ir::ValueInfo>,
+    pub(crate) program_rules: Vec<ir::ValueInfo>,
+    pub(crate) program_exceptions: Vec<ir::ExceptionInfo>,
+    pub(crate) enums: Vec<ir::EnumInfo>,
+    pub(crate) records: Vec<ir::RecordInfo>,
+    /// Direct dependencies of params and rules on params and rules.
+    pub(crate) dependencies: indexmap::IndexMap<Owner, Vec<(Owner, Span)>>,
+    pub(crate) used_facts: HashSet<ir::FactId>,
+    pub(crate) used_params: HashSet<ir::ParamId>,
+    pub(crate) rule_order: Vec<ir::RuleId>,
+    pub(crate) n_errors_at_start: usize,
+}
+
+impl<'d> Checker<'d> {
+    fn new(source_map: SourceMap, diagnostics: &'d mut Diagnostics) -> Self {
+        let n_errors_at_start = diagnostics.error_count();
+        Checker {
+            source_map,
+            diagnostics,
+            symbols: indexmap::IndexMap::new(),
+            sources: indexmap::IndexMap::new(),
+            program_facts: Vec::new(),
+            program_params: Vec::new(),
+            program_rules: Vec::new(),
+            program_exceptions: Vec::new(),
+            enums: Vec::new(),
+            records: Vec::new(),
+            dependencies: indexmap::IndexMap::new(),
+            used_facts: HashSet::new(),
+            used_params: HashSet::new(),
+            rule_order: Vec::new(),
+            n_errors_at_start,
+        }
+    }
+
+    /// The miette source of the file a span lies in.
+    pub(crate) fn src(&self, span: Span) -> miette::NamedSource<std::sync::Arc<str>> {
+        match self.source_map.get(span.file) {
+            Some(file) => file.named_source(),
+            None => miette::NamedSource::new("?", std::sync::Arc::from("")),
+        }
+    }
+
+    pub(crate) fn report(&mut self, error: CheckError) {
+        self.diagnostics.push(error);
+    }
+
+    fn finish(self) -> Option<Program> {
+        if self.diagnostics.error_count() > self.n_errors_at_start {
+            return None;
+        }
+        Some(Program {
+            sources: self.sources.into_values().map(|(s, _)| s).collect(),
+            facts: self.program_facts,
+            params: self.program_params,
+            rules: self.program_rules,
+            exceptions: self.program_exceptions,
+            enums: self.enums,
+            records: self.records,
+            rule_order: self.rule_order,
+            source_map: self.source_map,
+        })
+    }
+}

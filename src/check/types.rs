@@ -1,0 +1,319 @@
+//! Pass 2: declared types, and the rules that relate types (units included).
+
+use super::names::Symbol;
+use super::{suggest, CheckError, Checker, Owner};
+use crate::ast::{self, BinaryOp};
+use crate::ir::{self, Type};
+use crate::value::Value;
+
+const TYPE_NAMES: [&str; 9] = ["bool", "count", "integer", "decimal", "money", "percent", "date", "duration", "text"];
+
+impl Checker<'_> {
+    /// The symbol declared by exactly this name occurrence (not a duplicate of it).
+    pub(crate) fn own_symbol(&self, name: &ast::Name) -> Option<Symbol> {
+        self.symbols
+            .get(&name.text)
+            .filter(|(_, span)| *span == name.span)
+            .map(|(s, _)| *s)
+    }
+
+    pub(crate) fn resolve_fact_types(&mut self, files: &[ast::File]) {
+        for item in files.iter().flat_map(|f| &f.items) {
+            let ast::Item::Fact(decl) = item else { continue };
+            let Some(Symbol::Fact(id)) = self.own_symbol(&decl.name) else { continue };
+            let ty = self.type_expr(&decl.ty);
+            let default = decl.default.as_ref().and_then(|d| self.constant(d, &ty, "fact default"));
+            let cite = decl.citation.as_ref().and_then(|c| self.cite(c, None));
+            if let Some(fact) = self.program_facts.get_mut(id.0 as usize) {
+                fact.ty = ty;
+                fact.default = default;
+                fact.cite = cite;
+            }
+        }
+    }
+
+    pub(crate) fn resolve_value_types(&mut self, files: &[ast::File]) {
+        for item in files.iter().flat_map(|f| &f.items) {
+            let (decl, symbol) = match item {
+                ast::Item::Param(d) | ast::Item::Rule(d) => (d, self.own_symbol(&d.name)),
+                _ => continue,
+            };
+            let ty = self.type_expr(&decl.ty);
+            match symbol {
+                Some(Symbol::Param(id)) => {
+                    if let Some(p) = self.program_params.get_mut(id.0 as usize) {
+                        p.ty = ty;
+                    }
+                }
+                Some(Symbol::Rule(id)) => {
+                    if let Some(r) = self.program_rules.get_mut(id.0 as usize) {
+                        r.ty = ty;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub(crate) fn type_expr(&mut self, ty: &ast::TypeExpr) -> Type {
+        let base = match &ty.kind {
+            ast::TypeKind::Named(name) => match name.text.as_str() {
+                "bool" => Type::Bool,
+                "count" => Type::Count,
+                "integer" => Type::Integer,
+                "decimal" => Type::Decimal,
+                "money" => Type::Money,
+                "percent" => Type::Percent,
+                "date" => Type::Date,
+                "duration" => Type::Duration,
+                "text" => Type::Text,
+                other => {
+                    let error = CheckError::UnknownType {
+                        src: self.src(name.span),
+                        span: name.span.to_miette(),
+                        name: other.to_string(),
+                        help: suggest::help_line(other, TYPE_NAMES)
+                            .or_else(|| Some(format!("types are: {}, enum {{…}}, list<…>, list {{…}}", TYPE_NAMES.join(", ")))),
+                    };
+                    self.report(error);
+                    Type::Error
+                }
+            },
+            ast::TypeKind::Enum(values) => {
+                let mut seen = Vec::new();
+                for v in values {
+                    if seen.iter().any(|(n, _): &(String, Option<String>)| *n == v.name) {
+                        let error = CheckError::DuplicateDefinition {
+                            src: self.src(v.span),
+                            span: v.span.to_miette(),
+                            first: None,
+                            name: v.name.clone(),
+                            help: String::from("each enum value is listed once"),
+                        };
+                        self.report(error);
+                        continue;
+                    }
+                    seen.push((v.name.clone(), v.label.clone()));
+                }
+                self.enums.push(ir::EnumInfo { values: seen });
+                Type::Enum(ir::EnumId(self.enums.len() as u32 - 1))
+            }
+            ast::TypeKind::List(inner) => Type::List(Box::new(self.type_expr(inner))),
+            ast::TypeKind::Records(fields) => {
+                let mut infos: Vec<ir::FieldInfo> = Vec::new();
+                for field in fields {
+                    if infos.iter().any(|f| f.name == field.name.text) {
+                        let error = CheckError::DuplicateDefinition {
+                            src: self.src(field.name.span),
+                            span: field.name.span.to_miette(),
+                            first: None,
+                            name: field.name.text.clone(),
+                            help: String::from("each field is declared once"),
+                        };
+                        self.report(error);
+                        continue;
+                    }
+                    let ty = self.type_expr(&field.ty);
+                    let default = field.default.as_ref().and_then(|d| self.constant(d, &ty, "field default"));
+                    infos.push(ir::FieldInfo { name: field.name.text.clone(), label: field.label.clone(), ty, default });
+                }
+                self.records.push(ir::RecordInfo { fields: infos });
+                Type::List(Box::new(Type::Record(ir::RecordId(self.records.len() as u32 - 1))))
+            }
+        };
+        if ty.optional {
+            Type::Optional(Box::new(base))
+        } else {
+            base
+        }
+    }
+
+    /// Resolves a default: a constant of the declared type.
+    fn constant(&mut self, expr: &ast::Expr, ty: &Type, what: &'static str) -> Option<Value> {
+        let lowered = self.expr(expr, Owner::Default, &super::resolve::Scope::default());
+        let lowered = self.coerce(lowered, ty);
+        let value = const_value(&lowered);
+        if value.is_none() && lowered.ty != Type::Error {
+            let error = CheckError::NotConstant {
+                src: self.src(expr.span),
+                span: expr.span.to_miette(),
+                what,
+                name: self.source_map.slice(expr.span).to_string(),
+            };
+            self.report(error);
+        }
+        value
+    }
+
+    /// Checks that `expr` fits `target`; reports a mismatch otherwise.
+    pub(crate) fn coerce(&mut self, expr: ir::Expr, target: &Type) -> ir::Expr {
+        if let (Type::Enum(id), ir::ExprKind::Const(Value::Text(text))) = (target.strip_optional(), &expr.kind) {
+            self.check_enum_value(*id, text, expr.span);
+            return ir::Expr { ty: target.clone(), ..expr };
+        }
+        if let (Type::List(inner), ir::ExprKind::List(items)) = (target, &expr.kind) {
+            let items = items.clone();
+            let items: Vec<ir::Expr> = items.into_iter().map(|item| self.coerce(item, inner)).collect();
+            return ir::Expr { kind: ir::ExprKind::List(items), ty: target.clone(), span: expr.span };
+        }
+        if !assignable(target, &expr.ty) {
+            self.mismatch(target, &expr.ty, expr.span);
+        }
+        expr
+    }
+
+    pub(crate) fn check_enum_value(&mut self, id: ir::EnumId, text: &str, span: crate::source::Span) {
+        let Some(info) = self.enums.get(id.0 as usize) else { return };
+        if info.values.iter().any(|(v, _)| v == text) {
+            return;
+        }
+        let names: Vec<&str> = info.values.iter().map(|(v, _)| v.as_str()).collect();
+        let error = CheckError::UnknownEnumValue {
+            src: self.src(span),
+            span: span.to_miette(),
+            value: text.to_string(),
+            allowed: names.join(", "),
+            help: suggest::help_line(text, &names),
+        };
+        self.report(error);
+    }
+
+    pub(crate) fn mismatch(&mut self, expected: &Type, found: &Type, span: crate::source::Span) {
+        if *expected == Type::Error || *found == Type::Error {
+            return;
+        }
+        let help = match (expected.strip_optional(), found) {
+            (Type::Money, t) if t.is_number() => Some(String::from("amounts of money are written with 元, e.g. `5000元` or `10万元`")),
+            (Type::Bool, Type::Optional(_)) | (_, Type::Optional(_)) => {
+                Some(String::from("this value may be `none`; compare it with `none` first"))
+            }
+            _ => None,
+        };
+        let error = CheckError::TypeMismatch {
+            src: self.src(span),
+            span: span.to_miette(),
+            expected: self.type_label(expected),
+            found: self.type_label(found),
+            help,
+        };
+        self.report(error);
+    }
+
+    pub(crate) fn type_label(&self, ty: &Type) -> String {
+        match ty {
+            Type::Enum(id) => {
+                let values = self
+                    .enums
+                    .get(id.0 as usize)
+                    .map(|e| e.values.iter().map(|(v, _)| v.as_str()).take(4).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default();
+                format!("enum {{ {values} }}")
+            }
+            Type::List(inner) => format!("list<{}>", self.type_label(inner)),
+            Type::Optional(inner) => format!("{}?", self.type_label(inner)),
+            Type::Record(_) => String::from("record"),
+            Type::Bool => "bool".into(),
+            Type::Count => "count".into(),
+            Type::Integer => "integer".into(),
+            Type::Decimal => "decimal".into(),
+            Type::Money => "money".into(),
+            Type::Percent => "percent".into(),
+            Type::Date => "date".into(),
+            Type::Duration => "duration".into(),
+            Type::Text => "text".into(),
+            Type::Null => "none".into(),
+            Type::Error => "?".into(),
+        }
+    }
+}
+
+/// The value of a constant expression (literals, lists of literals, negated numbers).
+pub(crate) fn const_value(expr: &ir::Expr) -> Option<Value> {
+    match &expr.kind {
+        ir::ExprKind::Const(v) => Some(v.clone()),
+        ir::ExprKind::Neg(inner) => match const_value(inner)? {
+            Value::Number(n) => Some(Value::Number(-n)),
+            _ => None,
+        },
+        ir::ExprKind::List(items) => {
+            let values: Option<Vec<Value>> = items.iter().map(const_value).collect();
+            Some(Value::List(values?.into()))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a value of type `source` may stand where `target` is expected.
+pub(crate) fn assignable(target: &Type, source: &Type) -> bool {
+    if target == source || *target == Type::Error || *source == Type::Error {
+        return true;
+    }
+    match (target, source) {
+        (Type::Optional(_), Type::Null) => true,
+        (Type::Optional(t), Type::Optional(s)) => assignable(t, s),
+        (Type::Optional(t), s) => assignable(t, s),
+        (Type::Integer, Type::Count) => true,
+        (Type::Decimal, s) | (Type::Percent, s) => s.is_number(),
+        (Type::List(t), Type::List(s)) => assignable(t, s),
+        _ => false,
+    }
+}
+
+/// The common type of two branches (`if`, list items, `max`).
+pub(crate) fn unify(a: &Type, b: &Type) -> Option<Type> {
+    if assignable(a, b) {
+        return Some(a.clone());
+    }
+    if assignable(b, a) {
+        return Some(b.clone());
+    }
+    match (a, b) {
+        (Type::Null, t) | (t, Type::Null) => Some(Type::Optional(Box::new(t.clone()))),
+        (Type::Optional(x), y) | (y, Type::Optional(x)) => unify(x, y).map(|t| Type::Optional(Box::new(t))),
+        (x, y) if x.is_number() && y.is_number() => Some(Type::Decimal),
+        _ => None,
+    }
+}
+
+/// The result type of arithmetic, or what cannot be combined.
+pub(crate) fn arithmetic(op: BinaryOp, left: &Type, right: &Type) -> Option<Type> {
+    use Type::*;
+    let number = |t: &Type| t.is_number();
+    Some(match (op, left, right) {
+        (_, Error, _) | (_, _, Error) => Error,
+        (BinaryOp::Add, Count, Count) | (BinaryOp::Mul, Count, Count) => Count,
+        (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul, Count | Integer, Count | Integer) => Integer,
+        (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul, l, r) if number(l) && number(r) => Decimal,
+        (BinaryOp::Div, l, r) if number(l) && number(r) => Decimal,
+        (BinaryOp::Add | BinaryOp::Sub, Money, Money) => Money,
+        (BinaryOp::Mul, Money, n) | (BinaryOp::Mul, n, Money) if number(n) => Money,
+        (BinaryOp::Div, Money, n) if number(n) => Money,
+        (BinaryOp::Div, Money, Money) => Decimal,
+        (BinaryOp::Add | BinaryOp::Sub, Date, Duration) => Date,
+        (BinaryOp::Add, Duration, Date) => Date,
+        (BinaryOp::Sub, Date, Date) => Duration,
+        (BinaryOp::Add | BinaryOp::Sub, Duration, Duration) => Duration,
+        (BinaryOp::Mul, Duration, n) | (BinaryOp::Mul, n, Duration) if matches!(n, Count | Integer) => Duration,
+        _ => return None,
+    })
+}
+
+/// Whether two types can be compared with `<`, `>=`, ….
+pub(crate) fn ordered(left: &Type, right: &Type) -> bool {
+    use Type::*;
+    matches!(
+        (left, right),
+        (Error, _) | (_, Error) | (Money, Money) | (Date, Date) | (Duration, Duration)
+    ) || (left.is_number() && right.is_number())
+}
+
+/// Whether two types can be compared with `==` / `!=`.
+pub(crate) fn equatable(left: &Type, right: &Type) -> bool {
+    use Type::*;
+    ordered(left, right)
+        || matches!(
+            (left, right),
+            (Bool, Bool) | (Text, Text) | (Enum(_), Text) | (Text, Enum(_)) | (Null, _) | (_, Null)
+        )
+        || matches!((left, right), (Enum(a), Enum(b)) if a == b)
+}

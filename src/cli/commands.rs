@@ -1,0 +1,166 @@
+//! `check`, `eval` and `explain`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use ruling::report::{markdown, text};
+use ruling::{Case, LoadError, Options, RuleSet};
+
+use super::{EvalArgs, Format, BAD_INPUT, FAILED, OK};
+
+/// Prints a diagnostic to standard error with miette's graphical handler.
+pub(crate) fn print_diagnostic(diagnostic: &dyn miette::Diagnostic) {
+    let color = std::io::stderr().is_terminal();
+    let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    let _ignored = handler.render_report(&mut out, diagnostic);
+    eprintln!("{out}");
+}
+
+/// Loads a rule set, printing diagnostics; `Err(status)` when it cannot be used.
+pub(crate) fn load(rules: &Path) -> Result<RuleSet, u8> {
+    match RuleSet::load(rules) {
+        Ok(set) => Ok(set),
+        Err(LoadError::Invalid { diagnostics }) => {
+            eprint!("{}", diagnostics.render(std::io::stderr().is_terminal(), 100));
+            eprintln!("error: {} error(s) in the rule files", diagnostics.error_count());
+            Err(FAILED)
+        }
+        Err(other) => {
+            print_diagnostic(&other);
+            Err(BAD_INPUT)
+        }
+    }
+}
+
+pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool) -> u8 {
+    match RuleSet::load(rules) {
+        Ok(set) => {
+            let warnings = set.warnings();
+            if json {
+                println!("{}", serde_json::json!({"ok": true, "diagnostics": warnings.to_json()}));
+            } else {
+                eprint!("{}", warnings.render(std::io::stderr().is_terminal(), 100));
+                let program = set.program();
+                println!(
+                    "ok: {} source(s), {} fact(s), {} parameter(s), {} rule(s), {} exception(s); {} warning(s)",
+                    program.sources.len(),
+                    program.facts.len(),
+                    program.params.len(),
+                    program.rules.len(),
+                    program.exceptions.len(),
+                    warnings.warning_count()
+                );
+            }
+            if deny_warnings && warnings.warning_count() > 0 {
+                FAILED
+            } else {
+                OK
+            }
+        }
+        Err(LoadError::Invalid { diagnostics }) => {
+            if json {
+                println!("{}", serde_json::json!({"ok": false, "diagnostics": diagnostics.to_json()}));
+            } else {
+                eprint!("{}", diagnostics.render(std::io::stderr().is_terminal(), 100));
+                eprintln!("error: {} error(s), {} warning(s)", diagnostics.error_count(), diagnostics.warning_count());
+            }
+            FAILED
+        }
+        Err(other) => {
+            print_diagnostic(&other);
+            BAD_INPUT
+        }
+    }
+}
+
+pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
+    let rules = match load(&args.rules) {
+        Ok(r) => r,
+        Err(status) => return status,
+    };
+    let case = match Case::from_path(&args.facts) {
+        Ok(c) => c,
+        Err(e) => {
+            print_diagnostic(&e);
+            return BAD_INPUT;
+        }
+    };
+    let as_of = match &args.as_of {
+        Some(text) => match ruling::value::parse_date(text) {
+            Some(d) => Some(d),
+            None => {
+                eprintln!("error: --as-of `{text}` is not a date YYYY-MM-DD");
+                return BAD_INPUT;
+            }
+        },
+        None => None,
+    };
+    if let Some(name) = &args.conclusion {
+        if rules.program().rule_id(name).is_none() {
+            let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
+            let help = ruling::suggest::help_line(name, names).unwrap_or_default();
+            eprintln!("error: unknown conclusion `{name}` {help}");
+            return BAD_INPUT;
+        }
+    }
+    let options = Options { as_of, strict: args.strict, ..Options::default() };
+    let outcome = match rules.evaluate(&case, &options) {
+        Ok(o) => o,
+        Err(e) => {
+            print_diagnostic(&e);
+            return BAD_INPUT;
+        }
+    };
+    let conclusion = args.conclusion.as_deref();
+    match args.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&outcome).unwrap_or_default();
+            if let (Some(name), Some(tree)) = (conclusion, value.get_mut("explanation").and_then(|e| e.get_mut("conclusions"))) {
+                if let Some(map) = tree.as_object_mut() {
+                    map.retain(|k, _| explain_keep(name, k, &outcome));
+                }
+            }
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+        Format::Md => print!("{}", markdown::render(&outcome, case.name.as_deref(), conclusion)),
+        Format::Text => {
+            let options = text::TextOptions {
+                conclusion: conclusion.map(String::from).or_else(|| (!explain).then_some(None).flatten()),
+                why_not: args.why_not,
+                color: std::io::stdout().is_terminal(),
+                quote_statutes: args.quote || explain,
+            };
+            print!("{}", text::render(&outcome, &options));
+        }
+    }
+    OK
+}
+
+/// Keeps the asked conclusion and the conclusions its explanation refers to.
+fn explain_keep(asked: &str, key: &str, outcome: &ruling::Outcome) -> bool {
+    if key == asked {
+        return true;
+    }
+    let Some(explanation) = &outcome.explanation else { return false };
+    let Some(root) = explanation.conclusions.get(asked) else { return false };
+    references(root, explanation, &mut Vec::new()).iter().any(|r| r == key)
+}
+
+fn references(node: &ruling::explain::Node, explanation: &ruling::explain::Explanation, seen: &mut Vec<String>) -> Vec<String> {
+    if node.kind == ruling::explain::NodeKind::RuleRef {
+        if let Some(id) = &node.id {
+            if !seen.contains(id) {
+                seen.push(id.clone());
+                if let Some(target) = explanation.conclusions.get(id) {
+                    references(target, explanation, seen);
+                }
+            }
+        }
+    }
+    for child in &node.children {
+        references(child, explanation, seen);
+    }
+    seen.clone()
+}

@@ -1,0 +1,103 @@
+//! Command-line interface: `check`, `eval`, `explain`, `test`. Uses only the public API.
+
+mod commands;
+mod test_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit status: success.
+pub(crate) const OK: u8 = 0;
+/// Exit status: rule errors or failed tests.
+pub(crate) const FAILED: u8 = 1;
+/// Exit status: bad input or arguments.
+pub(crate) const BAD_INPUT: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "ruling", version, about = "Statutes as rule files: check, evaluate and explain cases article by article")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and check a rule set (a `.rule` file or a directory).
+    Check {
+        /// Rule file or directory.
+        rules: PathBuf,
+        /// Output format for diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Evaluate a case and print every conclusion with its explanation.
+    Eval(EvalArgs),
+    /// Explain one conclusion (or all) of a case.
+    Explain(EvalArgs),
+    /// Run case files and compare their expected conclusions.
+    Test {
+        /// Rule file or directory.
+        rules: PathBuf,
+        /// Case files or directories (default: tests/cases).
+        cases: Vec<PathBuf>,
+        /// Write the actual values into the case files' `expected`.
+        #[arg(long)]
+        update: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// Rule file or directory.
+    rules: PathBuf,
+    /// Case file (JSON, YAML or TOML).
+    #[arg(long)]
+    facts: PathBuf,
+    /// Only this conclusion.
+    conclusion: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Apply the law as of this date (overrides the case's `as_of`).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// A missing fact that a rule needs is an error.
+    #[arg(long)]
+    strict: bool,
+    /// For a conclusion that does not hold: each failed element and by how much it missed.
+    #[arg(long)]
+    why_not: bool,
+    /// Quote the statute text from doc comments.
+    #[arg(long)]
+    quote: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Md,
+}
+
+/// Runs the command line and returns the exit status.
+pub(crate) fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ignored = e.print();
+            return ExitCode::from(if e.use_stderr() { BAD_INPUT } else { OK });
+        }
+    };
+    let status = match cli.command {
+        Command::Check { rules, format, deny_warnings } => commands::check(&rules, format == Format::Json, deny_warnings),
+        Command::Eval(args) => commands::eval(&args, false),
+        Command::Explain(args) => commands::eval(&args, true),
+        Command::Test { rules, cases, update } => test_cmd::run(&rules, &cases, update),
+    };
+    ExitCode::from(status)
+}

@@ -1,0 +1,41 @@
+//! Values → the JSON encoding of formats.md (money with 2 decimals, dates as strings).
+
+use serde_json::Value as Json;
+
+use super::ops::Tv;
+use crate::ir::Type;
+use crate::value::{self, Value};
+
+/// Encodes a possibly unknown value of a declared type (unknown and none are `null`).
+pub(crate) fn to_json(value: &Tv, ty: &Type) -> Json {
+    match value {
+        None => Json::Null,
+        Some(v) => encode(v, ty),
+    }
+}
+
+fn encode(value: &Value, ty: &Type) -> Json {
+    let ty = ty.strip_optional();
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => match ty {
+            Type::Money => Json::String(value::format_money(n)),
+            Type::Count | Type::Integer if n.is_integer() => i64::try_from(*n.numer())
+                .map(Json::from)
+                .unwrap_or_else(|_| Json::String(n.numer().to_string())),
+            _ => Json::String(value::format_rational(n)),
+        },
+        Value::Date(d) => Json::String(d.to_string()),
+        Value::Duration(d) => Json::String(d.to_string()),
+        Value::Text(t) => Json::String(t.to_string()),
+        Value::List(items) => {
+            let element = match ty {
+                Type::List(inner) => inner.as_ref().clone(),
+                _ => Type::Error,
+            };
+            Json::Array(items.iter().map(|i| encode(i, &element)).collect())
+        }
+        Value::Record(fields) => Json::Array(fields.iter().map(|f| encode(f, &Type::Error)).collect()),
+    }
+}

@@ -1,0 +1,191 @@
+//! The explanation tree: what each conclusion rests on, node by node.
+//!
+//! `eval` builds it; `report` renders it. Its JSON form is a public contract
+//! documented in `docs/explanation-schema.md` (versioned by [`SCHEMA_VERSION`]).
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+/// Version of the explanation JSON schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Explanations of all conclusions of one evaluation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Explanation {
+    /// Schema version of this JSON form.
+    pub schema_version: u32,
+    /// The date whose law was applied.
+    pub as_of: String,
+    /// One tree per conclusion, in declaration order.
+    pub conclusions: IndexMap<String, Node>,
+}
+
+/// What a node stands for.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// A rule (conclusion) with the version applied.
+    Rule,
+    /// A reference to another conclusion (its own tree is listed beside this one).
+    RuleRef,
+    /// A case fact.
+    Fact,
+    /// A parameter (threshold) with the version used.
+    Param,
+    /// A comparison (`illegal_videos >= 200`).
+    Comparison,
+    /// `all { … }`
+    All,
+    /// `any { … }`
+    Any,
+    /// `not { … }`
+    Not,
+    /// `N of { … }`
+    AtLeast,
+    /// One labelled branch of a block.
+    Branch,
+    /// `if … then … else …`
+    Condition,
+    /// An aggregate over a list.
+    Aggregate,
+    /// An exception that was considered.
+    Exception,
+    /// A rule evaluated under the law of another date.
+    At,
+    /// `held(rule)`
+    Held,
+}
+
+/// One node of an explanation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Node {
+    /// What it stands for.
+    pub kind: NodeKind,
+    /// Identifier of the rule, fact, parameter or exception.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Human label (Chinese where the rules are Chinese).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Citation down to 款/项.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    /// The value (`null` with `unknown: true` when it could not be decided).
+    pub value: Json,
+    /// True when the value is unknown because facts are missing.
+    #[serde(skip_serializing_if = "is_false")]
+    pub unknown: bool,
+    /// The version applied (`2019-11-01起施行` style text: "in force from …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// For facts: the value is the declared default.
+    #[serde(skip_serializing_if = "is_false")]
+    pub default: bool,
+    /// The expression as written in the rule file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// For comparisons: the operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    /// For comparisons: the left value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left: Option<String>,
+    /// For comparisons: the right value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right: Option<String>,
+    /// For numeric comparisons: left − right, exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin: Option<String>,
+    /// For `at` nodes and exceptions: the date concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Statute text quoted in the rule's doc comment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub doc: Vec<String>,
+    /// What this node rests on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Node>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Node {
+    /// A node of a kind with a value; other fields empty.
+    pub fn new(kind: NodeKind, value: Json, unknown: bool) -> Node {
+        Node {
+            kind,
+            id: None,
+            label: None,
+            citation: None,
+            value,
+            unknown,
+            version: None,
+            default: false,
+            text: None,
+            op: None,
+            left: None,
+            right: None,
+            margin: None,
+            date: None,
+            doc: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Whether the node's value is boolean true.
+    pub fn holds(&self) -> bool {
+        self.value == Json::Bool(true)
+    }
+
+    /// Every citation in this tree (depth first), including referenced rules' trees.
+    pub fn citations<'a>(&'a self, all: &'a IndexMap<String, Node>, out: &mut Vec<String>, seen: &mut Vec<String>) {
+        if let Some(c) = &self.citation {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+        if self.kind == NodeKind::RuleRef {
+            if let Some(id) = &self.id {
+                if !seen.contains(id) {
+                    seen.push(id.clone());
+                    if let Some(target) = all.get(id) {
+                        target.citations(all, out, seen);
+                    }
+                }
+            }
+        }
+        for child in self.supporting_children() {
+            child.citations(all, out, seen);
+        }
+    }
+
+    /// The children that decided this node's value: for a block that held
+    /// through some branches, only those; otherwise every child.
+    pub fn supporting_children(&self) -> impl Iterator<Item = &Node> {
+        let decisive = match (self.kind, &self.value) {
+            (NodeKind::Any | NodeKind::AtLeast, Json::Bool(true)) => Some(Json::Bool(true)),
+            (NodeKind::All | NodeKind::AtLeast, Json::Bool(false)) => Some(Json::Bool(false)),
+            (NodeKind::Any, Json::Bool(false)) => None,
+            _ => None,
+        };
+        self.children.iter().filter(move |c| match &decisive {
+            Some(v) => c.kind != NodeKind::Branch || c.value == *v,
+            None => true,
+        })
+    }
+}
+
+impl Explanation {
+    /// All citations a conclusion's explanation rests on (its own tree and referenced rules).
+    pub fn citations_of(&self, conclusion: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = vec![conclusion.to_string()];
+        if let Some(node) = self.conclusions.get(conclusion) {
+            node.citations(&self.conclusions, &mut out, &mut seen);
+        }
+        out
+    }
+}

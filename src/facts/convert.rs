@@ -1,0 +1,237 @@
+//! Documents → JSON values, and JSON values → typed fact values.
+
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use super::error::Problem;
+use super::CaseFormat;
+use crate::ir::{Program, Type};
+use crate::value::{self, Rational, Value};
+
+/// A parser's message with its 1-based line and column when known.
+#[derive(Debug)]
+pub(crate) struct SyntaxMessage {
+    pub(crate) text: String,
+    pub(crate) line_column: Option<(usize, usize)>,
+}
+
+/// Parses a document of any supported format into JSON.
+pub(crate) fn to_json(text: &str, format: CaseFormat) -> Result<Json, SyntaxMessage> {
+    match format {
+        CaseFormat::Json => serde_json::from_str(text)
+            .map_err(|e| SyntaxMessage { text: e.to_string(), line_column: Some((e.line(), e.column())) }),
+        CaseFormat::Yaml => serde_yaml_ng::from_str::<Json>(text).map_err(|e| SyntaxMessage {
+            text: e.to_string(),
+            line_column: e.location().map(|l| (l.line(), l.column())),
+        }),
+        CaseFormat::Toml => {
+            let parsed: toml::Value = toml::from_str(text).map_err(|e| {
+                let line_column = e.span().map(|s| line_column_of(text, s.start));
+                SyntaxMessage { text: e.message().to_string(), line_column }
+            })?;
+            Ok(toml_to_json(parsed))
+        }
+    }
+}
+
+fn line_column_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, column)
+}
+
+/// TOML dates are written back as `YYYY-MM-DD` strings.
+fn toml_to_json(value: toml::Value) -> Json {
+    match value {
+        toml::Value::String(s) => Json::String(s),
+        toml::Value::Integer(i) => Json::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null),
+        toml::Value::Boolean(b) => Json::Bool(b),
+        toml::Value::Datetime(d) => Json::String(d.to_string()),
+        toml::Value::Array(items) => Json::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => Json::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
+fn describe(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Json::Number(_) => "a number with a fraction",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    }
+}
+
+fn mismatch(path: &str, expected: &str, json: &Json, help: Option<&str>) -> Vec<Problem> {
+    vec![Problem::new(
+        "type_mismatch",
+        path,
+        format!("expected {expected}, found {}", describe(json)),
+        help.map(String::from),
+    )]
+}
+
+/// Converts one JSON value to a fact value of type `ty`.
+pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+    match ty {
+        Type::Optional(inner) => {
+            if json.is_null() {
+                Ok(Value::Null)
+            } else {
+                fact_value(program, inner, json, path)
+            }
+        }
+        Type::Bool => json.as_bool().map(Value::Bool).ok_or_else(|| mismatch(path, "true or false", json, None)),
+        Type::Count | Type::Integer => integer(ty, json, path),
+        Type::Decimal | Type::Percent => decimal(json, path, false, "a decimal string such as \"2.5\""),
+        Type::Money => decimal(json, path, true, "an amount in 元 as a string such as \"200000.00\""),
+        Type::Date => match json {
+            Json::String(s) => value::parse_date(s).map(Value::Date).ok_or_else(|| vec![Problem::invalid_date(path, s)]),
+            other => mismatch(path, "a date string YYYY-MM-DD", other, None).into_err(),
+        },
+        Type::Duration => match json.as_str().and_then(|s| crate::parse_duration_text(s)) {
+            Some(d) => Ok(Value::Duration(d)),
+            None => mismatch(path, "a duration such as \"2 years\" or \"60 minutes\"", json, None).into_err(),
+        },
+        Type::Text => json.as_str().map(|s| Value::Text(Arc::from(s))).ok_or_else(|| mismatch(path, "a string", json, None)),
+        Type::Enum(id) => {
+            let values: Vec<&str> = program
+                .enums
+                .get(id.0 as usize)
+                .map(|e| e.values.iter().map(|(v, _)| v.as_str()).collect())
+                .unwrap_or_default();
+            match json.as_str() {
+                Some(s) if values.contains(&s) => Ok(Value::Text(Arc::from(s))),
+                Some(s) => Err(vec![Problem::new(
+                    "unknown_enum_value",
+                    path,
+                    format!("`{s}` is not one of: {}", values.join(", ")),
+                    crate::suggest::help_line(s, &values),
+                )]),
+                None => mismatch(path, &format!("one of: {}", values.join(", ")), json, None).into_err(),
+            }
+        }
+        Type::List(element) => list(program, element, json, path),
+        Type::Record(record) => self::record(program, record.0 as usize, json, path),
+        Type::Null | Type::Error => Ok(Value::Null),
+    }
+}
+
+trait IntoErr {
+    fn into_err(self) -> Result<Value, Vec<Problem>>;
+}
+
+impl IntoErr for Vec<Problem> {
+    fn into_err(self) -> Result<Value, Vec<Problem>> {
+        Err(self)
+    }
+}
+
+fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+    let Json::Number(n) = json else {
+        let help = json.as_str().filter(|s| s.parse::<i64>().is_ok()).map(|_| "write the number without quotes");
+        return mismatch(path, "an integer", json, help).into_err();
+    };
+    let Some(i) = n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)) else {
+        return mismatch(path, "an integer", json, Some("counts are whole numbers")).into_err();
+    };
+    if *ty == Type::Count && i < 0 {
+        return Err(vec![Problem::new(
+            "negative_value",
+            path,
+            format!("a count cannot be negative, found {i}"),
+            Some(String::from("counts are 0 or more")),
+        )]);
+    }
+    Ok(Value::Number(Rational::from_integer(i)))
+}
+
+fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value, Vec<Problem>> {
+    let parsed = match json {
+        Json::String(s) => value::parse_decimal(s.trim()).map(|v| (v, value::decimal_places(s.trim()))),
+        Json::Number(n) if n.is_i64() || n.is_u64() => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+            .map(|i| (Rational::from_integer(i), 0)),
+        Json::Number(_) => {
+            return mismatch(path, expected, json, Some("write decimals as strings (\"2.50\") so they stay exact")).into_err()
+        }
+        other => return mismatch(path, expected, other, None).into_err(),
+    };
+    let Some((v, places)) = parsed else {
+        return mismatch(path, expected, json, None).into_err();
+    };
+    if money && value::is_negative(&v) {
+        return Err(vec![Problem::new("negative_value", path, String::from("an amount cannot be negative"), None)]);
+    }
+    if money && places > 2 {
+        return mismatch(path, "an amount with at most 2 decimals (分)", json, None).into_err();
+    }
+    Ok(Value::Number(v))
+}
+
+fn list(program: &Program, element: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+    let Json::Array(items) = json else {
+        return mismatch(path, "a list", json, None).into_err();
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        match fact_value(program, element, item, &format!("{path}/{index}")) {
+            Ok(v) => out.push(v),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Value::List(out.into()))
+    } else {
+        Err(problems)
+    }
+}
+
+fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+    let Json::Object(map) = json else {
+        return mismatch(path, "an object", json, None).into_err();
+    };
+    let Some(info) = program.records.get(record) else { return Ok(Value::Null) };
+    let mut problems = Vec::new();
+    for key in map.keys() {
+        if !info.fields.iter().any(|f| f.name == *key) {
+            let names: Vec<&str> = info.fields.iter().map(|f| f.name.as_str()).collect();
+            problems.push(Problem::new(
+                "unknown_field",
+                &format!("{path}/{}", super::locate::escape(key)),
+                format!("unknown field `{key}`"),
+                crate::suggest::help_line(key, &names).or_else(|| Some(format!("fields are: {}", names.join(", ")))),
+            ));
+        }
+    }
+    let mut fields = Vec::with_capacity(info.fields.len());
+    for field in &info.fields {
+        let field_path = format!("{path}/{}", super::locate::escape(&field.name));
+        match (map.get(&field.name), &field.default) {
+            (Some(v), _) if !v.is_null() => match fact_value(program, &field.ty, v, &field_path) {
+                Ok(v) => fields.push(v),
+                Err(mut p) => problems.append(&mut p),
+            },
+            (_, Some(default)) => fields.push(default.clone()),
+            (_, None) => problems.push(Problem::new(
+                "missing_required_fact",
+                &field_path,
+                format!("field `{}` is required", field.name),
+                field.label.as_ref().map(|l| format!("{}: {l}", field.name)),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Value::Record(fields.into()))
+    } else {
+        Err(problems)
+    }
+}

@@ -1,0 +1,185 @@
+//! Case-file diagnostics: each problem names its JSON pointer path and what was expected.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::Serialize;
+use thiserror::Error;
+
+use super::{locate, CaseOrigin};
+
+pub(crate) fn named(origin: &CaseOrigin) -> NamedSource<Arc<str>> {
+    NamedSource::new(origin.name.clone(), Arc::clone(&origin.text))
+}
+
+/// A case document that cannot be read at all.
+#[derive(Debug, Error, Diagnostic)]
+pub enum CaseError {
+    /// The file cannot be opened.
+    #[error("cannot read case file `{path}`: {message}")]
+    #[diagnostic(code(ruling::case::io))]
+    Io {
+        /// Path.
+        path: String,
+        /// OS message.
+        message: String,
+    },
+    /// `{"facts": {` (not valid JSON/YAML/TOML)
+    #[error("case file is not well-formed: {message}")]
+    #[diagnostic(code(ruling::case::syntax), help("check quotes, commas and brackets near the marked place"))]
+    Syntax {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("here")]
+        span: SourceSpan,
+        /// Parser message.
+        message: String,
+    },
+    /// `{"facts": [1, 2]}` (facts must be an object)
+    #[error("{message}")]
+    #[diagnostic(code(ruling::case::shape))]
+    Shape {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("here")]
+        span: SourceSpan,
+        /// What is wrong.
+        message: String,
+    },
+    /// `{"fact": {…}}` (a top-level key that is not part of the case format)
+    #[error("unknown key `{key}` in case file")]
+    #[diagnostic(code(ruling::case::unknown_key))]
+    UnknownKey {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("not a case-file key")]
+        span: SourceSpan,
+        /// The key.
+        key: String,
+        /// Suggestion.
+        #[help]
+        help: String,
+    },
+}
+
+impl CaseError {
+    /// The stable code of this error (e.g. `ruling::case::syntax`).
+    pub fn code_str(&self) -> String {
+        self.code().map(|c| c.to_string()).unwrap_or_default()
+    }
+}
+
+/// One problem with one fact value.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// `type_mismatch`, `unknown_fact`, `unknown_field`, `negative_value`,
+    /// `invalid_date`, `unknown_enum_value`, `missing_required_fact`.
+    pub kind: &'static str,
+    /// JSON pointer into the case (`/facts/illegal_videos`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub(crate) fn new(kind: &'static str, path: &str, message: String, help: Option<String>) -> Problem {
+        Problem { kind, path: path.to_string(), message, help }
+    }
+
+    pub(crate) fn unknown_fact<'a>(key: &str, names: impl Iterator<Item = &'a str>) -> Problem {
+        let help = crate::suggest::help_line(key, names.collect::<Vec<_>>())
+            .or_else(|| Some(String::from("`ruling schema RULES` lists the facts these rules declare")));
+        Problem::new("unknown_fact", &format!("/facts/{}", locate::escape(key)), format!("unknown fact `{key}`"), help)
+    }
+
+    pub(crate) fn invalid_date(path: &str, text: &str) -> Problem {
+        Problem::new(
+            "invalid_date",
+            path,
+            format!("`{text}` is not a date that exists"),
+            Some(String::from("dates are written YYYY-MM-DD, e.g. \"2021-05-20\"")),
+        )
+    }
+}
+
+/// All problems found in one case's facts; rendered as one diagnostic per problem.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{} problem(s) in the facts of `{name}`", problems.len())]
+#[diagnostic(code(ruling::case::invalid_facts), help("fix each marked value; nothing was evaluated"))]
+pub struct FactsError {
+    /// Case name.
+    pub name: String,
+    /// The problems, in file order.
+    pub problems: Vec<Problem>,
+    /// The problems as diagnostics pointing into the case text.
+    #[related]
+    pub located: Vec<FactProblem>,
+}
+
+/// One fact problem pointing into the case text.
+#[derive(Debug, Error)]
+#[error("{path}: {message}")]
+pub struct FactProblem {
+    /// JSON pointer.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// The text.
+    pub src: NamedSource<Arc<str>>,
+    /// Where.
+    pub span: SourceSpan,
+    /// Problem kind.
+    pub kind: &'static str,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Stable code (`ruling::case::<kind>`).
+    pub code: String,
+}
+
+impl Diagnostic for FactProblem {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let label = miette::LabeledSpan::new_with_span(Some(self.kind.replace('_', " ")), self.span);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+impl FactsError {
+    pub(crate) fn new(origin: &CaseOrigin, problems: Vec<Problem>) -> FactsError {
+        let located = problems
+            .iter()
+            .map(|p| {
+                let segments: Vec<&str> = p.path.split('/').skip(1).collect();
+                FactProblem {
+                    path: p.path.clone(),
+                    message: p.message.clone(),
+                    src: named(origin),
+                    span: locate::span_of(origin, &segments),
+                    kind: p.kind,
+                    help: p.help.clone(),
+                    code: format!("ruling::case::{}", p.kind),
+                }
+            })
+            .collect();
+        FactsError { name: origin.name.clone(), problems, located }
+    }
+}

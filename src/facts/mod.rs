@@ -1,0 +1,230 @@
+//! Case files: JSON, YAML or TOML documents → validated fact values.
+//!
+//! Nothing is silently ignored: unknown keys, wrong types, negative counts,
+//! impossible dates and undeclared enum values are all errors naming the key path.
+
+mod convert;
+mod error;
+mod locate;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value as Json};
+
+pub use error::{CaseError, FactsError};
+
+use crate::ir::{FactId, Program};
+use crate::value::{Date, Value};
+
+/// The serialisation of a case file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseFormat {
+    /// `.json`
+    Json,
+    /// `.yaml` / `.yml`
+    Yaml,
+    /// `.toml`
+    Toml,
+}
+
+const CASE_KEYS: [&str; 10] = [
+    "name",
+    "description",
+    "description_zh",
+    "reasoning",
+    "as_of",
+    "facts",
+    "expected",
+    "expected_reasons",
+    "expected_error",
+    "id",
+];
+
+/// A case: facts, an optional `as_of` date and optional expectations.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Human title.
+    pub name: Option<String>,
+    /// Optional identifier (batch input).
+    pub id: Option<Json>,
+    /// The date whose law applies, as written.
+    pub as_of: Option<String>,
+    /// Facts as written, in file order.
+    pub facts: Map<String, Json>,
+    /// Expected conclusions.
+    pub expected: Option<IndexMap<String, Json>>,
+    /// Citations that must appear in each listed conclusion's explanation.
+    pub expected_reasons: Option<IndexMap<String, Vec<String>>>,
+    /// Expected errors of a malformed-case file.
+    pub expected_error: Option<Json>,
+    /// Where it came from (for diagnostics).
+    pub origin: Arc<CaseOrigin>,
+}
+
+/// The text a case was read from, for pointing diagnostics into it.
+#[derive(Debug, Clone)]
+pub struct CaseOrigin {
+    /// Name shown in diagnostics.
+    pub name: String,
+    /// The text.
+    pub text: Arc<str>,
+    /// Its format.
+    pub format: CaseFormat,
+}
+
+/// Validated facts of one case, in slots by fact id.
+#[derive(Debug, Clone)]
+pub(crate) struct FactValues {
+    /// `None` = unknown.
+    pub(crate) values: Vec<Option<Value>>,
+    /// Whether the value is the declared default.
+    pub(crate) defaulted: Vec<bool>,
+}
+
+impl Case {
+    /// Reads a case file, choosing the format by extension.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Case, CaseError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CaseError::Io { path: path.display().to_string(), message: e.to_string() })?;
+        let format = match path.extension().and_then(|e| e.to_str()) {
+            Some("yaml" | "yml") => CaseFormat::Yaml,
+            Some("toml") => CaseFormat::Toml,
+            _ => CaseFormat::Json,
+        };
+        Case::parse(&path.display().to_string(), &text, format)
+    }
+
+    /// Parses a JSON case document.
+    pub fn from_json(text: &str) -> Result<Case, CaseError> {
+        Case::parse("case.json", text, CaseFormat::Json)
+    }
+
+    /// Parses a case document of the given format.
+    pub fn parse(name: &str, text: &str, format: CaseFormat) -> Result<Case, CaseError> {
+        let origin = Arc::new(CaseOrigin { name: name.to_string(), text: Arc::from(text), format });
+        let json = convert::to_json(text, format).map_err(|message| CaseError::Syntax {
+            src: error::named(&origin),
+            span: locate::syntax_span(text, &message),
+            message: message.text,
+        })?;
+        Case::from_value(json, origin)
+    }
+
+    /// Builds a case from an already-parsed JSON value (one batch line).
+    pub fn from_value(json: Json, origin: Arc<CaseOrigin>) -> Result<Case, CaseError> {
+        let Json::Object(mut top) = json else {
+            return Err(CaseError::Shape { src: error::named(&origin), span: (0, 0).into(), message: "a case is a JSON object".into() });
+        };
+        if let Some(unknown) = top.keys().find(|k| !CASE_KEYS.contains(&k.as_str())) {
+            let unknown = unknown.clone();
+            return Err(CaseError::UnknownKey {
+                src: error::named(&origin),
+                span: locate::span_of(&origin, &[unknown.as_str()]),
+                help: crate::suggest::help_line(&unknown, CASE_KEYS)
+                    .unwrap_or_else(|| format!("a case has the keys {}", CASE_KEYS.join(", "))),
+                key: unknown,
+            });
+        }
+        let text_field = |top: &mut Map<String, Json>, key: &str| match top.remove(key) {
+            Some(Json::String(s)) => Ok(Some(s)),
+            Some(Json::Null) | None => Ok(None),
+            Some(_) => Err(key.to_string()),
+        };
+        let shape = |key: String, what: &str| CaseError::Shape {
+            src: error::named(&origin),
+            span: locate::span_of(&origin, &[key.as_str()]),
+            message: format!("`{key}` must be {what}"),
+        };
+        let name = text_field(&mut top, "name").map_err(|k| shape(k, "a string"))?;
+        let as_of = text_field(&mut top, "as_of").map_err(|k| shape(k, "a date string YYYY-MM-DD"))?;
+        let facts = match top.remove("facts") {
+            Some(Json::Object(map)) => map,
+            None | Some(Json::Null) => Map::new(),
+            Some(_) => return Err(shape("facts".into(), "an object of fact values")),
+        };
+        let expected = match top.remove("expected") {
+            Some(Json::Object(map)) => Some(map.into_iter().collect()),
+            None | Some(Json::Null) => None,
+            Some(_) => return Err(shape("expected".into(), "an object of conclusion values")),
+        };
+        let expected_reasons = match top.remove("expected_reasons") {
+            Some(Json::Object(map)) => {
+                let mut reasons = IndexMap::new();
+                for (key, value) in map {
+                    let list: Option<Vec<String>> = match value {
+                        Json::Array(items) => items.into_iter().map(|i| i.as_str().map(String::from)).collect(),
+                        Json::String(s) => Some(vec![s]),
+                        _ => None,
+                    };
+                    let list = list.ok_or_else(|| shape(key.clone(), "a list of citation strings"))?;
+                    reasons.insert(key, list);
+                }
+                Some(reasons)
+            }
+            None | Some(Json::Null) => None,
+            Some(_) => return Err(shape("expected_reasons".into(), "an object: conclusion → list of citations")),
+        };
+        Ok(Case { name, id: top.remove("id"), as_of, facts, expected, expected_reasons, expected_error: top.remove("expected_error"), origin })
+    }
+
+    /// Validates the facts against the program's declarations; reports every problem.
+    pub(crate) fn validate(&self, program: &Program, strict_required: bool) -> Result<FactValues, FactsError> {
+        let mut problems = Vec::new();
+        let n = program.facts.len();
+        let mut values: Vec<Option<Value>> = vec![None; n];
+        let mut defaulted = vec![false; n];
+        for (key, json) in &self.facts {
+            let Some(id) = program.fact_id(key) else {
+                let names = program.facts.iter().map(|f| f.name.as_str());
+                problems.push(error::Problem::unknown_fact(key, names));
+                continue;
+            };
+            let Some(info) = program.fact(id) else { continue };
+            if json.is_null() {
+                continue;
+            }
+            match convert::fact_value(program, &info.ty, json, &format!("/facts/{}", locate::escape(key))) {
+                Ok(v) => set(&mut values, id, v),
+                Err(mut p) => problems.append(&mut p),
+            }
+        }
+        for (index, info) in program.facts.iter().enumerate() {
+            let slot = values.get_mut(index);
+            if let Some(slot) = slot {
+                if slot.is_none() {
+                    if let Some(default) = &info.default {
+                        *slot = Some(default.clone());
+                        if let Some(d) = defaulted.get_mut(index) {
+                            *d = true;
+                        }
+                    }
+                }
+            }
+        }
+        let _ = strict_required;
+        if problems.is_empty() {
+            Ok(FactValues { values, defaulted })
+        } else {
+            Err(FactsError::new(&self.origin, problems))
+        }
+    }
+
+    /// The `as_of` date, validated.
+    pub(crate) fn as_of_date(&self) -> Result<Option<Date>, FactsError> {
+        match &self.as_of {
+            None => Ok(None),
+            Some(text) => crate::value::parse_date(text).map(Some).ok_or_else(|| {
+                FactsError::new(&self.origin, vec![error::Problem::invalid_date("/as_of", text)])
+            }),
+        }
+    }
+}
+
+fn set(values: &mut [Option<Value>], id: FactId, value: Value) {
+    if let Some(slot) = values.get_mut(id.0 as usize) {
+        *slot = Some(value);
+    }
+}

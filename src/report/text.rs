@@ -1,0 +1,252 @@
+//! The explanation as an indented tree of Chinese sentences with ✓ / ✗ / ? marks.
+
+use serde_json::Value as Json;
+
+use crate::eval::Outcome;
+use crate::explain::{Explanation, Node, NodeKind};
+
+/// What to render.
+#[derive(Debug, Clone, Default)]
+pub struct TextOptions {
+    /// Only this conclusion (and what it rests on).
+    pub conclusion: Option<String>,
+    /// Show only the elements that failed, with their margins.
+    pub why_not: bool,
+    /// ANSI colours.
+    pub color: bool,
+    /// Include the statute text quoted in doc comments.
+    pub quote_statutes: bool,
+}
+
+/// Renders a whole outcome: conclusions, then their derivations.
+pub fn render(outcome: &Outcome, options: &TextOptions) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("适用日期 as_of: {}\n", outcome.as_of));
+    let Some(explanation) = &outcome.explanation else {
+        for (name, value) in &outcome.conclusions {
+            out.push_str(&format!("{name} = {}\n", value_text(value, false)));
+        }
+        return out;
+    };
+    let names: Vec<&String> = match &options.conclusion {
+        Some(c) => explanation.conclusions.keys().filter(|k| *k == c).collect(),
+        None => explanation.conclusions.keys().collect(),
+    };
+    for name in names {
+        let Some(node) = explanation.conclusions.get(name) else { continue };
+        out.push('\n');
+        let mut renderer = Renderer { explanation, options, out: String::new(), expanded: vec![name.clone()] };
+        renderer.node(node, 0, None);
+        out.push_str(&renderer.out);
+    }
+    if !outcome.missing_facts.is_empty() {
+        out.push_str(&format!("\n缺少的事实 missing facts: {}\n", outcome.missing_facts.join(", ")));
+    }
+    out
+}
+
+struct Renderer<'a> {
+    explanation: &'a Explanation,
+    options: &'a TextOptions,
+    out: String,
+    expanded: Vec<String>,
+}
+
+impl Renderer<'_> {
+    fn node(&mut self, node: &Node, depth: usize, citation: Option<&str>) {
+        if self.options.why_not && !self.relevant_for_why_not(node) {
+            return;
+        }
+        let indent = "  ".repeat(depth);
+        let line = describe(node, citation);
+        let mark = self.paint(mark(node), node);
+        self.out.push_str(&format!("{indent}{mark} {line}\n"));
+        if self.options.quote_statutes && node.kind == NodeKind::Rule {
+            for doc in &node.doc {
+                self.out.push_str(&format!("{indent}    │ {doc}\n"));
+            }
+        }
+        let inherited = node.citation.as_deref().or(citation);
+        if node.kind == NodeKind::RuleRef {
+            self.expand_reference(node, depth);
+            return;
+        }
+        let children: Vec<&Node> = if self.options.why_not {
+            node.children.iter().collect()
+        } else {
+            node.supporting_children().chain(node.children.iter().filter(|c| is_unsupporting_branch(node, c))).collect()
+        };
+        for child in children {
+            self.node(child, depth + 1, inherited);
+        }
+    }
+
+    fn expand_reference(&mut self, node: &Node, depth: usize) {
+        let Some(id) = &node.id else { return };
+        if self.expanded.contains(id) {
+            return;
+        }
+        self.expanded.push(id.clone());
+        if let Some(target) = self.explanation.conclusions.get(id) {
+            let inherited = target.citation.as_deref();
+            for child in &target.children {
+                self.node(child, depth + 1, inherited);
+            }
+        }
+    }
+
+    fn relevant_for_why_not(&self, node: &Node) -> bool {
+        match node.kind {
+            NodeKind::Fact | NodeKind::Param => true,
+            _ => node.value == Json::Bool(false) || node.unknown || !matches!(node.value, Json::Bool(_)),
+        }
+    }
+
+    fn paint(&self, mark: &str, node: &Node) -> String {
+        if !self.options.color {
+            return mark.to_string();
+        }
+        let code = match (&node.value, node.unknown) {
+            (_, true) => "33",
+            (Json::Bool(true), _) => "32",
+            (Json::Bool(false), _) => "31",
+            _ => "36",
+        };
+        format!("\u{1b}[{code}m{mark}\u{1b}[0m")
+    }
+}
+
+/// Branches that did not decide a block are still shown (after the deciding ones), so the
+/// reader sees why the other items did not hold.
+fn is_unsupporting_branch(parent: &Node, child: &Node) -> bool {
+    let supporting: Vec<&Node> = parent.supporting_children().collect();
+    !supporting.iter().any(|s| std::ptr::eq(*s, child))
+}
+
+fn mark(node: &Node) -> &'static str {
+    if node.unknown {
+        return "?";
+    }
+    match (&node.value, node.kind) {
+        (_, NodeKind::Fact | NodeKind::Param) => "·",
+        (Json::Bool(true), _) => "✓",
+        (Json::Bool(false), _) => "✗",
+        _ => "•",
+    }
+}
+
+/// Renders a conclusion or fact value in words.
+pub fn value_text(value: &Json, unknown: bool) -> String {
+    if unknown {
+        return String::from("未知（缺少事实）");
+    }
+    match value {
+        Json::Bool(true) => String::from("是"),
+        Json::Bool(false) => String::from("否"),
+        Json::Null => String::from("无"),
+        Json::String(s) => s.clone(),
+        Json::Array(items) => {
+            let parts: Vec<String> = items.iter().map(|i| value_text(i, false)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn name_of(node: &Node) -> String {
+    match (&node.label, &node.id) {
+        (Some(label), Some(id)) => format!("{label}（{id}）"),
+        (Some(label), None) => label.clone(),
+        (None, Some(id)) => id.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+fn cite_suffix(node: &Node) -> String {
+    match (&node.citation, &node.version) {
+        (Some(c), Some(v)) => format!(" —— {c}；{v}"),
+        (Some(c), None) => format!(" —— {c}"),
+        (None, Some(v)) => format!(" —— {v}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// One line describing a node.
+pub fn describe(node: &Node, citation: Option<&str>) -> String {
+    let value = value_text(&node.value, node.unknown);
+    match node.kind {
+        NodeKind::Rule => format!("{} = {}{}", name_of(node), value, cite_suffix(node)),
+        NodeKind::RuleRef => format!("{} = {}{}", name_of(node), value, cite_suffix(node)),
+        NodeKind::Fact => {
+            let default = if node.default { "（默认值）" } else { "" };
+            let shown = if node.unknown { String::from("未提供") } else { value };
+            format!("事实 {} = {shown}{default}", name_of(node))
+        }
+        NodeKind::Param => format!("参数 {} = {}{}", name_of(node), value, cite_suffix(node)),
+        NodeKind::Comparison => comparison(node, citation),
+        NodeKind::All => String::from("以下条件全部满足"),
+        NodeKind::Any => String::from("以下情形之一"),
+        NodeKind::Not => String::from("以下情形不成立"),
+        NodeKind::AtLeast => format!("以下情形至少{}项", node.text.as_deref().unwrap_or("?")),
+        NodeKind::Branch => {
+            let label = node.label.as_ref().map(|l| format!("（{l}）")).unwrap_or_default();
+            let verdict = match (&node.value, node.unknown) {
+                (_, true) => "无法确定",
+                (Json::Bool(true), _) => "成立",
+                _ => "不成立",
+            };
+            let cite = node.citation.as_ref().map(|c| format!(" —— {c}")).unwrap_or_default();
+            format!("{label}{verdict}{cite}")
+        }
+        NodeKind::Condition => format!("条件 `{}` → {}", node.text.as_deref().unwrap_or(""), value),
+        NodeKind::Aggregate => format!("`{}` = {}", node.text.as_deref().unwrap_or(""), value),
+        NodeKind::Exception => {
+            let verdict = match (&node.value, node.unknown) {
+                (_, true) => "是否适用无法确定",
+                (Json::Bool(true), _) => "适用",
+                _ => "不适用",
+            };
+            format!("例外 {}：{verdict}{}", name_of(node), cite_suffix(node))
+        }
+        NodeKind::At => format!(
+            "依 {} 时施行的规定：`{}` = {}",
+            node.date.as_deref().unwrap_or("?"),
+            node.text.as_deref().unwrap_or(""),
+            value
+        ),
+        NodeKind::Held => format!("{} 满足的项：{}", name_of(node), value),
+    }
+}
+
+fn comparison(node: &Node, citation: Option<&str>) -> String {
+    let text = node.text.as_deref().unwrap_or("");
+    let left = node.left.as_deref().unwrap_or("?");
+    let right = node.right.as_deref().unwrap_or("?");
+    let op = node.op.as_deref().unwrap_or("?");
+    let cite = citation.map(|c| format!("（{c}）")).unwrap_or_default();
+    if node.unknown {
+        return format!("`{text}`：{left} {op} {right}，无法判断{cite}");
+    }
+    let holds = node.value == Json::Bool(true);
+    let shown_op = if holds { op.to_string() } else { negate(op) };
+    let margin = match (&node.margin, holds, op) {
+        (Some(m), false, ">=" | ">") => format!("，差 {}", m.trim_start_matches('-')),
+        (Some(m), false, "<=" | "<") => format!("，超出 {m}"),
+        _ => String::new(),
+    };
+    format!("`{text}`：{left} {shown_op} {right}{margin}{cite}")
+}
+
+fn negate(op: &str) -> String {
+    match op {
+        ">=" => "<",
+        ">" => "<=",
+        "<=" => ">",
+        "<" => ">=",
+        "==" => "!=",
+        "!=" => "==",
+        "in" => "not in",
+        other => other,
+    }
+    .to_string()
+}

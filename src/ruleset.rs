@@ -1,0 +1,139 @@
+//! Loading a rule set: a file or a directory of `.rule` files → checked program.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::check;
+use crate::diagnostic::Diagnostics;
+use crate::ir::Program;
+use crate::parse::{self, ParseLimits};
+use crate::source::SourceMap;
+
+/// A checked rule set, ready to evaluate many cases (`Send + Sync`).
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub(crate) program: Arc<Program>,
+    warnings: Arc<Diagnostics>,
+}
+
+/// Why a rule set could not be loaded.
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    /// The path does not exist or cannot be read.
+    #[error("cannot read `{path}`: {message}")]
+    #[diagnostic(code(ruling::load::io), help("give a `.rule` file or a directory containing `.rule` files"))]
+    Io {
+        /// The path.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The directory holds no `.rule` file.
+    #[error("no `.rule` files in `{path}`")]
+    #[diagnostic(code(ruling::load::empty), help("rule files end in `.rule`"))]
+    Empty {
+        /// The path.
+        path: String,
+    },
+    /// The rule files have errors (all of them are listed).
+    #[error("{} error(s) in the rule files", diagnostics.error_count())]
+    #[diagnostic(code(ruling::load::invalid))]
+    Invalid {
+        /// Every error and warning found.
+        diagnostics: Diagnostics,
+    },
+}
+
+impl RuleSet {
+    /// Loads a `.rule` file or every `.rule` file under a directory (recursively, in path order).
+    pub fn load(path: impl AsRef<Path>) -> Result<RuleSet, LoadError> {
+        Self::load_with_limits(path, &ParseLimits::default())
+    }
+
+    /// Like [`RuleSet::load`] with explicit parser limits.
+    pub fn load_with_limits(path: impl AsRef<Path>, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
+        let path = path.as_ref();
+        let files = rule_files(path)?;
+        if files.is_empty() {
+            return Err(LoadError::Empty { path: path.display().to_string() });
+        }
+        let mut source_map = SourceMap::default();
+        for file in &files {
+            let text = std::fs::read_to_string(file).map_err(|e| LoadError::Io {
+                path: file.display().to_string(),
+                message: e.to_string(),
+            })?;
+            let shown = display_name(path, file);
+            source_map.add(shown, file, text);
+        }
+        Self::from_source_map(source_map, limits)
+    }
+
+    /// Builds a rule set from one rule file's text (for tests and embedding).
+    pub fn from_source(name: &str, text: &str) -> Result<RuleSet, LoadError> {
+        let mut source_map = SourceMap::default();
+        source_map.add(name.to_string(), Path::new(name), text);
+        Self::from_source_map(source_map, &ParseLimits::default())
+    }
+
+    fn from_source_map(source_map: SourceMap, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
+        let mut diagnostics = Diagnostics::default();
+        let mut parsed = Vec::new();
+        for (id, file) in source_map.iter() {
+            match parse::parse_file(id, file, limits) {
+                Ok(ast) => parsed.push(ast),
+                Err(error) => diagnostics.push(error),
+            }
+        }
+        if diagnostics.has_errors() {
+            return Err(LoadError::Invalid { diagnostics });
+        }
+        match check::check(source_map, &parsed, &mut diagnostics) {
+            Some(program) => Ok(RuleSet { program: Arc::new(program), warnings: Arc::new(diagnostics) }),
+            None => Err(LoadError::Invalid { diagnostics }),
+        }
+    }
+
+    /// Warnings found while checking (unused facts, missing citations).
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+
+    /// The checked program (declarations, types, versions).
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+}
+
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let io = |e: std::io::Error| LoadError::Io { path: path.display().to_string(), message: e.to_string() };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let entry_path = entry.path();
+            if entry.file_type().map_err(io)?.is_dir() {
+                pending.push(entry_path);
+            } else if entry_path.extension().is_some_and(|e| e == "rule") {
+                out.push(entry_path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn display_name(root: &Path, file: &Path) -> String {
+    let base = if root.is_dir() { root } else { root.parent().unwrap_or(root) };
+    let relative = file.strip_prefix(base).unwrap_or(file);
+    let shown = if root.is_dir() { root.join(relative) } else { file.to_path_buf() };
+    shown.display().to_string()
+}

@@ -1,0 +1,105 @@
+//! Rule-file sources and byte spans: what every diagnostic points into.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range inside one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// The file the range lies in.
+    pub file: FileId,
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span covering `start..end` of `file`.
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start, end }
+    }
+
+    /// The miette form of this span (file-relative bytes).
+    pub fn to_miette(self) -> miette::SourceSpan {
+        miette::SourceSpan::new(self.start.into(), self.end.saturating_sub(self.start))
+    }
+}
+
+/// One rule file, its path as shown to users and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the rule-set root, as shown in diagnostics.
+    pub name: String,
+    /// Absolute or given path on disk.
+    pub path: PathBuf,
+    /// The whole text.
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    /// A miette source for rendering diagnostics that point into this file.
+    pub fn named_source(&self) -> miette::NamedSource<Arc<str>> {
+        miette::NamedSource::new(self.name.clone(), Arc::clone(&self.text)).with_language("ruling")
+    }
+
+    /// The text under `span`, or an empty string if the span is off a char boundary.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// 1-based line number of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let prefix = self.text.get(..offset.min(self.text.len())).unwrap_or("");
+        prefix.bytes().filter(|b| *b == b'\n').count() + 1
+    }
+}
+
+/// All files of one rule set, in a stable (sorted path) order.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, name: String, path: &Path, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile {
+            name,
+            path: path.to_path_buf(),
+            text: text.into(),
+        });
+        id
+    }
+
+    /// The file with this id.
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// All files with their ids.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(idx, file)| (FileId(u32::try_from(idx).unwrap_or(u32::MAX)), file))
+    }
+
+    /// The source text under a span.
+    pub fn slice(&self, span: Span) -> &str {
+        self.get(span.file).map(|f| f.slice(span)).unwrap_or("")
+    }
+
+    /// `file:line` of a span, for listings.
+    pub fn location(&self, span: Span) -> String {
+        match self.get(span.file) {
+            Some(file) => format!("{}:{}", file.name, file.line_of(span.start)),
+            None => String::from("?"),
+        }
+    }
+}
