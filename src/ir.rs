@@ -257,6 +257,8 @@ pub enum ExprKind {
     },
     /// `held(rule)`: labels of the branches of the rule's block that hold.
     Held(RuleId),
+    /// `known(e)`: whether `e` could be decided from the facts given (never unknown itself).
+    Known(Box<Expr>),
     /// `max(a, b, …)` / `min(a, b, …)`
     Extreme {
         /// True for max.
@@ -364,7 +366,7 @@ impl Expr {
     pub fn for_each_child(&self, mut f: impl FnMut(&Expr)) {
         match &self.kind {
             ExprKind::Const(_) | ExprKind::Fact(_) | ExprKind::Param(_) | ExprKind::Rule(_) | ExprKind::Field { .. } | ExprKind::Held(_) => {}
-            ExprKind::Not(e) | ExprKind::Neg(e) => f(e),
+            ExprKind::Not(e) | ExprKind::Neg(e) | ExprKind::Known(e) => f(e),
             ExprKind::Binary(_, a, b) | ExprKind::At(a, b) => {
                 f(a);
                 f(b);

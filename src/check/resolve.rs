@@ -360,7 +360,8 @@ impl Checker<'_> {
             self.unit_mismatch(op, &ls, &rs, span);
             return Type::Bool;
         }
-        if optional {
+        // Equality with an absent value is decided (`none == true` is false); order is not.
+        if optional && !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
             Type::Optional(Box::new(Type::Bool))
         } else {
             Type::Bool
@@ -522,6 +523,14 @@ impl Checker<'_> {
                     }
                 }
             }
+            "known" => {
+                let [arg] = args else {
+                    self.arguments(span, "known", "one value: `known(actor_birth_date)`");
+                    return (ExprKind::Const(Value::Null), Type::Error);
+                };
+                let arg = self.expr(arg, owner, scope);
+                (ExprKind::Known(Box::new(arg)), Type::Bool)
+            }
             "max" | "min" => {
                 if args.len() < 2 {
                     self.arguments(span, &name.text, "two or more values");
@@ -544,8 +553,8 @@ impl Checker<'_> {
                     src: self.src(name.span),
                     span: name.span.to_miette(),
                     name: name.text.clone(),
-                    help: suggest::help_line(&name.text, ["held", "max", "min", "count", "sum", "any", "all"])
-                        .or_else(|| Some(String::from("functions are held, max, min; aggregates are count, sum, max, min, any, all"))),
+                    help: suggest::help_line(&name.text, ["held", "known", "max", "min", "count", "sum", "any", "all"])
+                        .or_else(|| Some(String::from("functions are held, known, max, min; aggregates are count, sum, max, min, any, all"))),
                 };
                 self.report(error);
                 (ExprKind::Const(Value::Null), Type::Error)

@@ -107,7 +107,7 @@ impl<'a> Engine<'a> {
     fn arithmetic_error(&self, expr: &ir::Expr, error: ArithmeticError) -> EvalError {
         EvalError::Arithmetic {
             rule: self.rule_name(),
-            expression: self.program.source_map.slice(expr.span).to_string(),
+            expression: source_text(self.program, expr.span),
             message: error.to_string(),
         }
     }
@@ -276,6 +276,15 @@ impl<'a> Engine<'a> {
                 self.aggregate(expr, *kind, list, value.as_deref(), filter.as_deref())
             }
             ExprKind::Held(id) => self.held(*id),
+            ExprKind::Known(inner) => {
+                // Asking whether a fact is known is not needing it, even in strict mode.
+                self.suspended += 1;
+                let strict = std::mem::replace(&mut self.strict, false);
+                let value = self.eval(inner);
+                self.strict = strict;
+                self.suspended -= 1;
+                Ok(Some(Value::Bool(value?.is_some())))
+            }
             ExprKind::Extreme { max, args } => {
                 let mut best: Option<Value> = None;
                 for arg in args {
@@ -413,7 +422,7 @@ impl<'a> Engine<'a> {
 
     fn comparison_node(&self, expr: &ir::Expr, op: BinaryOp, left: &Tv, right: &Tv, result: &Tv, children: Vec<Node>) -> Node {
         let mut node = Node::new(NodeKind::Comparison, to_json(result, &Type::Bool), result.is_none());
-        node.text = Some(self.program.source_map.slice(expr.span).to_string());
+        node.text = Some(source_text(self.program, expr.span));
         node.op = Some(op.symbol().to_string());
         let show = |v: &Tv| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| String::from("?"));
         node.left = Some(show(left));
@@ -443,7 +452,7 @@ impl<'a> Engine<'a> {
             let children = self.trace.split_off(mark.min(self.trace.len()));
             let mut node = Node::new(NodeKind::At, to_json(&value, &target.ty), value.is_none());
             node.date = Some(when.to_string());
-            node.text = Some(self.program.source_map.slice(target.span).to_string());
+            node.text = Some(source_text(self.program, target.span));
             node.children = children;
             self.trace.push(node);
         }
@@ -458,7 +467,7 @@ impl<'a> Engine<'a> {
             let mut node = Node::new(NodeKind::Branch, value.map(Json::Bool).unwrap_or(Json::Null), value.is_none());
             node.label = branch.label.as_deref().map(String::from);
             node.citation = branch.cite.as_ref().map(|c| c.text.to_string());
-            node.text = Some(self.program.source_map.slice(branch.expr.span).to_string());
+            node.text = Some(source_text(self.program, branch.expr.span));
             node.children = children;
             self.trace.push(node);
         }
@@ -539,7 +548,7 @@ impl<'a> Engine<'a> {
             let children = self.trace.split_off(mark.min(self.trace.len()));
             if !children.is_empty() {
                 let mut node = Node::new(NodeKind::Condition, to_json(&value, &expr.ty), value.is_none());
-                node.text = Some(self.program.source_map.slice(c.span).to_string());
+                node.text = Some(source_text(self.program, c.span));
                 node.children = children;
                 self.trace.push(node);
             }
@@ -567,7 +576,7 @@ impl<'a> Engine<'a> {
         if self.full() {
             let children = self.trace.split_off(mark.min(self.trace.len()));
             let mut node = Node::new(NodeKind::Aggregate, to_json(&result, &expr.ty), result.is_none());
-            node.text = Some(self.program.source_map.slice(expr.span).to_string());
+            node.text = Some(source_text(self.program, expr.span));
             node.children = children;
             self.trace.push(node);
         }
@@ -701,4 +710,9 @@ fn version_text(from: Option<Date>, n_versions: usize) -> Option<String> {
 
 fn cite_text(cite: Option<&ir::Cite>) -> String {
     cite.map(|c| c.text.to_string()).unwrap_or_else(|| String::from("no citation"))
+}
+
+/// The rule-file text of an expression on one line (explanations quote it).
+fn source_text(program: &Program, span: crate::source::Span) -> String {
+    program.source_map.slice(span).split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -166,7 +166,7 @@ pub(crate) fn describe(rule: Rule) -> &'static str {
         Rule::type_expr | Rule::type_name => "a type",
         Rule::optional => "`?`",
         Rule::enum_type => "an `enum { … }` type",
-        Rule::enum_value => "an enum value",
+        Rule::enum_value | Rule::enum_name => "an enum value",
         Rule::list_type => "a `list` type",
         Rule::record_type => "a record type `{ field: type, … }`",
         Rule::field_decl => "a field `name: type`",
