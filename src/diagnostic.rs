@@ -12,7 +12,9 @@ pub struct Diagnostics {
 
 impl fmt::Debug for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.items.iter().map(|d| d.to_string())).finish()
+        f.debug_list()
+            .entries(self.items.iter().map(|d| d.to_string()))
+            .finish()
     }
 }
 
@@ -44,13 +46,22 @@ impl Diagnostics {
 
     /// Stable codes of all diagnostics, in order.
     pub fn codes(&self) -> Vec<String> {
-        self.items.iter().map(|d| d.code().map(|c| c.to_string()).unwrap_or_default()).collect()
+        self.items
+            .iter()
+            .map(|d| d.code().map(|c| c.to_string()).unwrap_or_default())
+            .collect()
     }
 
     /// Renders every diagnostic with miette's graphical handler.
     pub fn render(&self, color: bool, width: usize) -> String {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(width)
+            .with_links(false);
         let mut out = String::new();
         for item in &self.items {
             let _ignored = handler.render_report(&mut out, item.as_ref());

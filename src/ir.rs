@@ -365,7 +365,12 @@ impl Expr {
     /// Calls `f` on each direct sub-expression.
     pub fn for_each_child(&self, mut f: impl FnMut(&Expr)) {
         match &self.kind {
-            ExprKind::Const(_) | ExprKind::Fact(_) | ExprKind::Param(_) | ExprKind::Rule(_) | ExprKind::Field { .. } | ExprKind::Held(_) => {}
+            ExprKind::Const(_)
+            | ExprKind::Fact(_)
+            | ExprKind::Param(_)
+            | ExprKind::Rule(_)
+            | ExprKind::Field { .. }
+            | ExprKind::Held(_) => {}
             ExprKind::Not(e) | ExprKind::Neg(e) | ExprKind::Known(e) => f(e),
             ExprKind::Binary(_, a, b) | ExprKind::At(a, b) => {
                 f(a);
@@ -377,7 +382,9 @@ impl Expr {
                 f(a);
                 f(b);
             }
-            ExprKind::Aggregate { list, value, filter, .. } => {
+            ExprKind::Aggregate {
+                list, value, filter, ..
+            } => {
                 f(list);
                 if let Some(v) = value {
                     f(v);

@@ -24,7 +24,10 @@ pub struct RuleSet {
 pub enum LoadError {
     /// The path does not exist or cannot be read.
     #[error("cannot read `{path}`: {message}")]
-    #[diagnostic(code(ruling::load::io), help("give a `.rule` file or a directory containing `.rule` files"))]
+    #[diagnostic(
+        code(ruling::load::io),
+        help("give a `.rule` file or a directory containing `.rule` files")
+    )]
     Io {
         /// The path.
         path: String,
@@ -58,7 +61,9 @@ impl RuleSet {
         let path = path.as_ref();
         let files = rule_files(path)?;
         if files.is_empty() {
-            return Err(LoadError::Empty { path: path.display().to_string() });
+            return Err(LoadError::Empty {
+                path: path.display().to_string(),
+            });
         }
         let mut source_map = SourceMap::default();
         for file in &files {
@@ -92,7 +97,10 @@ impl RuleSet {
             return Err(LoadError::Invalid { diagnostics });
         }
         match check::check(source_map, &parsed, &mut diagnostics) {
-            Some(program) => Ok(RuleSet { program: Arc::new(program), warnings: Arc::new(diagnostics) }),
+            Some(program) => Ok(RuleSet {
+                program: Arc::new(program),
+                warnings: Arc::new(diagnostics),
+            }),
             None => Err(LoadError::Invalid { diagnostics }),
         }
     }
@@ -109,7 +117,10 @@ impl RuleSet {
 }
 
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let io = |e: std::io::Error| LoadError::Io { path: path.display().to_string(), message: e.to_string() };
+    let io = |e: std::io::Error| LoadError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -132,8 +143,16 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn display_name(root: &Path, file: &Path) -> String {
-    let base = if root.is_dir() { root } else { root.parent().unwrap_or(root) };
+    let base = if root.is_dir() {
+        root
+    } else {
+        root.parent().unwrap_or(root)
+    };
     let relative = file.strip_prefix(base).unwrap_or(file);
-    let shown = if root.is_dir() { root.join(relative) } else { file.to_path_buf() };
+    let shown = if root.is_dir() {
+        root.join(relative)
+    } else {
+        file.to_path_buf()
+    };
     shown.display().to_string()
 }

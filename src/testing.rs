@@ -52,7 +52,10 @@ pub struct CaseResult {
 impl CaseResult {
     /// Whether the case passed.
     pub fn passed(&self) -> bool {
-        self.mismatches.is_empty() && self.missing_reasons.is_empty() && self.error.is_none() && self.missing_errors.is_empty()
+        self.mismatches.is_empty()
+            && self.missing_reasons.is_empty()
+            && self.error.is_none()
+            && self.missing_errors.is_empty()
     }
 }
 
@@ -73,7 +76,11 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
         for entry in entries.flatten() {
             collect(&entry.path(), out);
         }
-    } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "toml")) {
+    } else if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "toml"))
+    {
         out.push(path.to_path_buf());
     }
 }
@@ -82,7 +89,10 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
 pub fn run_case_file(rules: &RuleSet, path: &Path) -> CaseResult {
     let mut result = CaseResult {
         path: path.to_path_buf(),
-        name: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        name: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         mismatches: Vec::new(),
         missing_reasons: Vec::new(),
         error: None,
@@ -109,7 +119,11 @@ pub fn run_case_file(rules: &RuleSet, path: &Path) -> CaseResult {
             result.outcome = Some(outcome);
         }
         Err(crate::EvalError::Facts(facts)) if !expected_errors.is_empty() => {
-            let kinds: Vec<String> = facts.problems.iter().map(|p| format!("{}:{}", p.kind, p.path)).collect();
+            let kinds: Vec<String> = facts
+                .problems
+                .iter()
+                .map(|p| format!("{}:{}", p.kind, p.path))
+                .collect();
             result.missing_errors = expected_errors.into_iter().filter(|e| !kinds.contains(e)).collect();
         }
         Err(e) => result.error = Some(render(&e)),
@@ -118,7 +132,9 @@ pub fn run_case_file(rules: &RuleSet, path: &Path) -> CaseResult {
 }
 
 fn expected_error_kinds(expected: Option<&Json>) -> Vec<String> {
-    let Some(Json::Array(items)) = expected else { return Vec::new() };
+    let Some(Json::Array(items)) = expected else {
+        return Vec::new();
+    };
     items
         .iter()
         .map(|i| {
@@ -135,7 +151,11 @@ fn compare(case: &Case, outcome: &Outcome, result: &mut CaseResult) {
             let actual = outcome.conclusions.get(conclusion).cloned();
             match actual {
                 Some(actual) if values_equal(expected_value, &actual) => {}
-                Some(actual) => result.mismatches.push(Mismatch { conclusion: conclusion.clone(), expected: expected_value.clone(), actual }),
+                Some(actual) => result.mismatches.push(Mismatch {
+                    conclusion: conclusion.clone(),
+                    expected: expected_value.clone(),
+                    actual,
+                }),
                 None => result.mismatches.push(Mismatch {
                     conclusion: conclusion.clone(),
                     expected: expected_value.clone(),
@@ -149,7 +169,11 @@ fn compare(case: &Case, outcome: &Outcome, result: &mut CaseResult) {
             let actual = explanation.citations_of(conclusion);
             for citation in citations {
                 if !actual.iter().any(|a| normalize(a) == normalize(citation)) {
-                    result.missing_reasons.push(MissingReason { conclusion: conclusion.clone(), citation: citation.clone(), actual: actual.clone() });
+                    result.missing_reasons.push(MissingReason {
+                        conclusion: conclusion.clone(),
+                        citation: citation.clone(),
+                        actual: actual.clone(),
+                    });
                 }
             }
         }
@@ -168,7 +192,8 @@ pub fn values_equal(expected: &Json, actual: &Json) -> bool {
             _ => a == b,
         },
         (Json::Number(a), Json::String(b)) | (Json::String(b), Json::Number(a)) => {
-            crate::value::parse_decimal(&a.to_string()) == crate::value::parse_decimal(b) && crate::value::parse_decimal(b).is_some()
+            crate::value::parse_decimal(&a.to_string()) == crate::value::parse_decimal(b)
+                && crate::value::parse_decimal(b).is_some()
         }
         (Json::Array(a), Json::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| values_equal(x, y)),
         _ => expected == actual,
@@ -180,10 +205,16 @@ pub fn values_equal(expected: &Json, actual: &Json) -> bool {
 pub fn update_expected(path: &Path, outcome: &Outcome) -> std::io::Result<Vec<Mismatch>> {
     let text = std::fs::read_to_string(path)?;
     let mut doc: Json = serde_json::from_str(&text).map_err(std::io::Error::other)?;
-    let Some(object) = doc.as_object_mut() else { return Ok(Vec::new()) };
+    let Some(object) = doc.as_object_mut() else {
+        return Ok(Vec::new());
+    };
     let mut changed = Vec::new();
-    let expected = object.entry("expected").or_insert_with(|| Json::Object(serde_json::Map::new()));
-    let Some(map) = expected.as_object_mut() else { return Ok(Vec::new()) };
+    let expected = object
+        .entry("expected")
+        .or_insert_with(|| Json::Object(serde_json::Map::new()));
+    let Some(map) = expected.as_object_mut() else {
+        return Ok(Vec::new());
+    };
     if map.is_empty() {
         for (k, v) in &outcome.conclusions {
             map.insert(k.clone(), v.clone());
@@ -192,7 +223,11 @@ pub fn update_expected(path: &Path, outcome: &Outcome) -> std::io::Result<Vec<Mi
     for (key, value) in map.iter_mut() {
         if let Some(actual) = outcome.conclusions.get(key) {
             if !values_equal(value, actual) {
-                changed.push(Mismatch { conclusion: key.clone(), expected: value.clone(), actual: actual.clone() });
+                changed.push(Mismatch {
+                    conclusion: key.clone(),
+                    expected: value.clone(),
+                    actual: actual.clone(),
+                });
                 *value = actual.clone();
             }
         }
@@ -206,7 +241,9 @@ pub fn update_expected(path: &Path, outcome: &Outcome) -> std::io::Result<Vec<Mi
 }
 
 fn render(diagnostic: &dyn miette::Diagnostic) -> String {
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100).with_links(false);
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     let _ignored = handler.render_report(&mut out, diagnostic);
     out

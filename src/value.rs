@@ -219,7 +219,10 @@ impl Duration {
     pub fn checked_add(self, other: Duration) -> Result<Duration, ArithmeticError> {
         Ok(Duration {
             months: self.months.checked_add(other.months).ok_or(ArithmeticError::Overflow)?,
-            minutes: self.minutes.checked_add(other.minutes).ok_or(ArithmeticError::Overflow)?,
+            minutes: self
+                .minutes
+                .checked_add(other.minutes)
+                .ok_or(ArithmeticError::Overflow)?,
         })
     }
 
@@ -353,7 +356,16 @@ mod tests {
         assert!(parse_date("2021-02-30").is_none());
         assert!(parse_date("2021-2-03").is_none());
         let leap = parse_date("2020-02-29");
-        let back = leap.and_then(|d| shift_date(d, Duration { months: -12, minutes: 0 }).ok());
+        let back = leap.and_then(|d| {
+            shift_date(
+                d,
+                Duration {
+                    months: -12,
+                    minutes: 0,
+                },
+            )
+            .ok()
+        });
         assert_eq!(back, parse_date("2019-02-28"));
     }
 

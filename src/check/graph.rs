@@ -67,7 +67,11 @@ impl Checker<'_> {
             *m = Mark::InProgress;
         }
         stack.push(node);
-        let next: Vec<Owner> = self.dependencies.get(&node).map(|d| d.iter().map(|(o, _)| *o).collect()).unwrap_or_default();
+        let next: Vec<Owner> = self
+            .dependencies
+            .get(&node)
+            .map(|d| d.iter().map(|(o, _)| *o).collect())
+            .unwrap_or_default();
         for dependency in next {
             self.visit(dependency, n_params, marks, stack, order, cycles);
         }
@@ -98,7 +102,11 @@ impl Checker<'_> {
             .get(&first)
             .and_then(|deps| deps.iter().find(|(o, _)| *o == second).map(|(_, s)| *s))
             .unwrap_or(decl_span);
-        let error = CheckError::Cycle { src: self.src(span), span: span.to_miette(), cycle: names.join(" → ") };
+        let error = CheckError::Cycle {
+            src: self.src(span),
+            span: span.to_miette(),
+            cycle: names.join(" → "),
+        };
         self.report(error);
     }
 }

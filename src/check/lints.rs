@@ -23,7 +23,13 @@ impl Checker<'_> {
             }
         }
         for (name, span, other, help) in problems {
-            let error = CheckError::OverlappingVersions { src: self.src(span), span: span.to_miette(), other: other.to_miette(), name, help };
+            let error = CheckError::OverlappingVersions {
+                src: self.src(span),
+                span: span.to_miette(),
+                other: other.to_miette(),
+                name,
+                help,
+            };
             self.report(error);
         }
         self.check_held_targets();
@@ -37,14 +43,22 @@ impl Checker<'_> {
             }
         }
         for (rule_id, span) in targets {
-            let Some(rule) = self.program_rules.get(rule_id.0 as usize) else { continue };
+            let Some(rule) = self.program_rules.get(rule_id.0 as usize) else {
+                continue;
+            };
             let ok = !rule.versions.is_empty()
                 && rule.versions.iter().all(|v| match &v.body.kind {
-                    ExprKind::Block(_, branches) | ExprKind::AtLeast(_, branches) => branches.iter().all(|b| b.label.is_some()),
+                    ExprKind::Block(_, branches) | ExprKind::AtLeast(_, branches) => {
+                        branches.iter().all(|b| b.label.is_some())
+                    }
                     _ => false,
                 });
             if !ok {
-                let error = CheckError::InvalidHeld { src: self.src(span), span: span.to_miette(), name: rule.name.clone() };
+                let error = CheckError::InvalidHeld {
+                    src: self.src(span),
+                    span: span.to_miette(),
+                    name: rule.name.clone(),
+                };
                 self.report(error);
             }
         }
@@ -57,15 +71,28 @@ impl Checker<'_> {
                 if a.target != b.target {
                     continue;
                 }
-                let same_when = normalized(self.source_map.slice(a.when.span)) == normalized(self.source_map.slice(b.when.span));
-                let different_value = normalized(self.source_map.slice(a.value.span)) != normalized(self.source_map.slice(b.value.span));
+                let same_when =
+                    normalized(self.source_map.slice(a.when.span)) == normalized(self.source_map.slice(b.when.span));
+                let different_value =
+                    normalized(self.source_map.slice(a.value.span)) != normalized(self.source_map.slice(b.value.span));
                 if same_when && different_value {
-                    conflicts.push((a.name.clone(), a.span, a.cite.clone(), b.name.clone(), b.span, b.cite.clone()));
+                    conflicts.push((
+                        a.name.clone(),
+                        a.span,
+                        a.cite.clone(),
+                        b.name.clone(),
+                        b.span,
+                        b.cite.clone(),
+                    ));
                 }
             }
         }
         for (first, first_span, first_cite, second, span, second_cite) in conflicts {
-            let cite_text = |c: &Option<ir::Cite>| c.as_ref().map(|c| c.text.to_string()).unwrap_or_else(|| String::from("(no citation)"));
+            let cite_text = |c: &Option<ir::Cite>| {
+                c.as_ref()
+                    .map(|c| c.text.to_string())
+                    .unwrap_or_else(|| String::from("(no citation)"))
+            };
             let same_file = first_span.file == span.file;
             let error = CheckError::ExceptionConflict {
                 src: self.src(span),
@@ -113,9 +140,19 @@ impl Checker<'_> {
             let src = self.src(span);
             let header = first_line(span, &self.source_map);
             let error = if citation {
-                CheckError::MissingCitation { src, span: header.to_miette(), kind, name }
+                CheckError::MissingCitation {
+                    src,
+                    span: header.to_miette(),
+                    kind,
+                    name,
+                }
             } else {
-                CheckError::Unused { src, span: header.to_miette(), kind, name }
+                CheckError::Unused {
+                    src,
+                    span: header.to_miette(),
+                    kind,
+                    name,
+                }
             };
             self.report(error);
         }

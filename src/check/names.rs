@@ -58,7 +58,11 @@ impl Checker<'_> {
                 }
                 ast::Item::Exception(decl) => {
                     // Exceptions are numbered by their position among all exceptions.
-                    let index = self.symbols.values().filter(|(s, _)| matches!(s, Symbol::Exception(_))).count();
+                    let index = self
+                        .symbols
+                        .values()
+                        .filter(|(s, _)| matches!(s, Symbol::Exception(_)))
+                        .count();
                     self.declare(&decl.name, Symbol::Exception(index));
                 }
             }

@@ -25,7 +25,11 @@ impl Checker<'_> {
             match item {
                 ast::Item::Param(decl) => {
                     if let Some(Symbol::Param(id)) = self.own_symbol(&decl.name) {
-                        let ty = self.program_params.get(id.0 as usize).map(|p| p.ty.clone()).unwrap_or(Type::Error);
+                        let ty = self
+                            .program_params
+                            .get(id.0 as usize)
+                            .map(|p| p.ty.clone())
+                            .unwrap_or(Type::Error);
                         let versions = self.versions(decl, &ty, Owner::Param(id));
                         if let Some(p) = self.program_params.get_mut(id.0 as usize) {
                             p.versions = versions;
@@ -34,7 +38,11 @@ impl Checker<'_> {
                 }
                 ast::Item::Rule(decl) => {
                     if let Some(Symbol::Rule(id)) = self.own_symbol(&decl.name) {
-                        let ty = self.program_rules.get(id.0 as usize).map(|r| r.ty.clone()).unwrap_or(Type::Error);
+                        let ty = self
+                            .program_rules
+                            .get(id.0 as usize)
+                            .map(|r| r.ty.clone())
+                            .unwrap_or(Type::Error);
                         let versions = self.versions(decl, &ty, Owner::Rule(id));
                         if let Some(r) = self.program_rules.get_mut(id.0 as usize) {
                             r.versions = versions;
@@ -57,10 +65,18 @@ impl Checker<'_> {
             .iter()
             .map(|def| {
                 let cite = def.citation.as_ref().and_then(|c| self.cite(c, None));
-                let scope = Scope { items: Vec::new(), parent_cite: cite.clone() };
+                let scope = Scope {
+                    items: Vec::new(),
+                    parent_cite: cite.clone(),
+                };
                 let body = self.expr(&def.body, owner, &scope);
                 let body = self.coerce(body, ty);
-                ir::Version { from: def.from.map(|(d, _)| d), cite, body, span: def.span }
+                ir::Version {
+                    from: def.from.map(|(d, _)| d),
+                    cite,
+                    body,
+                    span: def.span,
+                }
             })
             .collect();
         versions.sort_by_key(|v| v.from);
@@ -85,9 +101,16 @@ impl Checker<'_> {
                 return;
             }
         };
-        let rule_ty = self.program_rules.get(target.0 as usize).map(|r| r.ty.clone()).unwrap_or(Type::Error);
+        let rule_ty = self
+            .program_rules
+            .get(target.0 as usize)
+            .map(|r| r.ty.clone())
+            .unwrap_or(Type::Error);
         let cite = decl.citation.as_ref().and_then(|c| self.cite(c, None));
-        let scope = Scope { items: Vec::new(), parent_cite: cite.clone() };
+        let scope = Scope {
+            items: Vec::new(),
+            parent_cite: cite.clone(),
+        };
         let owner = Owner::Rule(target);
         let when = self.expr(&decl.when, owner, &scope);
         let when = self.coerce(when, &Type::Bool);
@@ -100,7 +123,11 @@ impl Checker<'_> {
                 if rule_ty != Type::Bool && rule_ty != Type::Error {
                     self.mismatch(&rule_ty, &Type::Bool, decl.span);
                 }
-                ir::Expr { kind: ExprKind::Const(Value::Bool(false)), ty: Type::Bool, span: decl.span }
+                ir::Expr {
+                    kind: ExprKind::Const(Value::Bool(false)),
+                    ty: Type::Bool,
+                    span: decl.span,
+                }
             }
         };
         let index = self.program_exceptions.len();
@@ -140,7 +167,10 @@ impl Checker<'_> {
             },
             None => {
                 let Some(parent) = parent else {
-                    let error = CheckError::RelativeCitation { src: self.src(citation.span), span: citation.span.to_miette() };
+                    let error = CheckError::RelativeCitation {
+                        src: self.src(citation.span),
+                        span: citation.span.to_miette(),
+                    };
                     self.report(error);
                     return None;
                 };
@@ -151,9 +181,17 @@ impl Checker<'_> {
                 (parent.source, parts)
             }
         };
-        let source_name = self.sources.get_index(source as usize).map(|(_, (s, _))| s.citation_name.clone()).unwrap_or_default();
+        let source_name = self
+            .sources
+            .get_index(source as usize)
+            .map(|(_, (s, _))| s.citation_name.clone())
+            .unwrap_or_default();
         let joined: String = parts.iter().map(|(_, t)| t.as_str()).collect();
-        let text: Arc<str> = if joined.is_empty() { source_name.into() } else { format!("{source_name} {joined}").into() };
+        let text: Arc<str> = if joined.is_empty() {
+            source_name.into()
+        } else {
+            format!("{source_name} {joined}").into()
+        };
         Some(ir::Cite { source, parts, text })
     }
 
@@ -172,7 +210,9 @@ impl Checker<'_> {
                 }
                 (ExprKind::Block(*kind, branches), Type::Bool)
             }
-            ast::ExprKind::AtLeast(n, branches) => (ExprKind::AtLeast(*n, self.branches(branches, owner, scope)), Type::Bool),
+            ast::ExprKind::AtLeast(n, branches) => {
+                (ExprKind::AtLeast(*n, self.branches(branches, owner, scope)), Type::Bool)
+            }
             ast::ExprKind::If(c, a, b) => {
                 let c = self.expr(c, owner, scope);
                 let c = self.coerce(c, &Type::Bool);
@@ -210,10 +250,20 @@ impl Checker<'_> {
     fn name(&mut self, name: &ast::Name, owner: Owner, scope: &Scope) -> (ExprKind, Type) {
         for (depth, item_ty) in scope.items.iter().rev().enumerate() {
             if let Type::Record(record) = item_ty {
-                let fields = self.records.get(record.0 as usize).map(|r| r.fields.clone()).unwrap_or_default();
+                let fields = self
+                    .records
+                    .get(record.0 as usize)
+                    .map(|r| r.fields.clone())
+                    .unwrap_or_default();
                 if let Some(index) = fields.iter().position(|f| f.name == name.text) {
                     let ty = fields.get(index).map(|f| f.ty.clone()).unwrap_or(Type::Error);
-                    return (ExprKind::Field { depth: depth as u32, field: index as u32 }, ty);
+                    return (
+                        ExprKind::Field {
+                            depth: depth as u32,
+                            field: index as u32,
+                        },
+                        ty,
+                    );
                 }
             }
         }
@@ -232,18 +282,30 @@ impl Checker<'_> {
             }
             (Symbol::Fact(id), _) => {
                 self.used_facts.insert(id);
-                let ty = self.program_facts.get(id.0 as usize).map(|f| f.ty.clone()).unwrap_or(Type::Error);
+                let ty = self
+                    .program_facts
+                    .get(id.0 as usize)
+                    .map(|f| f.ty.clone())
+                    .unwrap_or(Type::Error);
                 (ExprKind::Fact(id), ty)
             }
             (Symbol::Param(id), _) => {
                 self.used_params.insert(id);
                 self.depend(owner, Owner::Param(id), name.span);
-                let ty = self.program_params.get(id.0 as usize).map(|p| p.ty.clone()).unwrap_or(Type::Error);
+                let ty = self
+                    .program_params
+                    .get(id.0 as usize)
+                    .map(|p| p.ty.clone())
+                    .unwrap_or(Type::Error);
                 (ExprKind::Param(id), ty)
             }
             (Symbol::Rule(id), _) => {
                 self.depend(owner, Owner::Rule(id), name.span);
-                let ty = self.program_rules.get(id.0 as usize).map(|r| r.ty.clone()).unwrap_or(Type::Error);
+                let ty = self
+                    .program_rules
+                    .get(id.0 as usize)
+                    .map(|r| r.ty.clone())
+                    .unwrap_or(Type::Error);
                 (ExprKind::Rule(id), ty)
             }
             (Symbol::Exception(_), _) => {
@@ -260,8 +322,17 @@ impl Checker<'_> {
     }
 
     fn not_constant(&mut self, name: &ast::Name, owner: Owner) {
-        let what = if owner == Owner::Default { "default value" } else { "parameter" };
-        let error = CheckError::NotConstant { src: self.src(name.span), span: name.span.to_miette(), what, name: name.text.clone() };
+        let what = if owner == Owner::Default {
+            "default value"
+        } else {
+            "parameter"
+        };
+        let error = CheckError::NotConstant {
+            src: self.src(name.span),
+            span: name.span.to_miette(),
+            what,
+            name: name.text.clone(),
+        };
         self.report(error);
     }
 
@@ -290,7 +361,13 @@ impl Checker<'_> {
     }
 
     fn arguments(&mut self, span: Span, function: &str, expected: &'static str) {
-        let error = CheckError::WrongArguments { src: self.src(span), span: span.to_miette(), function: function.to_string(), expected, help: None };
+        let error = CheckError::WrongArguments {
+            src: self.src(span),
+            span: span.to_miette(),
+            function: function.to_string(),
+            expected,
+            help: None,
+        };
         self.report(error);
     }
 
@@ -316,7 +393,15 @@ impl Checker<'_> {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, l: &ast::Expr, r: &ast::Expr, span: Span, owner: Owner, scope: &Scope) -> (ExprKind, Type) {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        span: Span,
+        owner: Owner,
+        scope: &Scope,
+    ) -> (ExprKind, Type) {
         let left = self.expr(l, owner, scope);
         let right = self.expr(r, owner, scope);
         let ty = match op {
@@ -329,7 +414,9 @@ impl Checker<'_> {
                 self.enum_literal_check(&left, &right);
                 self.comparison_type(op, &left.ty, &right.ty, span, equatable)
             }
-            BinaryOp::Ge | BinaryOp::Gt | BinaryOp::Le | BinaryOp::Lt => self.comparison_type(op, &left.ty, &right.ty, span, ordered),
+            BinaryOp::Ge | BinaryOp::Gt | BinaryOp::Le | BinaryOp::Lt => {
+                self.comparison_type(op, &left.ty, &right.ty, span, ordered)
+            }
             BinaryOp::In => self.membership(&left, &right, span),
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
                 let (l_ty, r_ty) = (left.ty.strip_optional().clone(), right.ty.strip_optional().clone());
@@ -347,7 +434,14 @@ impl Checker<'_> {
         (ExprKind::Binary(op, Box::new(left), Box::new(right)), ty)
     }
 
-    fn comparison_type(&mut self, op: BinaryOp, l: &Type, r: &Type, span: Span, allowed: fn(&Type, &Type) -> bool) -> Type {
+    fn comparison_type(
+        &mut self,
+        op: BinaryOp,
+        l: &Type,
+        r: &Type,
+        span: Span,
+        allowed: fn(&Type, &Type) -> bool,
+    ) -> Type {
         let optional = (matches!(l, Type::Optional(_)) || matches!(r, Type::Optional(_)))
             && !matches!(l, Type::Null)
             && !matches!(r, Type::Null);
@@ -408,11 +502,15 @@ impl Checker<'_> {
             _ => "compare",
         };
         let help = match (left, right) {
-            (Type::Money, n) | (n, Type::Money) if n.is_number() => {
-                Some(String::from("write amounts with 元 (`5000元`, `10万元`), or divide money by money for a ratio"))
+            (Type::Money, n) | (n, Type::Money) if n.is_number() => Some(String::from(
+                "write amounts with 元 (`5000元`, `10万元`), or divide money by money for a ratio",
+            )),
+            (Type::Date, n) | (n, Type::Date) if n.is_number() => {
+                Some(String::from("add a duration to a date: `conduct_date - 2 years`"))
             }
-            (Type::Date, n) | (n, Type::Date) if n.is_number() => Some(String::from("add a duration to a date: `conduct_date - 2 years`")),
-            (Type::Duration, n) | (n, Type::Duration) if n.is_number() => Some(String::from("write a duration with its unit: `60 minutes`, `1 hour`")),
+            (Type::Duration, n) | (n, Type::Duration) if n.is_number() => {
+                Some(String::from("write a duration with its unit: `60 minutes`, `1 hour`"))
+            }
             _ => None,
         };
         let error = CheckError::UnitMismatch {
@@ -430,7 +528,10 @@ impl Checker<'_> {
     fn at(&mut self, target: &ast::Expr, date: &ast::Expr, owner: Owner, scope: &Scope) -> (ExprKind, Type) {
         let target = self.expr(target, owner, scope);
         if !matches!(target.kind, ExprKind::Rule(_) | ExprKind::Param(_)) && target.ty != Type::Error {
-            let error = CheckError::InvalidAt { src: self.src(target.span), span: target.span.to_miette() };
+            let error = CheckError::InvalidAt {
+                src: self.src(target.span),
+                span: target.span.to_miette(),
+            };
             self.report(error);
         }
         let date = self.expr(date, owner, scope);
@@ -443,11 +544,22 @@ impl Checker<'_> {
         branches
             .iter()
             .map(|b| {
-                let cite = b.citation.as_ref().and_then(|c| self.cite(c, scope.parent_cite.as_ref()));
-                let inner_scope = Scope { items: scope.items.clone(), parent_cite: cite.clone().or_else(|| scope.parent_cite.clone()) };
+                let cite = b
+                    .citation
+                    .as_ref()
+                    .and_then(|c| self.cite(c, scope.parent_cite.as_ref()));
+                let inner_scope = Scope {
+                    items: scope.items.clone(),
+                    parent_cite: cite.clone().or_else(|| scope.parent_cite.clone()),
+                };
                 let expr = self.expr(&b.expr, owner, &inner_scope);
                 let expr = self.coerce(expr, &Type::Bool);
-                ir::Branch { label: b.label.as_deref().map(Arc::from), cite, expr, span: b.span }
+                ir::Branch {
+                    label: b.label.as_deref().map(Arc::from),
+                    cite,
+                    expr,
+                    span: b.span,
+                }
             })
             .collect()
     }
@@ -475,16 +587,26 @@ impl Checker<'_> {
             AggregateKind::Any | AggregateKind::All => Type::Bool,
             AggregateKind::Sum | AggregateKind::Max | AggregateKind::Min => match &value {
                 Some(v) if v.ty.is_number() || matches!(v.ty, Type::Money | Type::Error) => {
-                    if agg.kind == AggregateKind::Sum { v.ty.clone() } else { Type::Optional(Box::new(v.ty.clone())) }
+                    if agg.kind == AggregateKind::Sum {
+                        v.ty.clone()
+                    } else {
+                        Type::Optional(Box::new(v.ty.clone()))
+                    }
                 }
-                Some(v) if matches!(v.ty, Type::Date | Type::Duration) && agg.kind != AggregateKind::Sum => Type::Optional(Box::new(v.ty.clone())),
+                Some(v) if matches!(v.ty, Type::Date | Type::Duration) && agg.kind != AggregateKind::Sum => {
+                    Type::Optional(Box::new(v.ty.clone()))
+                }
                 Some(v) => {
                     let found = v.ty.clone();
                     self.mismatch(&Type::Decimal, &found, v.span);
                     Type::Error
                 }
                 None => {
-                    self.arguments(agg.list.span, "sum/max/min", "a list and a value: `sum(list: value where …)`");
+                    self.arguments(
+                        agg.list.span,
+                        "sum/max/min",
+                        "a list and a value: `sum(list: value where …)`",
+                    );
                     Type::Error
                 }
             },
@@ -493,15 +615,30 @@ impl Checker<'_> {
             (AggregateKind::Any | AggregateKind::All, Some(v)) => Some(self.coerce(v, &Type::Bool)),
             (_, v) => v,
         };
-        let kind = ExprKind::Aggregate { kind: agg.kind, list: Box::new(list), value: value.map(Box::new), filter: filter.map(Box::new) };
+        let kind = ExprKind::Aggregate {
+            kind: agg.kind,
+            list: Box::new(list),
+            value: value.map(Box::new),
+            filter: filter.map(Box::new),
+        };
         (kind, ty)
     }
 
-    fn call(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span, owner: Owner, scope: &Scope) -> (ExprKind, Type) {
+    fn call(
+        &mut self,
+        name: &ast::Name,
+        args: &[ast::Expr],
+        span: Span,
+        owner: Owner,
+        scope: &Scope,
+    ) -> (ExprKind, Type) {
         match name.text.as_str() {
             "held" => {
                 let target = match args {
-                    [ast::Expr { kind: ast::ExprKind::Name(n), .. }] => n,
+                    [ast::Expr {
+                        kind: ast::ExprKind::Name(n),
+                        ..
+                    }] => n,
                     _ => {
                         self.arguments(span, "held", "one rule name: `held(rule)`");
                         return (ExprKind::Const(Value::Null), Type::Error);
@@ -513,7 +650,12 @@ impl Checker<'_> {
                         (ExprKind::Held(id), Type::List(Box::new(Type::Text)))
                     }
                     Some(other) => {
-                        let error = CheckError::NotARule { src: self.src(target.span), span: target.span.to_miette(), name: target.text.clone(), kind: other.kind() };
+                        let error = CheckError::NotARule {
+                            src: self.src(target.span),
+                            span: target.span.to_miette(),
+                            name: target.text.clone(),
+                            kind: other.kind(),
+                        };
                         self.report(error);
                         (ExprKind::Const(Value::Null), Type::Error)
                     }
@@ -546,15 +688,28 @@ impl Checker<'_> {
                         }
                     };
                 }
-                (ExprKind::Extreme { max: name.text == "max", args }, ty)
+                (
+                    ExprKind::Extreme {
+                        max: name.text == "max",
+                        args,
+                    },
+                    ty,
+                )
             }
             _ => {
                 let error = CheckError::UnknownName {
                     src: self.src(name.span),
                     span: name.span.to_miette(),
                     name: name.text.clone(),
-                    help: suggest::help_line(&name.text, ["held", "known", "max", "min", "count", "sum", "any", "all"])
-                        .or_else(|| Some(String::from("functions are held, known, max, min; aggregates are count, sum, max, min, any, all"))),
+                    help: suggest::help_line(
+                        &name.text,
+                        ["held", "known", "max", "min", "count", "sum", "any", "all"],
+                    )
+                    .or_else(|| {
+                        Some(String::from(
+                            "functions are held, known, max, min; aggregates are count, sum, max, min, any, all",
+                        ))
+                    }),
                 };
                 self.report(error);
                 (ExprKind::Const(Value::Null), Type::Error)
@@ -567,7 +722,11 @@ fn literal(lit: &ast::Literal) -> (ExprKind, Type) {
     let (value, ty) = match lit {
         ast::Literal::Bool(b) => (Value::Bool(*b), Type::Bool),
         ast::Literal::Number(n) => {
-            let ty = if n.is_integer() && *n.numer() >= 0 { Type::Count } else { Type::Decimal };
+            let ty = if n.is_integer() && *n.numer() >= 0 {
+                Type::Count
+            } else {
+                Type::Decimal
+            };
             (Value::Number(*n), ty)
         }
         ast::Literal::Money(n) => (Value::Number(*n), Type::Money),

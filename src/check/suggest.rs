@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn suggests_close_names_in_any_script() {
         assert_eq!(did_you_mean("vidoes", ["videos", "other"]), Some("videos".into()));
-        assert_eq!(did_you_mean("违法视频文件数s", ["违法视频文件数"]), Some("违法视频文件数".into()));
+        assert_eq!(
+            did_you_mean("违法视频文件数s", ["违法视频文件数"]),
+            Some("违法视频文件数".into())
+        );
         assert_eq!(did_you_mean("Videos", ["videos"]), Some("videos".into()));
         assert_eq!(did_you_mean("zzz", ["videos"]), None);
     }

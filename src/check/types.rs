@@ -6,7 +6,9 @@ use crate::ast::{self, BinaryOp};
 use crate::ir::{self, Type};
 use crate::value::Value;
 
-const TYPE_NAMES: [&str; 9] = ["bool", "count", "integer", "decimal", "money", "percent", "date", "duration", "text"];
+const TYPE_NAMES: [&str; 9] = [
+    "bool", "count", "integer", "decimal", "money", "percent", "date", "duration", "text",
+];
 
 impl Checker<'_> {
     /// The symbol declared by exactly this name occurrence (not a duplicate of it).
@@ -20,9 +22,14 @@ impl Checker<'_> {
     pub(crate) fn resolve_fact_types(&mut self, files: &[ast::File]) {
         for item in files.iter().flat_map(|f| &f.items) {
             let ast::Item::Fact(decl) = item else { continue };
-            let Some(Symbol::Fact(id)) = self.own_symbol(&decl.name) else { continue };
+            let Some(Symbol::Fact(id)) = self.own_symbol(&decl.name) else {
+                continue;
+            };
             let ty = self.type_expr(&decl.ty);
-            let default = decl.default.as_ref().and_then(|d| self.constant(d, &ty, "fact default"));
+            let default = decl
+                .default
+                .as_ref()
+                .and_then(|d| self.constant(d, &ty, "fact default"));
             let cite = decl.citation.as_ref().and_then(|c| self.cite(c, None));
             if let Some(fact) = self.program_facts.get_mut(id.0 as usize) {
                 fact.ty = ty;
@@ -72,8 +79,12 @@ impl Checker<'_> {
                         src: self.src(name.span),
                         span: name.span.to_miette(),
                         name: other.to_string(),
-                        help: suggest::help_line(other, TYPE_NAMES)
-                            .or_else(|| Some(format!("types are: {}, enum {{…}}, list<…>, list {{…}}", TYPE_NAMES.join(", ")))),
+                        help: suggest::help_line(other, TYPE_NAMES).or_else(|| {
+                            Some(format!(
+                                "types are: {}, enum {{…}}, list<…>, list {{…}}",
+                                TYPE_NAMES.join(", ")
+                            ))
+                        }),
                     };
                     self.report(error);
                     Type::Error
@@ -114,8 +125,16 @@ impl Checker<'_> {
                         continue;
                     }
                     let ty = self.type_expr(&field.ty);
-                    let default = field.default.as_ref().and_then(|d| self.constant(d, &ty, "field default"));
-                    infos.push(ir::FieldInfo { name: field.name.text.clone(), label: field.label.clone(), ty, default });
+                    let default = field
+                        .default
+                        .as_ref()
+                        .and_then(|d| self.constant(d, &ty, "field default"));
+                    infos.push(ir::FieldInfo {
+                        name: field.name.text.clone(),
+                        label: field.label.clone(),
+                        ty,
+                        default,
+                    });
                 }
                 self.records.push(ir::RecordInfo { fields: infos });
                 Type::List(Box::new(Type::Record(ir::RecordId(self.records.len() as u32 - 1))))
@@ -149,12 +168,19 @@ impl Checker<'_> {
     pub(crate) fn coerce(&mut self, expr: ir::Expr, target: &Type) -> ir::Expr {
         if let (Type::Enum(id), ir::ExprKind::Const(Value::Text(text))) = (target.strip_optional(), &expr.kind) {
             self.check_enum_value(*id, text, expr.span);
-            return ir::Expr { ty: target.clone(), ..expr };
+            return ir::Expr {
+                ty: target.clone(),
+                ..expr
+            };
         }
         if let (Type::List(inner), ir::ExprKind::List(items)) = (target, &expr.kind) {
             let items = items.clone();
             let items: Vec<ir::Expr> = items.into_iter().map(|item| self.coerce(item, inner)).collect();
-            return ir::Expr { kind: ir::ExprKind::List(items), ty: target.clone(), span: expr.span };
+            return ir::Expr {
+                kind: ir::ExprKind::List(items),
+                ty: target.clone(),
+                span: expr.span,
+            };
         }
         if !assignable(target, &expr.ty) {
             self.mismatch(target, &expr.ty, expr.span);
@@ -163,7 +189,9 @@ impl Checker<'_> {
     }
 
     pub(crate) fn check_enum_value(&mut self, id: ir::EnumId, text: &str, span: crate::source::Span) {
-        let Some(info) = self.enums.get(id.0 as usize) else { return };
+        let Some(info) = self.enums.get(id.0 as usize) else {
+            return;
+        };
         if info.values.iter().any(|(v, _)| v == text) {
             return;
         }
@@ -183,7 +211,9 @@ impl Checker<'_> {
             return;
         }
         let help = match (expected.strip_optional(), found) {
-            (Type::Money, t) if t.is_number() => Some(String::from("amounts of money are written with 元, e.g. `5000元` or `10万元`")),
+            (Type::Money, t) if t.is_number() => Some(String::from(
+                "amounts of money are written with 元, e.g. `5000元` or `10万元`",
+            )),
             (Type::Bool, Type::Optional(_)) | (_, Type::Optional(_)) => {
                 Some(String::from("this value may be `none`; compare it with `none` first"))
             }
@@ -205,7 +235,14 @@ impl Checker<'_> {
                 let values = self
                     .enums
                     .get(id.0 as usize)
-                    .map(|e| e.values.iter().map(|(v, _)| v.as_str()).take(4).collect::<Vec<_>>().join(", "))
+                    .map(|e| {
+                        e.values
+                            .iter()
+                            .map(|(v, _)| v.as_str())
+                            .take(4)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
                     .unwrap_or_default();
                 format!("enum {{ {values} }}")
             }

@@ -11,8 +11,14 @@ use super::{EvalArgs, Format, BAD_INPUT, FAILED, OK};
 /// Prints a diagnostic to standard error with miette's graphical handler.
 pub(crate) fn print_diagnostic(diagnostic: &dyn miette::Diagnostic) {
     let color = std::io::stderr().is_terminal();
-    let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
-    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     let _ignored = handler.render_report(&mut out, diagnostic);
     eprintln!("{out}");
@@ -61,10 +67,17 @@ pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool) -> u8 {
         }
         Err(LoadError::Invalid { diagnostics }) => {
             if json {
-                println!("{}", serde_json::json!({"ok": false, "diagnostics": diagnostics.to_json()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "diagnostics": diagnostics.to_json()})
+                );
             } else {
                 eprint!("{}", diagnostics.render(std::io::stderr().is_terminal(), 100));
-                eprintln!("error: {} error(s), {} warning(s)", diagnostics.error_count(), diagnostics.warning_count());
+                eprintln!(
+                    "error: {} error(s), {} warning(s)",
+                    diagnostics.error_count(),
+                    diagnostics.warning_count()
+                );
             }
             FAILED
         }
@@ -105,7 +118,11 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
             return BAD_INPUT;
         }
     }
-    let options = Options { as_of, strict: args.strict, ..Options::default() };
+    let options = Options {
+        as_of,
+        strict: args.strict,
+        ..Options::default()
+    };
     let outcome = match rules.evaluate(&case, &options) {
         Ok(o) => o,
         Err(e) => {
@@ -117,7 +134,10 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
     match args.format {
         Format::Json => {
             let mut value = serde_json::to_value(&outcome).unwrap_or_default();
-            if let (Some(name), Some(tree)) = (conclusion, value.get_mut("explanation").and_then(|e| e.get_mut("conclusions"))) {
+            if let (Some(name), Some(tree)) = (
+                conclusion,
+                value.get_mut("explanation").and_then(|e| e.get_mut("conclusions")),
+            ) {
                 if let Some(map) = tree.as_object_mut() {
                     map.retain(|k, _| explain_keep(name, k, &outcome));
                 }
@@ -127,7 +147,9 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         Format::Md => print!("{}", markdown::render(&outcome, case.name.as_deref(), conclusion)),
         Format::Text => {
             let options = text::TextOptions {
-                conclusion: conclusion.map(String::from).or_else(|| (!explain).then_some(None).flatten()),
+                conclusion: conclusion
+                    .map(String::from)
+                    .or_else(|| (!explain).then_some(None).flatten()),
                 why_not: args.why_not,
                 color: std::io::stdout().is_terminal(),
                 quote_statutes: args.quote || explain,
@@ -143,12 +165,20 @@ fn explain_keep(asked: &str, key: &str, outcome: &ruling::Outcome) -> bool {
     if key == asked {
         return true;
     }
-    let Some(explanation) = &outcome.explanation else { return false };
-    let Some(root) = explanation.conclusions.get(asked) else { return false };
+    let Some(explanation) = &outcome.explanation else {
+        return false;
+    };
+    let Some(root) = explanation.conclusions.get(asked) else {
+        return false;
+    };
     references(root, explanation, &mut Vec::new()).iter().any(|r| r == key)
 }
 
-fn references(node: &ruling::explain::Node, explanation: &ruling::explain::Explanation, seen: &mut Vec<String>) -> Vec<String> {
+fn references(
+    node: &ruling::explain::Node,
+    explanation: &ruling::explain::Explanation,
+    seen: &mut Vec<String>,
+) -> Vec<String> {
     if node.kind == ruling::explain::NodeKind::RuleRef {
         if let Some(id) = &node.id {
             if !seen.contains(id) {

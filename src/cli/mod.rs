@@ -16,7 +16,11 @@ pub(crate) const FAILED: u8 = 1;
 pub(crate) const BAD_INPUT: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "ruling", version, about = "Statutes as rule files: check, evaluate and explain cases article by article")]
+#[command(
+    name = "ruling",
+    version,
+    about = "Statutes as rule files: check, evaluate and explain cases article by article"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -94,7 +98,11 @@ pub(crate) fn main() -> ExitCode {
         }
     };
     let status = match cli.command {
-        Command::Check { rules, format, deny_warnings } => commands::check(&rules, format == Format::Json, deny_warnings),
+        Command::Check {
+            rules,
+            format,
+            deny_warnings,
+        } => commands::check(&rules, format == Format::Json, deny_warnings),
         Command::Eval(args) => commands::eval(&args, false),
         Command::Explain(args) => commands::eval(&args, true),
         Command::Test { rules, cases, update } => test_cmd::run(&rules, &cases, update),

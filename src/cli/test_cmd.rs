@@ -13,10 +13,21 @@ pub(crate) fn run(rules: &Path, cases: &[PathBuf], update: bool) -> u8 {
         Ok(r) => r,
         Err(status) => return status,
     };
-    let paths = if cases.is_empty() { vec![PathBuf::from("tests/cases")] } else { cases.to_vec() };
+    let paths = if cases.is_empty() {
+        vec![PathBuf::from("tests/cases")]
+    } else {
+        cases.to_vec()
+    };
     let files = testing::case_files(&paths);
     if files.is_empty() {
-        eprintln!("error: no case files (.json, .yaml, .toml) under {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        eprintln!(
+            "error: no case files (.json, .yaml, .toml) under {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         return BAD_INPUT;
     }
     let (mut passed, mut failed) = (0usize, 0usize);
@@ -62,7 +73,10 @@ fn print_failure(result: &CaseResult) {
         println!("    expected error not reported: {missing}");
     }
     for m in &result.mismatches {
-        println!("    {}:\n      - expected: {}\n      + actual:   {}", m.conclusion, m.expected, m.actual);
+        println!(
+            "    {}:\n      - expected: {}\n      + actual:   {}",
+            m.conclusion, m.expected, m.actual
+        );
     }
     for r in &result.missing_reasons {
         println!(
@@ -77,7 +91,10 @@ fn print_failure(result: &CaseResult) {
         shown.extend(result.missing_reasons.iter().map(|r| r.conclusion.clone()));
         shown.dedup();
         for conclusion in shown {
-            let options = text::TextOptions { conclusion: Some(conclusion), ..text::TextOptions::default() };
+            let options = text::TextOptions {
+                conclusion: Some(conclusion),
+                ..text::TextOptions::default()
+            };
             let rendered = text::render(outcome, &options);
             for line in rendered.lines().skip(1) {
                 println!("      {line}");

@@ -54,7 +54,14 @@ pub(crate) struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    pub(crate) fn new(program: &'a Program, facts: &'a FactValues, as_of: Date, mode: ExplainMode, strict: bool, max_steps: u64) -> Self {
+    pub(crate) fn new(
+        program: &'a Program,
+        facts: &'a FactValues,
+        as_of: Date,
+        mode: ExplainMode,
+        strict: bool,
+        max_steps: u64,
+    ) -> Self {
         Engine {
             program,
             facts,
@@ -79,7 +86,10 @@ impl<'a> Engine<'a> {
 
     /// The recorded tree of a conclusion (main frame).
     pub(crate) fn take_node(&mut self, id: RuleId) -> Option<Node> {
-        self.frames.first_mut().and_then(|f| f.nodes.get_mut(id.0 as usize)).and_then(Option::take)
+        self.frames
+            .first_mut()
+            .and_then(|f| f.nodes.get_mut(id.0 as usize))
+            .and_then(Option::take)
     }
 
     fn outline(&self) -> bool {
@@ -92,7 +102,10 @@ impl<'a> Engine<'a> {
 
     fn current(&mut self) -> &mut Frame {
         let index = self.frame.min(self.frames.len().saturating_sub(1));
-        #[expect(clippy::indexing_slicing, reason = "index is clamped to the frames, and frame 0 always exists")]
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "index is clamped to the frames, and frame 0 always exists"
+        )]
         &mut self.frames[index]
     }
 
@@ -155,12 +168,16 @@ impl<'a> Engine<'a> {
 
     fn compute_rule(&mut self, id: RuleId) -> Result<(Tv, Option<usize>)> {
         let program = self.program;
-        let Some(info) = program.rule(id) else { return Ok((None, None)) };
+        let Some(info) = program.rule(id) else {
+            return Ok((None, None));
+        };
         let as_of = self.current().as_of;
         let Some(index) = select_version(&info.versions, as_of) else {
             return Ok((Some(Value::Null), None));
         };
-        let Some(version) = info.versions.get(index) else { return Ok((None, None)) };
+        let Some(version) = info.versions.get(index) else {
+            return Ok((None, None));
+        };
         let base = self.eval(&version.body)?;
         let value = self.apply_exceptions(info, base)?;
         Ok((value, Some(index)))
@@ -174,16 +191,26 @@ impl<'a> Engine<'a> {
         let mut applied: Option<(Value, &ir::ExceptionInfo)> = None;
         let mut undecided_values: Vec<Tv> = Vec::new();
         for index in &info.exceptions {
-            let Some(exception) = self.program.exceptions.get(*index) else { continue };
+            let Some(exception) = self.program.exceptions.get(*index) else {
+                continue;
+            };
             if exception.from.is_some_and(|from| from > as_of) {
                 continue;
             }
             let mark = self.trace.len();
             let when = ops::truth(&self.eval(&exception.when)?);
-            let value = if when == Some(false) { None } else { self.eval(&exception.value)? };
+            let value = if when == Some(false) {
+                None
+            } else {
+                self.eval(&exception.value)?
+            };
             if self.outline() {
                 let children = self.trace.split_off(mark.min(self.trace.len()));
-                let mut node = Node::new(NodeKind::Exception, when.map(Json::Bool).unwrap_or(Json::Null), when.is_none());
+                let mut node = Node::new(
+                    NodeKind::Exception,
+                    when.map(Json::Bool).unwrap_or(Json::Null),
+                    when.is_none(),
+                );
                 node.id = Some(exception.name.clone());
                 node.label = exception.label.clone();
                 node.citation = exception.cite.as_ref().map(|c| c.text.to_string());
@@ -231,10 +258,16 @@ impl<'a> Engine<'a> {
         let as_of = self.current().as_of;
         let version = info.and_then(|i| select_version(&i.versions, as_of));
         let (Some(info), Some(index)) = (info, version) else {
-            return Err(EvalError::NoVersion { name: info.map(|i| i.name.clone()).unwrap_or_default(), date: as_of.to_string() });
+            return Err(EvalError::NoVersion {
+                name: info.map(|i| i.name.clone()).unwrap_or_default(),
+                date: as_of.to_string(),
+            });
         };
         let Some(body) = info.versions.get(index).map(|v| &v.body) else {
-            return Err(EvalError::NoVersion { name: info.name.clone(), date: as_of.to_string() });
+            return Err(EvalError::NoVersion {
+                name: info.name.clone(),
+                date: as_of.to_string(),
+            });
         };
         self.suspended += 1;
         let value = self.eval(body);
@@ -272,9 +305,12 @@ impl<'a> Engine<'a> {
             ExprKind::Block(kind, branches) => self.block(*kind, branches),
             ExprKind::AtLeast(n, branches) => self.at_least(*n, branches),
             ExprKind::If(c, a, b) => self.condition(expr, c, a, b),
-            ExprKind::Aggregate { kind, list, value, filter } => {
-                self.aggregate(expr, *kind, list, value.as_deref(), filter.as_deref())
-            }
+            ExprKind::Aggregate {
+                kind,
+                list,
+                value,
+                filter,
+            } => self.aggregate(expr, *kind, list, value.as_deref(), filter.as_deref()),
             ExprKind::Held(id) => self.held(*id),
             ExprKind::Known(inner) => {
                 // Asking whether a fact is known is not needing it, even in strict mode.
@@ -390,12 +426,20 @@ impl<'a> Engine<'a> {
         match op {
             BinaryOp::And | BinaryOp::Or => {
                 let left = ops::truth(&self.eval(a)?);
-                let decided = if op == BinaryOp::And { left == Some(false) } else { left == Some(true) };
+                let decided = if op == BinaryOp::And {
+                    left == Some(false)
+                } else {
+                    left == Some(true)
+                };
                 if decided {
                     return Ok(left.map(Value::Bool));
                 }
                 let right = ops::truth(&self.eval(b)?);
-                let result = if op == BinaryOp::And { ops::and(left, right) } else { ops::or(left, right) };
+                let result = if op == BinaryOp::And {
+                    ops::and(left, right)
+                } else {
+                    ops::or(left, right)
+                };
                 Ok(result.map(Value::Bool))
             }
             _ if op.is_comparison() => {
@@ -414,13 +458,25 @@ impl<'a> Engine<'a> {
                 Ok(result)
             }
             _ => {
-                let (Some(left), Some(right)) = (self.eval(a)?, self.eval(b)?) else { return Ok(None) };
-                ops::arithmetic(op, &left, &right).map(Some).map_err(|e| self.arithmetic_error(expr, e))
+                let (Some(left), Some(right)) = (self.eval(a)?, self.eval(b)?) else {
+                    return Ok(None);
+                };
+                ops::arithmetic(op, &left, &right)
+                    .map(Some)
+                    .map_err(|e| self.arithmetic_error(expr, e))
             }
         }
     }
 
-    fn comparison_node(&self, expr: &ir::Expr, op: BinaryOp, left: &Tv, right: &Tv, result: &Tv, children: Vec<Node>) -> Node {
+    fn comparison_node(
+        &self,
+        expr: &ir::Expr,
+        op: BinaryOp,
+        left: &Tv,
+        right: &Tv,
+        result: &Tv,
+        children: Vec<Node>,
+    ) -> Node {
         let mut node = Node::new(NodeKind::Comparison, to_json(result, &Type::Bool), result.is_none());
         node.text = Some(source_text(self.program, expr.span));
         node.op = Some(op.symbol().to_string());
@@ -436,7 +492,9 @@ impl<'a> Engine<'a> {
 
     fn at(&mut self, target: &ir::Expr, date: &ir::Expr) -> Result<Tv> {
         let mark = self.trace.len();
-        let Some(Value::Date(when)) = self.eval(date)? else { return Ok(None) };
+        let Some(Value::Date(when)) = self.eval(date)? else {
+            return Ok(None);
+        };
         let index = match self.frames.iter().position(|f| f.as_of == when) {
             Some(i) => i,
             None => {
@@ -464,7 +522,11 @@ impl<'a> Engine<'a> {
         let value = ops::truth(&self.eval(&branch.expr)?);
         if self.outline() {
             let children = self.trace.split_off(mark.min(self.trace.len()));
-            let mut node = Node::new(NodeKind::Branch, value.map(Json::Bool).unwrap_or(Json::Null), value.is_none());
+            let mut node = Node::new(
+                NodeKind::Branch,
+                value.map(Json::Bool).unwrap_or(Json::Null),
+                value.is_none(),
+            );
             node.label = branch.label.as_deref().map(String::from);
             node.citation = branch.cite.as_ref().map(|c| c.text.to_string());
             node.text = Some(source_text(self.program, branch.expr.span));
@@ -489,7 +551,10 @@ impl<'a> Engine<'a> {
                 BlockKind::Any => ops::or(result, v),
                 BlockKind::Not => v.map(|b| !b),
             };
-            let decided = matches!((kind, result), (BlockKind::All, Some(false)) | (BlockKind::Any, Some(true)));
+            let decided = matches!(
+                (kind, result),
+                (BlockKind::All, Some(false)) | (BlockKind::Any, Some(true))
+            );
             if decided && !exhaustive {
                 break;
             }
@@ -501,7 +566,11 @@ impl<'a> Engine<'a> {
                 BlockKind::Any => NodeKind::Any,
                 BlockKind::Not => NodeKind::Not,
             };
-            let mut node = Node::new(node_kind, result.map(Json::Bool).unwrap_or(Json::Null), result.is_none());
+            let mut node = Node::new(
+                node_kind,
+                result.map(Json::Bool).unwrap_or(Json::Null),
+                result.is_none(),
+            );
             node.children = children;
             self.trace.push(node);
         }
@@ -521,7 +590,11 @@ impl<'a> Engine<'a> {
         let result = ops::at_least(n, n_true, n_unknown);
         if self.outline() {
             let children = self.trace.split_off(mark.min(self.trace.len()));
-            let mut node = Node::new(NodeKind::AtLeast, result.map(Json::Bool).unwrap_or(Json::Null), result.is_none());
+            let mut node = Node::new(
+                NodeKind::AtLeast,
+                result.map(Json::Bool).unwrap_or(Json::Null),
+                result.is_none(),
+            );
             node.text = Some(format!("{n}"));
             node.children = children;
             self.trace.push(node);
@@ -606,14 +679,21 @@ impl<'a> Engine<'a> {
             match kind {
                 AggregateKind::Any | AggregateKind::All => {
                     let b = ops::truth(&v);
-                    truth = if kind == AggregateKind::Any { ops::or(truth, b) } else { ops::and(truth, b) };
+                    truth = if kind == AggregateKind::Any {
+                        ops::or(truth, b)
+                    } else {
+                        ops::and(truth, b)
+                    };
                 }
                 AggregateKind::Sum | AggregateKind::Max | AggregateKind::Min => {
                     let Some(v) = v else { return Ok(None) };
                     acc = Some(match (acc, kind) {
                         (None, _) => v,
-                        (Some(a), AggregateKind::Sum) => ops::arithmetic(BinaryOp::Add, &a, &v).map_err(|e| self.arithmetic_error(expr, e))?,
-                        (Some(a), _) => ops::extreme(kind == AggregateKind::Max, a, v).map_err(|e| self.arithmetic_error(expr, e))?,
+                        (Some(a), AggregateKind::Sum) => {
+                            ops::arithmetic(BinaryOp::Add, &a, &v).map_err(|e| self.arithmetic_error(expr, e))?
+                        }
+                        (Some(a), _) => ops::extreme(kind == AggregateKind::Max, a, v)
+                            .map_err(|e| self.arithmetic_error(expr, e))?,
                     });
                 }
                 AggregateKind::Count => {}
@@ -628,7 +708,12 @@ impl<'a> Engine<'a> {
     }
 
     /// For one item: whether it passes the filter and its value; `None` if undecidable.
-    fn fold_one(&mut self, kind: AggregateKind, value: Option<&ir::Expr>, filter: Option<&ir::Expr>) -> Result<Option<(bool, Tv)>> {
+    fn fold_one(
+        &mut self,
+        kind: AggregateKind,
+        value: Option<&ir::Expr>,
+        filter: Option<&ir::Expr>,
+    ) -> Result<Option<(bool, Tv)>> {
         let (predicate, filter) = match kind {
             AggregateKind::Any | AggregateKind::All => (value.or(filter), if value.is_some() { filter } else { None }),
             _ => (value, filter),
@@ -675,9 +760,17 @@ impl<'a> Engine<'a> {
             labels.clear();
             unknown = false;
         }
-        let result = if unknown { None } else { Some(Value::List(labels.into())) };
+        let result = if unknown {
+            None
+        } else {
+            Some(Value::List(labels.into()))
+        };
         if self.outline() {
-            let mut node = Node::new(NodeKind::Held, to_json(&result, &Type::List(Box::new(Type::Text))), result.is_none());
+            let mut node = Node::new(
+                NodeKind::Held,
+                to_json(&result, &Type::List(Box::new(Type::Text))),
+                result.is_none(),
+            );
             node.id = Some(info.name.clone());
             node.label = info.label.clone();
             node.citation = version.cite.as_ref().map(|c| c.text.to_string());
@@ -709,10 +802,16 @@ fn version_text(from: Option<Date>, n_versions: usize) -> Option<String> {
 }
 
 fn cite_text(cite: Option<&ir::Cite>) -> String {
-    cite.map(|c| c.text.to_string()).unwrap_or_else(|| String::from("no citation"))
+    cite.map(|c| c.text.to_string())
+        .unwrap_or_else(|| String::from("no citation"))
 }
 
 /// The rule-file text of an expression on one line (explanations quote it).
 fn source_text(program: &Program, span: crate::source::Span) -> String {
-    program.source_map.slice(span).split_whitespace().collect::<Vec<_>>().join(" ")
+    program
+        .source_map
+        .slice(span)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

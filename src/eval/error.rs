@@ -34,7 +34,10 @@ pub enum EvalError {
     },
     /// A parameter has no version in force on the date.
     #[error("parameter `{name}` has no version in force on {date}")]
-    #[diagnostic(code(ruling::eval::no_version), help("add a version `from` an earlier date, or evaluate as of a later date"))]
+    #[diagnostic(
+        code(ruling::eval::no_version),
+        help("add a version `from` an earlier date, or evaluate as of a later date")
+    )]
     NoVersion {
         /// Parameter or rule.
         name: String,
@@ -43,7 +46,10 @@ pub enum EvalError {
     },
     /// Two exceptions to one rule apply with different values.
     #[error("conflicting exceptions to `{rule}`: `{first}` ({first_cite}) and `{second}` ({second_cite}) both apply with different values")]
-    #[diagnostic(code(ruling::eval::exception_conflict), help("make the exceptions' conditions exclusive in the rule files"))]
+    #[diagnostic(
+        code(ruling::eval::exception_conflict),
+        help("make the exceptions' conditions exclusive in the rule files")
+    )]
     ExceptionConflict {
         /// The rule.
         rule: String,
@@ -69,7 +75,10 @@ pub enum EvalError {
     },
     /// Evaluation took more steps than allowed.
     #[error("evaluation stopped after {limit} steps")]
-    #[diagnostic(code(ruling::eval::step_limit), help("raise the step limit in the options, or simplify the rules"))]
+    #[diagnostic(
+        code(ruling::eval::step_limit),
+        help("raise the step limit in the options, or simplify the rules")
+    )]
     StepLimit {
         /// The limit.
         limit: u64,

@@ -46,7 +46,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { as_of: None, strict: false, explain: ExplainMode::Full, max_steps: 10_000_000 }
+        Options {
+            as_of: None,
+            strict: false,
+            explain: ExplainMode::Full,
+            max_steps: 10_000_000,
+        }
     }
 }
 
@@ -93,13 +98,20 @@ impl RuleSet {
     pub fn evaluate(&self, case: &Case, options: &Options) -> Result<Outcome, EvalError> {
         let program: &Program = &self.program;
         let facts = case.validate(program, options.strict)?;
-        let as_of = options.as_of.or(case.as_of_date()?).or_else(|| conduct_date(program, &facts)).ok_or(EvalError::NoAsOf)?;
+        let as_of = options
+            .as_of
+            .or(case.as_of_date()?)
+            .or_else(|| conduct_date(program, &facts))
+            .ok_or(EvalError::NoAsOf)?;
         let mut outcome = run(program, &facts, as_of, options)?;
         if !outcome.unknown_conclusions.is_empty() {
             outcome.missing_facts = if options.explain == ExplainMode::Full {
                 missing_facts(program, outcome.explanation.as_ref(), &outcome.unknown_conclusions)
             } else {
-                let full = Options { explain: ExplainMode::Full, ..options.clone() };
+                let full = Options {
+                    explain: ExplainMode::Full,
+                    ..options.clone()
+                };
                 let traced = run(program, &facts, as_of, &full)?;
                 missing_facts(program, traced.explanation.as_ref(), &outcome.unknown_conclusions)
             };
@@ -116,8 +128,20 @@ fn conduct_date(program: &Program, facts: &crate::facts::FactValues) -> Option<D
     }
 }
 
-fn run(program: &Program, facts: &crate::facts::FactValues, as_of: Date, options: &Options) -> Result<Outcome, EvalError> {
-    let mut engine = Engine::new(program, facts, as_of, options.explain, options.strict, options.max_steps);
+fn run(
+    program: &Program,
+    facts: &crate::facts::FactValues,
+    as_of: Date,
+    options: &Options,
+) -> Result<Outcome, EvalError> {
+    let mut engine = Engine::new(
+        program,
+        facts,
+        as_of,
+        options.explain,
+        options.strict,
+        options.max_steps,
+    );
     let mut conclusions = IndexMap::with_capacity(program.rules.len());
     let mut unknown = Vec::new();
     let mut values = Vec::with_capacity(program.rules.len());
@@ -137,14 +161,25 @@ fn run(program: &Program, facts: &crate::facts::FactValues, as_of: Date, options
             }
         }
     }
-    let explanation = (options.explain != ExplainMode::None)
-        .then(|| Explanation { schema_version: SCHEMA_VERSION, as_of: as_of.to_string(), conclusions: trees });
-    Ok(Outcome { as_of: as_of.to_string(), conclusions, unknown_conclusions: unknown, missing_facts: Vec::new(), explanation })
+    let explanation = (options.explain != ExplainMode::None).then(|| Explanation {
+        schema_version: SCHEMA_VERSION,
+        as_of: as_of.to_string(),
+        conclusions: trees,
+    });
+    Ok(Outcome {
+        as_of: as_of.to_string(),
+        conclusions,
+        unknown_conclusions: unknown,
+        missing_facts: Vec::new(),
+        explanation,
+    })
 }
 
 /// Unknown facts reachable from unknown conclusions through unknown nodes, in declaration order.
 fn missing_facts(program: &Program, explanation: Option<&Explanation>, unknown: &[String]) -> Vec<String> {
-    let Some(explanation) = explanation else { return Vec::new() };
+    let Some(explanation) = explanation else {
+        return Vec::new();
+    };
     let mut found = Vec::new();
     let mut visited = Vec::new();
     for name in unknown {
@@ -152,7 +187,12 @@ fn missing_facts(program: &Program, explanation: Option<&Explanation>, unknown: 
             collect_missing(node, explanation, &mut found, &mut visited);
         }
     }
-    let mut ordered: Vec<String> = program.facts.iter().map(|f| f.name.clone()).filter(|n| found.contains(n)).collect();
+    let mut ordered: Vec<String> = program
+        .facts
+        .iter()
+        .map(|f| f.name.clone())
+        .filter(|n| found.contains(n))
+        .collect();
     ordered.dedup();
     ordered
 }

@@ -106,13 +106,15 @@ pub(crate) fn arithmetic(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Ar
         (BinaryOp::Sub, Value::Date(d), Value::Duration(by)) => Value::Date(value::shift_date(*d, by.negate())?),
         (BinaryOp::Sub, Value::Date(x), Value::Date(y)) => {
             let days = y.until(*x).map_err(|_| ArithmeticError::DateOutOfRange)?.get_days();
-            Value::Duration(value::Duration { months: 0, minutes: i64::from(days) * 1440 })
+            Value::Duration(value::Duration {
+                months: 0,
+                minutes: i64::from(days) * 1440,
+            })
         }
         (BinaryOp::Add, Value::Duration(x), Value::Duration(y)) => Value::Duration(x.checked_add(*y)?),
         (BinaryOp::Sub, Value::Duration(x), Value::Duration(y)) => Value::Duration(x.checked_add(y.negate())?),
-        (BinaryOp::Mul, Value::Duration(d), Value::Number(n)) | (BinaryOp::Mul, Value::Number(n), Value::Duration(d)) => {
-            Value::Duration(d.checked_scale(n)?)
-        }
+        (BinaryOp::Mul, Value::Duration(d), Value::Number(n))
+        | (BinaryOp::Mul, Value::Number(n), Value::Duration(d)) => Value::Duration(d.checked_scale(n)?),
         _ => Value::Null,
     })
 }

@@ -19,8 +19,10 @@ pub(crate) struct SyntaxMessage {
 /// Parses a document of any supported format into JSON.
 pub(crate) fn to_json(text: &str, format: CaseFormat) -> Result<Json, SyntaxMessage> {
     match format {
-        CaseFormat::Json => serde_json::from_str(text)
-            .map_err(|e| SyntaxMessage { text: e.to_string(), line_column: Some((e.line(), e.column())) }),
+        CaseFormat::Json => serde_json::from_str(text).map_err(|e| SyntaxMessage {
+            text: e.to_string(),
+            line_column: Some((e.line(), e.column())),
+        }),
         CaseFormat::Yaml => serde_yaml_ng::from_str::<Json>(text).map_err(|e| SyntaxMessage {
             text: e.to_string(),
             line_column: e.location().map(|l| (l.line(), l.column())),
@@ -28,7 +30,10 @@ pub(crate) fn to_json(text: &str, format: CaseFormat) -> Result<Json, SyntaxMess
         CaseFormat::Toml => {
             let parsed: toml::Value = toml::from_str(text).map_err(|e| {
                 let line_column = e.span().map(|s| line_column_of(text, s.start));
-                SyntaxMessage { text: e.message().to_string(), line_column }
+                SyntaxMessage {
+                    text: e.message().to_string(),
+                    line_column,
+                }
             })?;
             Ok(toml_to_json(parsed))
         }
@@ -86,19 +91,27 @@ pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) 
                 fact_value(program, inner, json, path)
             }
         }
-        Type::Bool => json.as_bool().map(Value::Bool).ok_or_else(|| mismatch(path, "true or false", json, None)),
+        Type::Bool => json
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| mismatch(path, "true or false", json, None)),
         Type::Count | Type::Integer => integer(ty, json, path),
         Type::Decimal | Type::Percent => decimal(json, path, false, "a decimal string such as \"2.5\""),
         Type::Money => decimal(json, path, true, "an amount in 元 as a string such as \"200000.00\""),
         Type::Date => match json {
-            Json::String(s) => value::parse_date(s).map(Value::Date).ok_or_else(|| vec![Problem::invalid_date(path, s)]),
+            Json::String(s) => value::parse_date(s)
+                .map(Value::Date)
+                .ok_or_else(|| vec![Problem::invalid_date(path, s)]),
             other => mismatch(path, "a date string YYYY-MM-DD", other, None).into_err(),
         },
-        Type::Duration => match json.as_str().and_then(|s| crate::parse_duration_text(s)) {
+        Type::Duration => match json.as_str().and_then(crate::parse_duration_text) {
             Some(d) => Ok(Value::Duration(d)),
             None => mismatch(path, "a duration such as \"2 years\" or \"60 minutes\"", json, None).into_err(),
         },
-        Type::Text => json.as_str().map(|s| Value::Text(Arc::from(s))).ok_or_else(|| mismatch(path, "a string", json, None)),
+        Type::Text => json
+            .as_str()
+            .map(|s| Value::Text(Arc::from(s)))
+            .ok_or_else(|| mismatch(path, "a string", json, None)),
         Type::Enum(id) => {
             let values: Vec<&str> = program
                 .enums
@@ -134,7 +147,10 @@ impl IntoErr for Vec<Problem> {
 
 fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
     let Json::Number(n) = json else {
-        let help = json.as_str().filter(|s| s.parse::<i64>().is_ok()).map(|_| "write the number without quotes");
+        let help = json
+            .as_str()
+            .filter(|s| s.parse::<i64>().is_ok())
+            .map(|_| "write the number without quotes");
         return mismatch(path, "an integer", json, help).into_err();
     };
     let Some(i) = n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)) else {
@@ -160,7 +176,13 @@ fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value
             .or_else(|| n.as_u64().map(i128::from))
             .map(|i| (Rational::from_integer(i), 0)),
         Json::Number(_) => {
-            return mismatch(path, expected, json, Some("write decimals as strings (\"2.50\") so they stay exact")).into_err()
+            return mismatch(
+                path,
+                expected,
+                json,
+                Some("write decimals as strings (\"2.50\") so they stay exact"),
+            )
+            .into_err()
         }
         other => return mismatch(path, expected, other, None).into_err(),
     };
@@ -168,7 +190,12 @@ fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value
         return mismatch(path, expected, json, None).into_err();
     };
     if money && value::is_negative(&v) {
-        return Err(vec![Problem::new("negative_value", path, String::from("an amount cannot be negative"), None)]);
+        return Err(vec![Problem::new(
+            "negative_value",
+            path,
+            String::from("an amount cannot be negative"),
+            None,
+        )]);
     }
     if money && places > 2 {
         return mismatch(path, "an amount with at most 2 decimals (分)", json, None).into_err();
@@ -199,7 +226,9 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
     let Json::Object(map) = json else {
         return mismatch(path, "an object", json, None).into_err();
     };
-    let Some(info) = program.records.get(record) else { return Ok(Value::Null) };
+    let Some(info) = program.records.get(record) else {
+        return Ok(Value::Null);
+    };
     let mut problems = Vec::new();
     for key in map.keys() {
         if !info.fields.iter().any(|f| f.name == *key) {

@@ -26,7 +26,10 @@ pub enum CaseError {
     },
     /// `{"facts": {` (not valid JSON/YAML/TOML)
     #[error("case file is not well-formed: {message}")]
-    #[diagnostic(code(ruling::case::syntax), help("check quotes, commas and brackets near the marked place"))]
+    #[diagnostic(
+        code(ruling::case::syntax),
+        help("check quotes, commas and brackets near the marked place")
+    )]
     Syntax {
         /// The text.
         #[source_code]
@@ -91,13 +94,26 @@ pub struct Problem {
 
 impl Problem {
     pub(crate) fn new(kind: &'static str, path: &str, message: String, help: Option<String>) -> Problem {
-        Problem { kind, path: path.to_string(), message, help }
+        Problem {
+            kind,
+            path: path.to_string(),
+            message,
+            help,
+        }
     }
 
     pub(crate) fn unknown_fact<'a>(key: &str, names: impl Iterator<Item = &'a str>) -> Problem {
-        let help = crate::suggest::help_line(key, names.collect::<Vec<_>>())
-            .or_else(|| Some(String::from("`ruling schema RULES` lists the facts these rules declare")));
-        Problem::new("unknown_fact", &format!("/facts/{}", locate::escape(key)), format!("unknown fact `{key}`"), help)
+        let help = crate::suggest::help_line(key, names.collect::<Vec<_>>()).or_else(|| {
+            Some(String::from(
+                "`ruling schema RULES` lists the facts these rules declare",
+            ))
+        });
+        Problem::new(
+            "unknown_fact",
+            &format!("/facts/{}", locate::escape(key)),
+            format!("unknown fact `{key}`"),
+            help,
+        )
     }
 
     pub(crate) fn invalid_date(path: &str, text: &str) -> Problem {
@@ -113,7 +129,10 @@ impl Problem {
 /// All problems found in one case's facts; rendered as one diagnostic per problem.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{} problem(s) in the facts of `{name}`", problems.len())]
-#[diagnostic(code(ruling::case::invalid_facts), help("fix each marked value; nothing was evaluated"))]
+#[diagnostic(
+    code(ruling::case::invalid_facts),
+    help("fix each marked value; nothing was evaluated")
+)]
 pub struct FactsError {
     /// Case name.
     pub name: String,
@@ -180,6 +199,10 @@ impl FactsError {
                 }
             })
             .collect();
-        FactsError { name: origin.name.clone(), problems, located }
+        FactsError {
+            name: origin.name.clone(),
+            problems,
+            located,
+        }
     }
 }

@@ -2,8 +2,8 @@
 
 use miette::SourceSpan;
 
-use super::{CaseFormat, CaseOrigin};
 use super::convert::SyntaxMessage;
+use super::{CaseFormat, CaseOrigin};
 
 /// Escapes a key for a JSON pointer (`~` → `~0`, `/` → `~1`).
 pub(crate) fn escape(key: &str) -> String {
@@ -27,11 +27,20 @@ pub(crate) fn span_of(origin: &CaseOrigin, segments: &[&str]) -> SourceSpan {
         let needles = match origin.format {
             CaseFormat::Json => vec![format!("\"{key}\"")],
             CaseFormat::Yaml => vec![format!("{key}:"), format!("\"{key}\"")],
-            CaseFormat::Toml => vec![format!("{key} ="), format!("{key}="), format!("\"{key}\""), format!("[{key}")],
+            CaseFormat::Toml => vec![
+                format!("{key} ="),
+                format!("{key}="),
+                format!("\"{key}\""),
+                format!("[{key}"),
+            ],
         };
         let hit = needles
             .iter()
-            .filter_map(|n| text.get(position..).and_then(|rest| rest.find(n.as_str())).map(|i| (position + i, n.len())))
+            .filter_map(|n| {
+                text.get(position..)
+                    .and_then(|rest| rest.find(n.as_str()))
+                    .map(|i| (position + i, n.len()))
+            })
             .min_by_key(|(i, _)| *i);
         if let Some((start, len)) = hit {
             found = (start, len);
@@ -43,7 +52,9 @@ pub(crate) fn span_of(origin: &CaseOrigin, segments: &[&str]) -> SourceSpan {
 
 /// The span of a syntax error, from the parser's line and column.
 pub(crate) fn syntax_span(text: &str, message: &SyntaxMessage) -> SourceSpan {
-    let Some((line, column)) = message.line_column else { return SourceSpan::new(0.into(), 0) };
+    let Some((line, column)) = message.line_column else {
+        return SourceSpan::new(0.into(), 0);
+    };
     let mut offset = 0usize;
     for (index, l) in text.split_inclusive('\n').enumerate() {
         if index + 1 == line {
@@ -53,6 +64,10 @@ pub(crate) fn syntax_span(text: &str, message: &SyntaxMessage) -> SourceSpan {
         }
         offset += l.len();
     }
-    let width = text.get(offset..).and_then(|r| r.chars().next()).map(char::len_utf8).unwrap_or(0);
+    let width = text
+        .get(offset..)
+        .and_then(|r| r.chars().next())
+        .map(char::len_utf8)
+        .unwrap_or(0);
     SourceSpan::new(offset.min(text.len()).into(), width)
 }

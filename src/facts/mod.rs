@@ -87,8 +87,10 @@ impl Case {
     /// Reads a case file, choosing the format by extension.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Case, CaseError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CaseError::Io { path: path.display().to_string(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| CaseError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
         let format = match path.extension().and_then(|e| e.to_str()) {
             Some("yaml" | "yml") => CaseFormat::Yaml,
             Some("toml") => CaseFormat::Toml,
@@ -104,7 +106,11 @@ impl Case {
 
     /// Parses a case document of the given format.
     pub fn parse(name: &str, text: &str, format: CaseFormat) -> Result<Case, CaseError> {
-        let origin = Arc::new(CaseOrigin { name: name.to_string(), text: Arc::from(text), format });
+        let origin = Arc::new(CaseOrigin {
+            name: name.to_string(),
+            text: Arc::from(text),
+            format,
+        });
         let json = convert::to_json(text, format).map_err(|message| CaseError::Syntax {
             src: error::named(&origin),
             span: locate::syntax_span(text, &message),
@@ -116,7 +122,11 @@ impl Case {
     /// Builds a case from an already-parsed JSON value (one batch line).
     pub fn from_value(json: Json, origin: Arc<CaseOrigin>) -> Result<Case, CaseError> {
         let Json::Object(mut top) = json else {
-            return Err(CaseError::Shape { src: error::named(&origin), span: (0, 0).into(), message: "a case is a JSON object".into() });
+            return Err(CaseError::Shape {
+                src: error::named(&origin),
+                span: (0, 0).into(),
+                message: "a case is a JSON object".into(),
+            });
         };
         if let Some(unknown) = top.keys().find(|k| !CASE_KEYS.contains(&k.as_str())) {
             let unknown = unknown.clone();
@@ -165,9 +175,23 @@ impl Case {
                 Some(reasons)
             }
             None | Some(Json::Null) => None,
-            Some(_) => return Err(shape("expected_reasons".into(), "an object: conclusion → list of citations")),
+            Some(_) => {
+                return Err(shape(
+                    "expected_reasons".into(),
+                    "an object: conclusion → list of citations",
+                ))
+            }
         };
-        Ok(Case { name, id: top.remove("id"), as_of, facts, expected, expected_reasons, expected_error: top.remove("expected_error"), origin })
+        Ok(Case {
+            name,
+            id: top.remove("id"),
+            as_of,
+            facts,
+            expected,
+            expected_reasons,
+            expected_error: top.remove("expected_error"),
+            origin,
+        })
     }
 
     /// Validates the facts against the program's declarations; reports every problem.
@@ -216,9 +240,9 @@ impl Case {
     pub(crate) fn as_of_date(&self) -> Result<Option<Date>, FactsError> {
         match &self.as_of {
             None => Ok(None),
-            Some(text) => crate::value::parse_date(text).map(Some).ok_or_else(|| {
-                FactsError::new(&self.origin, vec![error::Problem::invalid_date("/as_of", text)])
-            }),
+            Some(text) => crate::value::parse_date(text)
+                .map(Some)
+                .ok_or_else(|| FactsError::new(&self.origin, vec![error::Problem::invalid_date("/as_of", text)])),
         }
     }
 }

@@ -64,7 +64,10 @@ pub enum ParseError {
     },
     /// A rule file larger than the configured limit.
     #[error("rule file is {size} bytes, more than the limit of {limit}")]
-    #[diagnostic(code(ruling::parse::too_large), help("split it into several files in the same directory"))]
+    #[diagnostic(
+        code(ruling::parse::too_large),
+        help("split it into several files in the same directory")
+    )]
     TooLarge {
         /// The file.
         #[source_code]
@@ -79,7 +82,10 @@ pub enum ParseError {
     },
     /// An internal inconsistency between grammar and lowering (a bug in ruling).
     #[error("internal parser error: {message}")]
-    #[diagnostic(code(ruling::parse::internal), help("please report this rule file to the ruling developers"))]
+    #[diagnostic(
+        code(ruling::parse::internal),
+        help("please report this rule file to the ruling developers")
+    )]
     Internal {
         /// The file.
         #[source_code]

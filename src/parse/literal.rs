@@ -41,10 +41,7 @@ pub(crate) fn date(text: &str) -> Option<Date> {
 
 /// A quoted string with `\"`, `\\`, `\n`, `\t` escapes.
 pub(crate) fn string(text: &str) -> String {
-    let inner = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text);
+    let inner = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {

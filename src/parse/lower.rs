@@ -87,7 +87,12 @@ impl Lowerer<'_> {
         }
     }
 
-    fn expect<'i>(&self, pairs: &mut impl Iterator<Item = Pair<'i, Rule>>, span: Span, rule: Rule) -> Result<Pair<'i, Rule>> {
+    fn expect<'i>(
+        &self,
+        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
+        span: Span,
+        rule: Rule,
+    ) -> Result<Pair<'i, Rule>> {
         match pairs.next() {
             Some(p) if p.as_rule() == rule => Ok(p),
             Some(p) => Err(self.internal(self.span(&p), &format!("expected {rule:?}, got {:?}", p.as_rule()))),
@@ -112,7 +117,15 @@ impl Lowerer<'_> {
         Self::skip_keywords(&mut inner);
         let name = self.name(&self.expect(&mut inner, span, Rule::ident)?);
         let citation_name = literal::string(self.expect(&mut inner, span, Rule::string)?.as_str());
-        let mut decl = SourceDecl { doc, name, citation_name, title: None, in_force: None, until: None, span };
+        let mut decl = SourceDecl {
+            doc,
+            name,
+            citation_name,
+            title: None,
+            in_force: None,
+            until: None,
+            span,
+        };
         for attr in inner {
             let mut parts = attr.into_inner();
             let (Some(key), Some(value)) = (parts.next(), parts.next()) else {
@@ -135,7 +148,15 @@ impl Lowerer<'_> {
         Self::skip_keywords(&mut inner);
         let name = self.name(&self.expect(&mut inner, span, Rule::ident)?);
         let ty = self.type_expr(self.expect(&mut inner, span, Rule::type_expr)?)?;
-        let mut decl = FactDecl { doc, name, ty, label: None, default: None, citation: None, span };
+        let mut decl = FactDecl {
+            doc,
+            name,
+            ty,
+            label: None,
+            default: None,
+            citation: None,
+            span,
+        };
         for p in inner {
             match p.as_rule() {
                 Rule::string => decl.label = Some(literal::string(p.as_str())),
@@ -154,7 +175,14 @@ impl Lowerer<'_> {
         Self::skip_keywords(&mut inner);
         let name = self.name(&self.expect(&mut inner, span, Rule::ident)?);
         let ty = self.type_expr(self.expect(&mut inner, span, Rule::type_expr)?)?;
-        let mut decl = ValueDecl { doc, name, ty, label: None, definitions: Vec::new(), span };
+        let mut decl = ValueDecl {
+            doc,
+            name,
+            ty,
+            label: None,
+            definitions: Vec::new(),
+            span,
+        };
         for p in inner {
             match p.as_rule() {
                 Rule::string => decl.label = Some(literal::string(p.as_str())),
@@ -180,7 +208,12 @@ impl Lowerer<'_> {
             }
         }
         let body = body.ok_or_else(|| self.internal(span, "definition without a value"))?;
-        Ok(Definition { from, citation, body, span })
+        Ok(Definition {
+            from,
+            citation,
+            body,
+            span,
+        })
     }
 
     fn exception_decl(&self, pair: Pair<'_, Rule>) -> Result<ExceptionDecl> {
@@ -204,7 +237,17 @@ impl Lowerer<'_> {
             }
         }
         let when = when.ok_or_else(|| self.internal(span, "exception without `when`"))?;
-        Ok(ExceptionDecl { doc, name, target, label, from, citation, when, value, span })
+        Ok(ExceptionDecl {
+            doc,
+            name,
+            target,
+            label,
+            from,
+            citation,
+            when,
+            value,
+            span,
+        })
     }
 
     fn type_expr(&self, pair: Pair<'_, Rule>) -> Result<TypeExpr> {
@@ -214,7 +257,10 @@ impl Lowerer<'_> {
         let optional = inner.next().is_some();
         let kind = match base.as_rule() {
             Rule::type_name => {
-                let ident = base.into_inner().next().ok_or_else(|| self.internal(span, "empty type name"))?;
+                let ident = base
+                    .into_inner()
+                    .next()
+                    .ok_or_else(|| self.internal(span, "empty type name"))?;
                 TypeKind::Named(self.name(&ident))
             }
             Rule::enum_type => TypeKind::Enum(self.enum_values(base)?),
@@ -231,9 +277,18 @@ impl Lowerer<'_> {
             let mut parts = p.into_inner();
             let first = parts.next().ok_or_else(|| self.internal(span, "empty enum value"))?;
             let quoted = first.as_rule() == Rule::string;
-            let name = if quoted { literal::string(first.as_str()) } else { first.as_str().nfc().collect() };
+            let name = if quoted {
+                literal::string(first.as_str())
+            } else {
+                first.as_str().nfc().collect()
+            };
             let label = parts.next().map(|l| literal::string(l.as_str()));
-            values.push(EnumValue { name, quoted, label, span });
+            values.push(EnumValue {
+                name,
+                quoted,
+                label,
+                span,
+            });
         }
         Ok(values)
     }
@@ -257,7 +312,13 @@ impl Lowerer<'_> {
         let mut inner = pair.into_inner();
         let name = self.name(&self.expect(&mut inner, span, Rule::ident)?);
         let ty = self.type_expr(self.expect(&mut inner, span, Rule::type_expr)?)?;
-        let mut field = FieldDecl { name, ty, label: None, default: None, span };
+        let mut field = FieldDecl {
+            name,
+            ty,
+            label: None,
+            default: None,
+            span,
+        };
         for p in inner {
             match p.as_rule() {
                 Rule::string => field.label = Some(literal::string(p.as_str())),
@@ -284,7 +345,13 @@ impl Lowerer<'_> {
     }
 
     fn date(&self, pair: &Pair<'_, Rule>) -> Result<crate::value::Date> {
-        literal::date(pair.as_str()).ok_or_else(|| self.invalid(pair, "date", Some("dates are written YYYY-MM-DD and must exist on the calendar")))
+        literal::date(pair.as_str()).ok_or_else(|| {
+            self.invalid(
+                pair,
+                "date",
+                Some("dates are written YYYY-MM-DD and must exist on the calendar"),
+            )
+        })
     }
 
     fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
@@ -297,7 +364,10 @@ impl Lowerer<'_> {
                     Rule::op_not => UnaryOp::Not,
                     _ => UnaryOp::Neg,
                 };
-                Ok(Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span })
+                Ok(Expr {
+                    kind: ExprKind::Unary(op, Box::new(rhs)),
+                    span,
+                })
             })
             .map_postfix(|lhs, op| {
                 let lhs = lhs?;
@@ -308,13 +378,19 @@ impl Lowerer<'_> {
                     .find(|p| p.as_rule() != Rule::kw_at)
                     .ok_or_else(|| self.internal(op_span, "`at` without a date"))?;
                 let date = self.primary(date)?;
-                Ok(Expr { kind: ExprKind::At(Box::new(lhs), Box::new(date)), span })
+                Ok(Expr {
+                    kind: ExprKind::At(Box::new(lhs), Box::new(date)),
+                    span,
+                })
             })
             .map_infix(|lhs, op, rhs| {
                 let (lhs, rhs) = (lhs?, rhs?);
                 let span = Span::new(self.file_id, lhs.span.start, rhs.span.end);
                 let op = binary_op(op.as_rule()).ok_or_else(|| self.internal(span, "unknown operator"))?;
-                Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+                Ok(Expr {
+                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span,
+                })
             })
             .parse(pair.into_inner())
     }
@@ -323,7 +399,10 @@ impl Lowerer<'_> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
             Rule::paren => {
-                let inner = pair.into_inner().next().ok_or_else(|| self.internal(span, "empty parentheses"))?;
+                let inner = pair
+                    .into_inner()
+                    .next()
+                    .ok_or_else(|| self.internal(span, "empty parentheses"))?;
                 ExprKind::Paren(Box::new(self.expr(inner)?))
             }
             Rule::expr => return self.expr(pair),
@@ -334,7 +413,11 @@ impl Lowerer<'_> {
                 let (Some(c), Some(a), Some(b)) = (parts.next(), parts.next(), parts.next()) else {
                     return Err(self.internal(span, "incomplete if"));
                 };
-                ExprKind::If(Box::new(self.expr(c)?), Box::new(self.expr(a)?), Box::new(self.expr(b)?))
+                ExprKind::If(
+                    Box::new(self.expr(c)?),
+                    Box::new(self.expr(a)?),
+                    Box::new(self.expr(b)?),
+                )
             }
             Rule::aggregate => self.aggregate(pair)?,
             Rule::call => {
@@ -354,11 +437,16 @@ impl Lowerer<'_> {
         let text = pair.as_str();
         Ok(match pair.as_rule() {
             Rule::date => Literal::Date(self.date(pair)?),
-            Rule::duration => Literal::Duration(literal::duration(text).ok_or_else(|| self.invalid(pair, "duration", None))?),
+            Rule::duration => {
+                Literal::Duration(literal::duration(text).ok_or_else(|| self.invalid(pair, "duration", None))?)
+            }
             Rule::money => Literal::Money(literal::money(text).ok_or_else(|| self.invalid(pair, "amount", None))?),
-            Rule::percent => Literal::Percent(literal::percent(text).ok_or_else(|| self.invalid(pair, "percentage", None))?),
+            Rule::percent => {
+                Literal::Percent(literal::percent(text).ok_or_else(|| self.invalid(pair, "percentage", None))?)
+            }
             Rule::number | Rule::integer => Literal::Number(
-                literal::number_with_magnitude(text).ok_or_else(|| self.invalid(pair, "number", Some("numbers have at most 38 digits")))?,
+                literal::number_with_magnitude(text)
+                    .ok_or_else(|| self.invalid(pair, "number", Some("numbers have at most 38 digits")))?,
             ),
             Rule::string => Literal::Text(literal::string(text)),
             Rule::boolean => Literal::Bool(text == "true"),
@@ -381,7 +469,12 @@ impl Lowerer<'_> {
                     }
                 }
                 let expr = expr.ok_or_else(|| self.internal(span, "empty branch"))?;
-                Ok(Branch { label, citation, expr, span })
+                Ok(Branch {
+                    label,
+                    citation,
+                    expr,
+                    span,
+                })
             })
             .collect()
     }
@@ -402,7 +495,10 @@ impl Lowerer<'_> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let n_pair = self.expect(&mut inner, span, Rule::integer)?;
-        let n: u32 = n_pair.as_str().parse().map_err(|_| self.invalid(&n_pair, "count", None))?;
+        let n: u32 = n_pair
+            .as_str()
+            .parse()
+            .map_err(|_| self.invalid(&n_pair, "count", None))?;
         Ok(ExprKind::AtLeast(n, self.branches(inner)?))
     }
 
@@ -429,7 +525,12 @@ impl Lowerer<'_> {
                 _ => return Err(self.internal(self.span(&p), "unexpected part of aggregate")),
             }
         }
-        Ok(ExprKind::Aggregate(Aggregate { kind, list: Box::new(list), value, filter }))
+        Ok(ExprKind::Aggregate(Aggregate {
+            kind,
+            list: Box::new(list),
+            value,
+            filter,
+        }))
     }
 }
 
@@ -469,5 +570,8 @@ fn cite_part(text: &str) -> CitePart {
     } else {
         CiteLevel::Article
     };
-    CitePart { level, text: text.to_string() }
+    CitePart {
+        level,
+        text: text.to_string(),
+    }
 }

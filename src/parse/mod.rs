@@ -12,7 +12,7 @@ use pest::Parser;
 
 use crate::ast;
 use crate::source::{FileId, SourceFile, Span};
-use grammar::{RulingParser, Rule};
+use grammar::{Rule, RulingParser};
 
 /// Limits applied before and during parsing.
 #[derive(Debug, Clone, Copy)]

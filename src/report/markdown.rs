@@ -10,7 +10,9 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
     let mut out = String::new();
     out.push_str(&format!("# {}\n\n", title.unwrap_or("评估报告")));
     out.push_str(&format!("适用日期（as_of）：{}\n\n", outcome.as_of));
-    let Some(explanation) = &outcome.explanation else { return out };
+    let Some(explanation) = &outcome.explanation else {
+        return out;
+    };
     out.push_str("## 结论\n\n| 结论 | 标识 | 结果 | 依据 |\n|---|---|---|---|\n");
     let selected: Vec<&Node> = explanation
         .conclusions
@@ -28,7 +30,15 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
         ));
     }
     if !outcome.missing_facts.is_empty() {
-        out.push_str(&format!("\n**缺少的事实：** {}\n", outcome.missing_facts.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join("、")));
+        out.push_str(&format!(
+            "\n**缺少的事实：** {}\n",
+            outcome
+                .missing_facts
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
     }
     out.push_str("\n## 推理\n");
     for node in selected {
@@ -59,7 +69,14 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
     out
 }
 
-fn bullet(out: &mut String, explanation: &Explanation, node: &Node, depth: usize, citation: Option<&str>, expanded: &mut Vec<String>) {
+fn bullet(
+    out: &mut String,
+    explanation: &Explanation,
+    node: &Node,
+    depth: usize,
+    citation: Option<&str>,
+    expanded: &mut Vec<String>,
+) {
     let mark = if node.unknown {
         "？"
     } else {
@@ -70,7 +87,11 @@ fn bullet(out: &mut String, explanation: &Explanation, node: &Node, depth: usize
             _ => "",
         }
     };
-    out.push_str(&format!("{}- {mark}{}\n", "  ".repeat(depth), escape_inline(&describe(node, citation))));
+    out.push_str(&format!(
+        "{}- {mark}{}\n",
+        "  ".repeat(depth),
+        escape_inline(&describe(node, citation))
+    ));
     let inherited = node.citation.as_deref().or(citation);
     if node.kind == NodeKind::RuleRef {
         if let Some(id) = &node.id {

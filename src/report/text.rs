@@ -33,14 +33,24 @@ pub fn render(outcome: &Outcome, options: &TextOptions) -> String {
         None => explanation.conclusions.keys().collect(),
     };
     for name in names {
-        let Some(node) = explanation.conclusions.get(name) else { continue };
+        let Some(node) = explanation.conclusions.get(name) else {
+            continue;
+        };
         out.push('\n');
-        let mut renderer = Renderer { explanation, options, out: String::new(), expanded: vec![name.clone()] };
+        let mut renderer = Renderer {
+            explanation,
+            options,
+            out: String::new(),
+            expanded: vec![name.clone()],
+        };
         renderer.node(node, 0, None);
         out.push_str(&renderer.out);
     }
     if !outcome.missing_facts.is_empty() {
-        out.push_str(&format!("\n缺少的事实 missing facts: {}\n", outcome.missing_facts.join(", ")));
+        out.push_str(&format!(
+            "\n缺少的事实 missing facts: {}\n",
+            outcome.missing_facts.join(", ")
+        ));
     }
     out
 }
@@ -74,7 +84,9 @@ impl Renderer<'_> {
         let children: Vec<&Node> = if self.options.why_not {
             node.children.iter().collect()
         } else {
-            node.supporting_children().chain(node.children.iter().filter(|c| is_unsupporting_branch(node, c))).collect()
+            node.supporting_children()
+                .chain(node.children.iter().filter(|c| is_unsupporting_branch(node, c)))
+                .collect()
         };
         for child in children {
             self.node(child, depth + 1, inherited);

@@ -1,0 +1,16 @@
+//! Integration tests: one binary, one module per feature.
+
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
+mod bad_cases;
+mod cases;
+mod diagnostics;
+mod editing;
+mod missing;
+mod support;

@@ -1,0 +1,70 @@
+//! Missing facts are unknown, never false; `strict` turns them into errors.
+
+use ruling::{EvalError, Options};
+
+use super::support::{eval_json, shipped_rules};
+
+const WITHOUT_ORDER_STATUS: &str = r#"{"facts": {
+    "conduct_date": "2021-03-15", "actor_kind": "unit",
+    "network_service_type": "application_service", "illegal_videos": 300 }}"#;
+
+#[test]
+fn undecidable_conclusions_are_null_and_list_exactly_the_facts_that_matter() {
+    let rules = shipped_rules();
+    let outcome = eval_json(&rules, WITHOUT_ORDER_STATUS, &Options::default());
+    let Ok(outcome) = outcome else {
+        panic!("evaluation failed: {outcome:?}");
+    };
+    assert_eq!(
+        outcome.conclusion("cl286_1_established"),
+        Some(&serde_json::Value::Null)
+    );
+    assert_eq!(
+        outcome.conclusion("i2019_refused_to_correct"),
+        Some(&serde_json::Value::Null)
+    );
+    assert_eq!(
+        outcome.conclusion("i2019_mass_spread"),
+        Some(&serde_json::Value::Bool(true))
+    );
+    assert!(outcome.unknown_conclusions.contains(&"cl286_1_established".to_string()));
+    assert_eq!(outcome.missing_facts(), ["correction_order_status".to_string()]);
+}
+
+#[test]
+fn any_with_a_true_branch_is_true_whatever_the_unknowns() {
+    let rules = shipped_rules();
+    let json = r#"{"facts": {"conduct_date": "2021-03-15", "actor_kind": "person",
+        "network_service_type": "application_service", "correction_order_status": "refused",
+        "illegal_videos": 300}}"#;
+    let outcome = eval_json(&rules, json, &Options::default());
+    let Ok(outcome) = outcome else {
+        panic!("evaluation failed: {outcome:?}");
+    };
+    // Age is unknown, so the offence is undecided, but the threshold items are decided.
+    assert_eq!(
+        outcome.conclusion("i2019_mass_spread"),
+        Some(&serde_json::Value::Bool(true))
+    );
+    assert_eq!(
+        outcome.conclusion("cl286_1_established"),
+        Some(&serde_json::Value::Null)
+    );
+    assert_eq!(outcome.missing_facts(), ["actor_age".to_string()]);
+}
+
+#[test]
+fn strict_mode_names_the_missing_fact_and_the_article() {
+    let rules = shipped_rules();
+    let options = Options {
+        strict: true,
+        ..Options::default()
+    };
+    match eval_json(&rules, WITHOUT_ORDER_STATUS, &options) {
+        Err(EvalError::MissingFact { fact, citation, .. }) => {
+            assert_eq!(fact, "correction_order_status");
+            assert!(citation.is_some_and(|c| c.contains("法释〔2019〕15号")));
+        }
+        other => panic!("expected a missing-fact error, got {other:?}"),
+    }
+}
