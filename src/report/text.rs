@@ -81,15 +81,38 @@ impl Renderer<'_> {
             self.expand_reference(node, depth);
             return;
         }
-        let children: Vec<&Node> = if self.options.why_not {
-            node.children.iter().collect()
-        } else {
-            node.supporting_children()
-                .chain(node.children.iter().filter(|c| is_unsupporting_branch(node, c)))
-                .collect()
-        };
-        for child in children {
+        if self.options.why_not {
+            for child in &node.children {
+                self.node(child, depth + 1, inherited);
+            }
+            return;
+        }
+        for child in node.supporting_children() {
             self.node(child, depth + 1, inherited);
+        }
+        // Branches that did not decide the block: one line each with the comparisons
+        // that show why, without repeating every fact and threshold.
+        for child in node.children.iter().filter(|c| is_unsupporting_branch(node, c)) {
+            self.compact(child, depth + 1, inherited);
+        }
+    }
+
+    fn compact(&mut self, node: &Node, depth: usize, citation: Option<&str>) {
+        let indent = "  ".repeat(depth);
+        let painted = self.paint(mark(node), node);
+        self.out
+            .push_str(&format!("{indent}{painted} {}\n", describe(node, citation)));
+        let inherited = node.citation.as_deref().or(citation);
+        for child in &node.children {
+            match child.kind {
+                NodeKind::Fact | NodeKind::Param => {}
+                NodeKind::Comparison | NodeKind::RuleRef | NodeKind::Rule => {
+                    let painted = self.paint(mark(child), child);
+                    self.out
+                        .push_str(&format!("{indent}  {painted} {}\n", describe(child, inherited)));
+                }
+                _ => self.compact(child, depth + 1, inherited),
+            }
         }
     }
 

@@ -68,3 +68,19 @@ fn strict_mode_names_the_missing_fact_and_the_article() {
         other => panic!("expected a missing-fact error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_loaded_rule_set_is_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ruling::RuleSet>();
+    let rules = std::sync::Arc::new(shipped_rules());
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let rules = std::sync::Arc::clone(&rules);
+            std::thread::spawn(move || eval_json(&rules, WITHOUT_ORDER_STATUS, &Options::default()).is_ok())
+        })
+        .collect();
+    for handle in handles {
+        assert!(handle.join().unwrap_or(false));
+    }
+}
