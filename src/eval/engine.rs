@@ -22,7 +22,7 @@ type Result<T> = std::result::Result<T, EvalError>;
 /// Evaluation state of one frame: the law as of one date.
 struct Frame {
     as_of: Date,
-    params: Vec<Option<(Value, usize)>>,
+    params: Vec<Option<(Value, Option<usize>)>>,
     rules: Vec<Option<Tv>>,
     nodes: Vec<Option<Node>>,
 }
@@ -249,30 +249,28 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn param_value(&mut self, id: ParamId) -> Result<(Value, usize)> {
+    /// The parameter's value on the frame's date, with the index of the version used.
+    /// Before its first version a parameter has no value (`none`): the law set no
+    /// threshold then, so comparisons with it do not hold.
+    fn param_value(&mut self, id: ParamId) -> Result<(Value, Option<usize>)> {
         if let Some(Some(done)) = self.current().params.get(id.0 as usize) {
             return Ok(done.clone());
         }
         let program = self.program;
-        let info = program.param(id);
         let as_of = self.current().as_of;
-        let version = info.and_then(|i| select_version(&i.versions, as_of));
-        let (Some(info), Some(index)) = (info, version) else {
-            return Err(EvalError::NoVersion {
-                name: info.map(|i| i.name.clone()).unwrap_or_default(),
-                date: as_of.to_string(),
-            });
+        let Some(info) = program.param(id) else {
+            return Ok((Value::Null, None));
         };
-        let Some(body) = info.versions.get(index).map(|v| &v.body) else {
-            return Err(EvalError::NoVersion {
-                name: info.name.clone(),
-                date: as_of.to_string(),
-            });
+        let index = select_version(&info.versions, as_of);
+        let value = match index.and_then(|i| info.versions.get(i)) {
+            Some(version) => {
+                self.suspended += 1;
+                let value = self.eval(&version.body);
+                self.suspended -= 1;
+                value?.unwrap_or(Value::Null)
+            }
+            None => Value::Null,
         };
-        self.suspended += 1;
-        let value = self.eval(body);
-        self.suspended -= 1;
-        let value = value?.unwrap_or(Value::Null);
         if let Some(slot) = self.current().params.get_mut(id.0 as usize) {
             *slot = Some((value.clone(), index));
         }
@@ -379,9 +377,12 @@ impl<'a> Engine<'a> {
                 let mut node = Node::new(NodeKind::Param, to_json(&some, &info.ty), false);
                 node.id = Some(info.name.clone());
                 node.label = info.label.clone();
-                if let Some(v) = info.versions.get(version) {
-                    node.citation = v.cite.as_ref().map(|c| c.text.to_string());
-                    node.version = version_text(v.from, info.versions.len());
+                match version.and_then(|i| info.versions.get(i)) {
+                    Some(v) => {
+                        node.citation = v.cite.as_ref().map(|c| c.text.to_string());
+                        node.version = version_text(v.from, info.versions.len());
+                    }
+                    None => node.version = Some(String::from("该日期无施行中的版本")),
                 }
                 self.trace.push(node);
             }

@@ -32,18 +32,6 @@ pub enum EvalError {
         /// The rule's citation.
         citation: Option<String>,
     },
-    /// A parameter has no version in force on the date.
-    #[error("parameter `{name}` has no version in force on {date}")]
-    #[diagnostic(
-        code(ruling::eval::no_version),
-        help("add a version `from` an earlier date, or evaluate as of a later date")
-    )]
-    NoVersion {
-        /// Parameter or rule.
-        name: String,
-        /// The date.
-        date: String,
-    },
     /// Two exceptions to one rule apply with different values.
     #[error("conflicting exceptions to `{rule}`: `{first}` ({first_cite}) and `{second}` ({second_cite}) both apply with different values")]
     #[diagnostic(
