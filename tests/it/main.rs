@@ -12,5 +12,6 @@ mod bad_cases;
 mod cases;
 mod diagnostics;
 mod editing;
+mod language;
 mod missing;
 mod support;
