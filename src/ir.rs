@@ -111,6 +111,8 @@ pub struct FactInfo {
     pub ty: Type,
     /// Default when absent.
     pub default: Option<Value>,
+    /// Default when absent: the value of another fact (`decision_date = conduct_date`).
+    pub default_fact: Option<FactId>,
     /// Citation.
     pub cite: Option<Cite>,
     /// Doc text.

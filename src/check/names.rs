@@ -38,6 +38,7 @@ impl Checker<'_> {
                             label: decl.label.clone(),
                             ty: ir::Type::Error,
                             default: None,
+                            default_fact: None,
                             cite: None,
                             doc: decl.doc.clone(),
                             span: decl.span,

@@ -20,22 +20,64 @@ impl Checker<'_> {
     }
 
     pub(crate) fn resolve_fact_types(&mut self, files: &[ast::File]) {
-        for item in files.iter().flat_map(|f| &f.items) {
-            let ast::Item::Fact(decl) = item else { continue };
-            let Some(Symbol::Fact(id)) = self.own_symbol(&decl.name) else {
-                continue;
-            };
+        let facts: Vec<(&ast::FactDecl, ir::FactId)> = files
+            .iter()
+            .flat_map(|f| &f.items)
+            .filter_map(|item| match item {
+                ast::Item::Fact(decl) => match self.own_symbol(&decl.name) {
+                    Some(Symbol::Fact(id)) => Some((decl, id)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for (decl, id) in &facts {
             let ty = self.type_expr(&decl.ty);
-            let default = decl
-                .default
-                .as_ref()
-                .and_then(|d| self.constant(d, &ty, "fact default"));
             let cite = decl.citation.as_ref().and_then(|c| self.cite(c, None));
             if let Some(fact) = self.program_facts.get_mut(id.0 as usize) {
                 fact.ty = ty;
-                fact.default = default;
                 fact.cite = cite;
             }
+        }
+        // Defaults come second: a default may name another fact (`= conduct_date`),
+        // whose type must be known by then.
+        for (decl, id) in facts {
+            let Some(default) = &decl.default else { continue };
+            let ty = self
+                .program_facts
+                .get(id.0 as usize)
+                .map(|f| f.ty.clone())
+                .unwrap_or(Type::Error);
+            if let Some(other) = self.fact_reference(default) {
+                let other_ty = self
+                    .program_facts
+                    .get(other.0 as usize)
+                    .map(|f| f.ty.clone())
+                    .unwrap_or(Type::Error);
+                if !assignable(&ty, &other_ty) {
+                    self.mismatch(&ty, &other_ty, default.span);
+                }
+                self.used_facts.insert(other);
+                if let Some(fact) = self.program_facts.get_mut(id.0 as usize) {
+                    fact.default_fact = Some(other);
+                }
+                continue;
+            }
+            let value = self.constant(default, &ty, "fact default");
+            if let Some(fact) = self.program_facts.get_mut(id.0 as usize) {
+                fact.default = value;
+            }
+        }
+    }
+
+    /// The fact a default names, when it is just another fact's name.
+    fn fact_reference(&self, expr: &ast::Expr) -> Option<ir::FactId> {
+        let ast::ExprKind::Name(name) = &expr.kind else {
+            return None;
+        };
+        match self.symbols.get(&name.text) {
+            Some((Symbol::Fact(id), _)) => Some(*id),
+            _ => None,
         }
     }
 

@@ -216,16 +216,30 @@ impl Case {
             }
         }
         for (index, info) in program.facts.iter().enumerate() {
-            let slot = values.get_mut(index);
-            if let Some(slot) = slot {
-                if slot.is_none() {
-                    if let Some(default) = &info.default {
-                        *slot = Some(default.clone());
-                        if let Some(d) = defaulted.get_mut(index) {
-                            *d = true;
-                        }
-                    }
+            if let (Some(None), Some(default)) = (values.get(index), &info.default) {
+                set(&mut values, FactId(index as u32), default.clone());
+                if let Some(d) = defaulted.get_mut(index) {
+                    *d = true;
                 }
+            }
+        }
+        // Defaults naming other facts, followed through chains (bounded by the number of facts).
+        for _ in 0..n {
+            let mut changed = false;
+            for (index, info) in program.facts.iter().enumerate() {
+                let Some(source) = info.default_fact else { continue };
+                let (Some(None), Some(Some(value))) = (values.get(index), values.get(source.0 as usize)) else {
+                    continue;
+                };
+                let value = value.clone();
+                set(&mut values, FactId(index as u32), value);
+                if let Some(d) = defaulted.get_mut(index) {
+                    *d = true;
+                }
+                changed = true;
+            }
+            if !changed {
+                break;
             }
         }
         let _ = strict_required;

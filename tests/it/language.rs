@@ -133,3 +133,25 @@ exception e2 to r cite 法 第三条 when y = "例外二"
     .expect("evaluates");
     assert_eq!(one.conclusion("r"), Some(&json!("例外一")));
 }
+
+#[test]
+fn a_default_may_name_another_fact() {
+    let rules = r#"
+fact conduct_date: date "行为日期"
+fact decision_date: date "处理日期" = conduct_date
+rule d: date "处理日期" cite 法 第一条 = decision_date
+"#;
+    assert_eq!(
+        conclusion(rules, r#"{"conduct_date": "2021-05-20"}"#, "d"),
+        json!("2021-05-20")
+    );
+    assert_eq!(
+        conclusion(
+            rules,
+            r#"{"conduct_date": "2021-05-20", "decision_date": "2022-01-01"}"#,
+            "d"
+        ),
+        json!("2022-01-01")
+    );
+    assert_eq!(conclusion(rules, r#"{}"#, "d"), json!(null));
+}
