@@ -162,8 +162,17 @@ impl Checker<'_> {
 /// The first line of a declaration, so warnings underline the header only.
 fn first_line(span: crate::source::Span, map: &crate::source::SourceMap) -> crate::source::Span {
     let text = map.slice(span);
-    let len = text.find('\n').unwrap_or(text.len());
-    crate::source::Span::new(span.file, span.start, span.start + len)
+    // Skip doc-comment lines so the warning underlines the declaration itself.
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.trim_start().starts_with("///") {
+            break;
+        }
+        offset += line.len();
+    }
+    let rest = text.get(offset..).unwrap_or("");
+    let len = rest.find('\n').unwrap_or(rest.len());
+    crate::source::Span::new(span.file, span.start + offset, span.start + offset + len)
 }
 
 fn normalized(text: &str) -> String {

@@ -162,6 +162,7 @@ impl<'a> Engine<'a> {
             node.version = Some(String::from("该日期无施行中的版本"));
         }
         node.doc = info.map(|i| i.doc.clone()).unwrap_or_default();
+        node.location = info.map(|i| self.program.source_map.location(i.span));
         node.children = children;
         node
     }
@@ -215,6 +216,7 @@ impl<'a> Engine<'a> {
                 node.label = exception.label.clone();
                 node.citation = exception.cite.as_ref().map(|c| c.text.to_string());
                 node.doc = exception.doc.clone();
+                node.location = Some(self.program.source_map.location(exception.span));
                 node.children = children;
                 self.trace.push(node);
             }
@@ -480,6 +482,7 @@ impl<'a> Engine<'a> {
     ) -> Node {
         let mut node = Node::new(NodeKind::Comparison, to_json(result, &Type::Bool), result.is_none());
         node.text = Some(source_text(self.program, expr.span));
+        node.location = Some(self.program.source_map.location(expr.span));
         node.op = Some(op.symbol().to_string());
         let show = |v: &Tv| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| String::from("?"));
         node.left = Some(show(left));
@@ -531,6 +534,7 @@ impl<'a> Engine<'a> {
             node.label = branch.label.as_deref().map(String::from);
             node.citation = branch.cite.as_ref().map(|c| c.text.to_string());
             node.text = Some(source_text(self.program, branch.expr.span));
+            node.location = Some(self.program.source_map.location(branch.span));
             node.children = children;
             self.trace.push(node);
         }

@@ -100,6 +100,9 @@ pub struct Node {
     /// For `at` nodes and exceptions: the date concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// Where the rule, branch, comparison or exception is written (`rules/x.rule:12`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// Statute text quoted in the rule's doc comment.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub doc: Vec<String>,
@@ -130,6 +133,7 @@ impl Node {
             right: None,
             margin: None,
             date: None,
+            location: None,
             doc: Vec::new(),
             children: Vec::new(),
         }
