@@ -155,3 +155,15 @@ rule d: date "处理日期" cite 法 第一条 = decision_date
     );
     assert_eq!(conclusion(rules, r#"{}"#, "d"), json!(null));
 }
+
+#[test]
+fn not_block_and_not_operator() {
+    let rules = r#"
+fact a: bool "甲"
+rule r: bool "乙" cite 法 第一条 = not { "x" cite 第一项: a }
+rule s: bool "丙" cite 法 第一条 = not a and not any { "y": a }
+"#;
+    assert_eq!(conclusion(rules, r#"{"a": false}"#, "r"), json!(true));
+    assert_eq!(conclusion(rules, r#"{"a": true}"#, "s"), json!(false));
+    assert_eq!(conclusion(rules, r#"{}"#, "r"), json!(null));
+}
