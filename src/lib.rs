@@ -27,15 +27,19 @@
 //! `report` (text, JSON, Markdown).
 
 pub mod ast;
+pub mod batch;
 mod check;
+pub mod coverage;
 pub mod diagnostic;
 mod eval;
 pub mod explain;
 mod facts;
+pub mod format;
 pub mod ir;
 mod parse;
 pub mod report;
 mod ruleset;
+pub mod schema;
 pub mod source;
 pub mod testing;
 pub mod value;
@@ -43,9 +47,9 @@ pub mod value;
 pub use check::suggest;
 pub use check::CheckError;
 pub use diagnostic::Diagnostics;
-pub use eval::{EvalError, ExplainMode, Options, Outcome};
-pub use facts::{Case, CaseError, CaseFormat, FactsError};
-pub use parse::{ParseError, ParseLimits};
+pub use eval::{EvalError, Evaluator, ExplainMode, Options, Outcome, PreparedCase};
+pub use facts::{Case, CaseError, CaseFormat, CaseLimits, FactsError};
+pub use parse::{parse_text, ParseError, ParseLimits};
 pub use ruleset::{LoadError, RuleSet};
 
 /// Parses a duration written as in rule files (`"2 years"`, `"60 minutes"`).

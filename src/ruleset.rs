@@ -96,7 +96,7 @@ impl RuleSet {
         if diagnostics.has_errors() {
             return Err(LoadError::Invalid { diagnostics });
         }
-        match check::check(source_map, &parsed, &mut diagnostics) {
+        match check::check_with_limits(source_map, &parsed, limits, &mut diagnostics) {
             Some(program) => Ok(RuleSet {
                 program: Arc::new(program),
                 warnings: Arc::new(diagnostics),

@@ -218,6 +218,22 @@ pub enum CheckError {
         #[label("not a rule or parameter")]
         span: SourceSpan,
     },
+    /// `rule r1: bool = r2`, `rule r2: bool = r3`, … thousands long
+    #[error("evaluating `{name}` goes {depth} levels deep, more than the limit of {limit}")]
+    #[diagnostic(
+        code(ruling::check::too_deep),
+        help("the path runs {path}; shorten the chain of rules or split nested expressions, or raise `ParseLimits::max_eval_depth`")
+    )]
+    TooDeep {
+        #[source_code]
+        src: Src,
+        #[label("evaluation starts here")]
+        span: SourceSpan,
+        name: String,
+        depth: usize,
+        limit: usize,
+        path: String,
+    },
     /// `fact f: count = 0` declared but never used by any rule
     #[error("{kind} `{name}` is never used")]
     #[diagnostic(

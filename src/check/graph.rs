@@ -22,11 +22,14 @@ impl Checker<'_> {
         let mut order = Vec::new();
         let mut cycles = Vec::new();
         for node in &nodes {
-            let mut stack = Vec::new();
-            self.visit(*node, n_params, &mut marks, &mut stack, &mut order, &mut cycles);
+            self.visit(*node, n_params, &mut marks, &mut order, &mut cycles);
         }
+        let acyclic = cycles.is_empty();
         for cycle in cycles {
             self.report_cycle(&cycle);
+        }
+        if acyclic {
+            self.check_eval_depth(&order);
         }
         self.rule_order = order
             .into_iter()
@@ -37,52 +40,64 @@ impl Checker<'_> {
             .collect();
     }
 
+    /// Depth-first post-order from `root` with an explicit stack (dependency chains
+    /// may be as long as the rule set), recording every cycle found.
     fn visit(
         &self,
-        node: Owner,
+        root: Owner,
         n_params: usize,
         marks: &mut [Mark],
-        stack: &mut Vec<Owner>,
         order: &mut Vec<Owner>,
         cycles: &mut Vec<Vec<Owner>>,
     ) {
-        let index = match node {
-            Owner::Param(id) => id.0 as usize,
-            Owner::Rule(id) => n_params + id.0 as usize,
-            Owner::Default => return,
+        let index_of = |node: Owner| match node {
+            Owner::Param(id) => Some(id.0 as usize),
+            Owner::Rule(id) => Some(n_params + id.0 as usize),
+            Owner::Default => None,
         };
-        match marks.get(index) {
-            Some(Mark::Done) | None => return,
-            Some(Mark::InProgress) => {
-                if let Some(start) = stack.iter().position(|n| *n == node) {
-                    let mut cycle: Vec<Owner> = stack.get(start..).map(<[Owner]>::to_vec).unwrap_or_default();
-                    cycle.push(node);
-                    cycles.push(cycle);
-                }
-                return;
-            }
-            Some(Mark::Unvisited) => {}
+        let Some(root_index) = index_of(root) else { return };
+        if marks.get(root_index) != Some(&Mark::Unvisited) {
+            return;
         }
-        if let Some(m) = marks.get_mut(index) {
+        if let Some(m) = marks.get_mut(root_index) {
             *m = Mark::InProgress;
         }
-        stack.push(node);
-        let next: Vec<Owner> = self
-            .dependencies
-            .get(&node)
-            .map(|d| d.iter().map(|(o, _)| *o).collect())
-            .unwrap_or_default();
-        for dependency in next {
-            self.visit(dependency, n_params, marks, stack, order, cycles);
+        // Each entry: a node in progress and the index of its next dependency.
+        let mut stack: Vec<(Owner, usize)> = vec![(root, 0)];
+        while let Some((node, next)) = stack.last().copied() {
+            let dependency = self.dependencies.get(&node).and_then(|d| d.get(next)).map(|(o, _)| *o);
+            let Some(dependency) = dependency else {
+                stack.pop();
+                if let Some(m) = index_of(node).and_then(|i| marks.get_mut(i)) {
+                    *m = Mark::Done;
+                }
+                order.push(node);
+                continue;
+            };
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            let Some(index) = index_of(dependency) else { continue };
+            match marks.get(index) {
+                Some(Mark::Unvisited) => {
+                    if let Some(m) = marks.get_mut(index) {
+                        *m = Mark::InProgress;
+                    }
+                    stack.push((dependency, 0));
+                }
+                Some(Mark::InProgress) => {
+                    if let Some(start) = stack.iter().position(|(n, _)| *n == dependency) {
+                        let mut cycle: Vec<Owner> = stack.iter().skip(start).map(|(n, _)| *n).collect();
+                        cycle.push(dependency);
+                        cycles.push(cycle);
+                    }
+                }
+                Some(Mark::Done) | None => {}
+            }
         }
-        stack.pop();
-        if let Some(m) = marks.get_mut(index) {
-            *m = Mark::Done;
-        }
-        order.push(node);
     }
 
-    fn owner_name(&self, owner: Owner) -> (String, crate::source::Span) {
+    pub(crate) fn owner_name(&self, owner: Owner) -> (String, crate::source::Span) {
         match owner {
             Owner::Param(id) => self.program_params.get(id.0 as usize).map(|p| (p.name.clone(), p.span)),
             Owner::Rule(id) => self.program_rules.get(id.0 as usize).map(|r| (r.name.clone(), r.span)),

@@ -4,6 +4,7 @@
 //! type expressions (`resolve`), dependency cycles and order (`graph`), versions,
 //! exception conflicts and lints (`lints`). Checking never stops at the first problem.
 
+mod depth;
 mod errors;
 mod graph;
 mod lints;
@@ -19,12 +20,20 @@ pub use errors::CheckError;
 use crate::ast;
 use crate::diagnostic::Diagnostics;
 use crate::ir::{self, Program};
+use crate::parse::ParseLimits;
 use crate::source::{SourceMap, Span};
 use names::Symbol;
 
-/// Checks parsed files; returns the program when no error was found.
-pub fn check(source_map: SourceMap, files: &[ast::File], diagnostics: &mut Diagnostics) -> Option<Program> {
+/// Checks parsed files within the limits of [`ParseLimits`] (`max_eval_depth`);
+/// returns the program when no error was found.
+pub fn check_with_limits(
+    source_map: SourceMap,
+    files: &[ast::File],
+    limits: &ParseLimits,
+    diagnostics: &mut Diagnostics,
+) -> Option<Program> {
     let mut checker = Checker::new(source_map, diagnostics);
+    checker.max_eval_depth = limits.max_eval_depth;
     checker.declare_all(files);
     checker.resolve_fact_types(files);
     checker.resolve_value_types(files);
@@ -62,6 +71,8 @@ pub(crate) struct Checker<'d> {
     pub(crate) used_params: HashSet<ir::ParamId>,
     pub(crate) rule_order: Vec<ir::RuleId>,
     pub(crate) n_errors_at_start: usize,
+    /// Longest accepted evaluation path ([`ParseLimits::max_eval_depth`]).
+    pub(crate) max_eval_depth: usize,
 }
 
 impl<'d> Checker<'d> {
@@ -83,6 +94,7 @@ impl<'d> Checker<'d> {
             used_params: HashSet::new(),
             rule_order: Vec::new(),
             n_errors_at_start,
+            max_eval_depth: ParseLimits::default().max_eval_depth,
         }
     }
 

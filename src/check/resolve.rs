@@ -195,7 +195,13 @@ impl Checker<'_> {
         Some(ir::Cite { source, parts, text })
     }
 
+    /// Resolves and types an expression. Nesting is bounded by the parser's limit; the
+    /// stack grows on the heap when a deep (but accepted) expression needs it.
     pub(crate) fn expr(&mut self, e: &ast::Expr, owner: Owner, scope: &Scope) -> ir::Expr {
+        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.expr_here(e, owner, scope))
+    }
+
+    fn expr_here(&mut self, e: &ast::Expr, owner: Owner, scope: &Scope) -> ir::Expr {
         let (kind, ty) = match &e.kind {
             ast::ExprKind::Literal(lit) => literal(lit),
             ast::ExprKind::Name(name) => self.name(name, owner, scope),

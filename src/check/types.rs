@@ -215,6 +215,24 @@ impl Checker<'_> {
                 ..expr
             };
         }
+        // An enum-valued `if` (`if c then "basic" else "none"`): each branch is checked
+        // against the enum, as a bare text would be.
+        let expr = match expr {
+            ir::Expr {
+                kind: ir::ExprKind::If(c, a, b),
+                span,
+                ..
+            } if matches!(target.strip_optional(), Type::Enum(_)) => {
+                let a = self.coerce(*a, target);
+                let b = self.coerce(*b, target);
+                return ir::Expr {
+                    kind: ir::ExprKind::If(c, Box::new(a), Box::new(b)),
+                    ty: target.clone(),
+                    span,
+                };
+            }
+            other => other,
+        };
         if let (Type::List(inner), ir::ExprKind::List(items)) = (target, &expr.kind) {
             let items = items.clone();
             let items: Vec<ir::Expr> = items.into_iter().map(|item| self.coerce(item, inner)).collect();

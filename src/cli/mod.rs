@@ -1,6 +1,9 @@
 //! Command-line interface: `check`, `eval`, `explain`, `test`. Uses only the public API.
 
+mod batch;
 mod commands;
+mod fmt_cmd;
+mod schema_cmd;
 mod test_cmd;
 
 use std::path::PathBuf;
@@ -52,7 +55,30 @@ enum Command {
         /// Write the actual values into the case files' `expected`.
         #[arg(long)]
         update: bool,
+        /// Report which rules, branches, comparisons and exceptions the cases exercised, by article.
+        #[arg(long)]
+        coverage: bool,
+        /// Output format (`json`: one JSON document with the results and the coverage).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
+    /// Rewrite rule files in the canonical layout (`--check`: only report files that differ).
+    Fmt {
+        /// Rule files or directories (default: rules).
+        paths: Vec<PathBuf>,
+        /// Change nothing; exit 1 when a file is not in the canonical layout.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the JSON Schema (draft 2020-12) of case files for a rule set.
+    Schema {
+        /// Rule file or directory.
+        rules: PathBuf,
+        /// The schema of evaluation results instead.
+        #[arg(long)]
+        conclusions: bool,
+    },    /// Evaluate many cases (JSONL or CSV), one result line each, in input order.
+    Batch(batch::BatchArgs),
 }
 
 #[derive(clap::Args)]
@@ -105,7 +131,24 @@ pub(crate) fn main() -> ExitCode {
         } => commands::check(&rules, format == Format::Json, deny_warnings),
         Command::Eval(args) => commands::eval(&args, false),
         Command::Explain(args) => commands::eval(&args, true),
-        Command::Test { rules, cases, update } => test_cmd::run(&rules, &cases, update),
+        Command::Test {
+            rules,
+            cases,
+            update,
+            coverage,
+            format,
+        } => test_cmd::run(
+            &rules,
+            &cases,
+            &test_cmd::TestOptions {
+                update,
+                coverage,
+                json: format == Format::Json,
+            },
+        ),
+        Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
+        Command::Fmt { paths, check } => fmt_cmd::run(&paths, check),
+        Command::Batch(args) => batch::run(&args),
     };
     ExitCode::from(status)
 }

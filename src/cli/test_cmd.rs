@@ -1,14 +1,26 @@
-//! `ruling test`: run case files, show diffs and explanations of failures.
+//! `ruling test`: run case files, show diffs and explanations of failures, report coverage.
 
 use std::path::{Path, PathBuf};
 
+use ruling::coverage::Coverage;
 use ruling::report::text;
 use ruling::testing::{self, CaseResult};
+use serde_json::Value as Json;
 
 use super::commands::load;
 use super::{BAD_INPUT, FAILED, OK};
 
-pub(crate) fn run(rules: &Path, cases: &[PathBuf], update: bool) -> u8 {
+/// What `ruling test` does besides running the cases.
+pub(crate) struct TestOptions {
+    /// Write the actual values into the case files' `expected`.
+    pub(crate) update: bool,
+    /// Report coverage by article.
+    pub(crate) coverage: bool,
+    /// One JSON document instead of text.
+    pub(crate) json: bool,
+}
+
+pub(crate) fn run(rules: &Path, cases: &[PathBuf], options: &TestOptions) -> u8 {
     let rules = match load(rules) {
         Ok(r) => r,
         Err(status) => return status,
@@ -30,38 +42,99 @@ pub(crate) fn run(rules: &Path, cases: &[PathBuf], update: bool) -> u8 {
         );
         return BAD_INPUT;
     }
+    let mut coverage = options.coverage.then(|| Coverage::new(rules.program()));
     let (mut passed, mut failed) = (0usize, 0usize);
+    let mut records = Vec::new();
     for file in &files {
         let result = testing::run_case_file(&rules, file);
-        if update && !result.mismatches.is_empty() {
-            if let Some(outcome) = &result.outcome {
-                match testing::update_expected(file, outcome) {
-                    Ok(changed) => {
-                        println!("updated {}", file.display());
-                        for m in changed {
-                            println!("    {}: {} → {}", m.conclusion, m.expected, m.actual);
-                        }
-                        passed += 1;
-                        continue;
-                    }
-                    Err(e) => eprintln!("error: cannot update {}: {e}", file.display()),
-                }
-            }
+        if let (Some(coverage), Some(explanation)) = (
+            coverage.as_mut(),
+            result.outcome.as_ref().and_then(|o| o.explanation()),
+        ) {
+            coverage.record(explanation);
         }
-        if result.passed() {
+        let ok = if options.update && !result.mismatches.is_empty() {
+            update(&result, options.json)
+        } else {
+            result.passed()
+        };
+        if ok {
             passed += 1;
-            println!("ok   {} ({})", result.name, file.display());
+            if !options.json {
+                println!("ok   {} ({})", result.name, file.display());
+            }
         } else {
             failed += 1;
-            print_failure(&result);
+            if !options.json {
+                print_failure(&result);
+            }
+        }
+        if options.json {
+            records.push(result_json(&result, ok));
         }
     }
-    println!("\n{passed} passed, {failed} failed");
+    if options.json {
+        let mut doc = serde_json::json!({"passed": passed, "failed": failed, "cases": records});
+        if let (Some(c), Some(map)) = (&coverage, doc.as_object_mut()) {
+            map.insert(String::from("coverage"), c.to_json());
+        }
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        eprintln!("{passed} passed, {failed} failed");
+    } else {
+        if let Some(c) = &coverage {
+            print!("\n{}", c.render_text());
+        }
+        println!("\n{passed} passed, {failed} failed");
+    }
     if failed == 0 {
         OK
     } else {
         FAILED
     }
+}
+
+/// Rewrites the case's `expected`; true when it was rewritten and nothing else failed.
+fn update(result: &CaseResult, quiet: bool) -> bool {
+    let Some(outcome) = &result.outcome else {
+        return false;
+    };
+    match testing::update_expected(&result.path, outcome) {
+        Ok(changed) => {
+            if !quiet {
+                println!("updated {}", result.path.display());
+                for m in changed {
+                    println!("    {}: {} → {}", m.conclusion, m.expected, m.actual);
+                }
+            }
+            result.missing_reasons.is_empty() && result.error.is_none() && result.missing_errors.is_empty()
+        }
+        Err(e) => {
+            eprintln!("error: cannot update {}: {e}", result.path.display());
+            false
+        }
+    }
+}
+
+fn result_json(result: &CaseResult, ok: bool) -> Json {
+    let mismatches: Vec<Json> = result
+        .mismatches
+        .iter()
+        .map(|m| serde_json::json!({"conclusion": m.conclusion, "expected": m.expected, "actual": m.actual}))
+        .collect();
+    let reasons: Vec<Json> = result
+        .missing_reasons
+        .iter()
+        .map(|r| serde_json::json!({"conclusion": r.conclusion, "citation": r.citation, "actual": r.actual}))
+        .collect();
+    serde_json::json!({
+        "name": result.name,
+        "path": result.path.display().to_string(),
+        "passed": ok,
+        "mismatches": mismatches,
+        "missing_reasons": reasons,
+        "error": result.error,
+        "missing_errors": result.missing_errors,
+    })
 }
 
 fn print_failure(result: &CaseResult) {

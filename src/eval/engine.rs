@@ -28,13 +28,59 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(program: &Program, as_of: Date) -> Frame {
-        Frame {
+    fn new(program: &Program, as_of: Date, mode: ExplainMode) -> Frame {
+        let mut frame = Frame {
             as_of,
             params: vec![None; program.params.len()],
-            rules: vec![None; program.rules.len()],
-            nodes: vec![None; program.rules.len()],
+            rules: Vec::new(),
+            nodes: Vec::new(),
+        };
+        frame.reset(program, mode);
+        frame
+    }
+
+    /// Forgets the previous case's rule values and trees; parameter values depend on the
+    /// date only (parameters cannot use facts), so they are kept.
+    fn reset(&mut self, program: &Program, mode: ExplainMode) {
+        self.rules.clear();
+        self.rules.resize(program.rules.len(), None);
+        self.nodes.clear();
+        if mode != ExplainMode::None {
+            self.nodes.resize(program.rules.len(), None);
         }
+    }
+}
+
+/// Most dates whose parameter values are kept between cases.
+const KEPT_FRAMES: usize = 16;
+
+/// Allocations and per-date parameter values kept from one case to the next.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    frames: Vec<Frame>,
+    items: Vec<Value>,
+    trace: Vec<Node>,
+    rule_stack: Vec<RuleId>,
+}
+
+impl Buffers {
+    /// Prepares the frames for a case whose law is that of `as_of`: its frame comes first.
+    fn reset(&mut self, program: &Program, as_of: Date, mode: ExplainMode) {
+        match self.frames.iter().position(|f| f.as_of == as_of) {
+            Some(index) => self.frames.swap(0, index),
+            None => {
+                self.frames.push(Frame::new(program, as_of, mode));
+                let last = self.frames.len() - 1;
+                self.frames.swap(0, last);
+            }
+        }
+        self.frames.truncate(KEPT_FRAMES);
+        for frame in &mut self.frames {
+            frame.reset(program, mode);
+        }
+        self.items.clear();
+        self.trace.clear();
+        self.rule_stack.clear();
     }
 }
 
@@ -54,27 +100,47 @@ pub(crate) struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    pub(crate) fn new(
+    /// An engine for one case, reusing the allocations and parameter values of earlier cases.
+    pub(crate) fn with_buffers(
         program: &'a Program,
         facts: &'a FactValues,
         as_of: Date,
         mode: ExplainMode,
         strict: bool,
         max_steps: u64,
+        mut buffers: Buffers,
     ) -> Self {
+        buffers.reset(program, as_of, mode);
         Engine {
             program,
             facts,
             mode,
             suspended: 0,
             strict,
-            frames: vec![Frame::new(program, as_of)],
+            frames: buffers.frames,
             frame: 0,
-            items: Vec::new(),
-            trace: Vec::new(),
-            rule_stack: Vec::new(),
+            items: buffers.items,
+            trace: buffers.trace,
+            rule_stack: buffers.rule_stack,
             steps: 0,
             max_steps,
+        }
+    }
+
+    /// The value of every parameter on the main frame's date (for compiling a plan).
+    pub(crate) fn param_values(&mut self) -> Result<Vec<Value>> {
+        (0..self.program.params.len())
+            .map(|i| self.param_value(ParamId(i as u32)).map(|(value, _)| value))
+            .collect()
+    }
+
+    /// Gives the allocations back for the next case.
+    pub(crate) fn into_buffers(self) -> Buffers {
+        Buffers {
+            frames: self.frames,
+            items: self.items,
+            trace: self.trace,
+            rule_stack: self.rule_stack,
         }
     }
 
@@ -502,7 +568,7 @@ impl<'a> Engine<'a> {
         let index = match self.frames.iter().position(|f| f.as_of == when) {
             Some(i) => i,
             None => {
-                self.frames.push(Frame::new(self.program, when));
+                self.frames.push(Frame::new(self.program, when, self.mode));
                 self.frames.len() - 1
             }
         };
@@ -819,4 +885,16 @@ fn source_text(program: &Program, span: crate::source::Span) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+impl super::plan::Fallback for Engine<'_> {
+    fn seed(&mut self, id: RuleId, value: &Tv) {
+        if let Some(slot) = self.frames.first_mut().and_then(|f| f.rules.get_mut(id.0 as usize)) {
+            *slot = Some(value.clone());
+        }
+    }
+
+    fn rule(&mut self, id: RuleId) -> std::result::Result<Tv, super::plan::Bail> {
+        self.conclusion(id).map_err(|_| super::plan::Bail)
+    }
 }

@@ -3,7 +3,8 @@
 mod engine;
 mod error;
 mod ops;
-mod output;
+pub(crate) mod output;
+mod plan;
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -12,11 +13,14 @@ use serde_json::Value as Json;
 pub use error::EvalError;
 
 use crate::explain::{Explanation, Node, NodeKind, SCHEMA_VERSION};
-use crate::facts::Case;
-use crate::ir::Program;
+use crate::facts::{Case, FactValues};
+use crate::ir::{Program, RuleId};
 use crate::ruleset::RuleSet;
-use crate::value::Date;
-use engine::Engine;
+use crate::value::{Date, Value};
+use engine::{Buffers, Engine};
+use plan::Plan;
+use std::sync::Arc;
+use ops::Tv;
 
 /// How much of the derivation to record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -96,83 +100,256 @@ impl Outcome {
 impl RuleSet {
     /// Evaluates a case: validates its facts, picks the `as_of` date, evaluates every conclusion.
     pub fn evaluate(&self, case: &Case, options: &Options) -> Result<Outcome, EvalError> {
-        let program: &Program = &self.program;
-        let facts = case.validate(program, options.strict)?;
-        let as_of = options
+        let mut evaluator = self.evaluator(options);
+        let prepared = evaluator.prepare(case)?;
+        evaluator.outcome(&prepared)
+    }
+
+    /// An evaluator for many cases with these options (one per thread; see [`Evaluator`]).
+    pub fn evaluator(&self, options: &Options) -> Evaluator<'_> {
+        Evaluator::new(&self.program, options.clone())
+    }
+}
+
+/// A case whose facts have been checked against the declarations, with the date whose law applies.
+#[derive(Debug, Clone)]
+pub struct PreparedCase {
+    pub(crate) facts: FactValues,
+    pub(crate) as_of: Date,
+}
+
+impl PreparedCase {
+    /// The date whose law applies.
+    pub fn as_of(&self) -> Date {
+        self.as_of
+    }
+}
+
+/// Evaluates many cases against one rule set: it keeps its allocations and the parameter
+/// values resolved for each date from one case to the next. Create one per thread.
+pub struct Evaluator<'r> {
+    program: &'r Program,
+    options: Options,
+    buffers: Buffers,
+    values: Vec<Tv>,
+    /// Dates from which some version applies: the periods plans are compiled for.
+    boundaries: Vec<Date>,
+    /// Compiled plans by period (`None`: the period's parameters do not evaluate).
+    plans: Vec<(usize, Option<Arc<Plan>>)>,
+}
+
+/// Most periods whose plans an evaluator keeps.
+const KEPT_PLANS: usize = 16;
+
+impl<'r> Evaluator<'r> {
+    fn new(program: &'r Program, options: Options) -> Self {
+        Evaluator {
+            program,
+            options,
+            buffers: Buffers::default(),
+            values: Vec::with_capacity(program.rules.len()),
+            boundaries: plan::boundaries(program),
+            plans: Vec::new(),
+        }
+    }
+
+    /// The plan for the period of `as_of`, compiled on first use.
+    fn plan_for(&mut self, as_of: Date) -> Option<Arc<Plan>> {
+        let period = plan::period(&self.boundaries, as_of);
+        if let Some((_, plan)) = self.plans.iter().find(|(p, _)| *p == period) {
+            return plan.clone();
+        }
+        let plan = self.compile(as_of).map(Arc::new);
+        if self.plans.len() >= KEPT_PLANS {
+            self.plans.clear();
+        }
+        self.plans.push((period, plan.clone()));
+        plan
+    }
+
+    fn compile(&mut self, as_of: Date) -> Option<Plan> {
+        let n = self.program.facts.len();
+        let empty = FactValues {
+            values: vec![None; n],
+            defaulted: vec![false; n],
+        };
+        let mut engine = Engine::with_buffers(
+            self.program,
+            &empty,
+            as_of,
+            ExplainMode::None,
+            false,
+            self.options.max_steps,
+            std::mem::take(&mut self.buffers),
+        );
+        let params = engine.param_values();
+        self.buffers = engine.into_buffers();
+        Plan::compile(self.program, as_of, &params.ok()?)
+    }
+
+    /// Runs the compiled plan; `Err` when it gave up (the engine then evaluates the case).
+    fn run_plan(&mut self, plan: &Plan, case: &PreparedCase) -> Result<(), plan::Bail> {
+        self.values.clear();
+        self.values.resize(self.program.rules.len(), None);
+        if !plan.needs_engine {
+            return plan.run(&case.facts.values, &mut self.values, &mut plan::NoFallback);
+        }
+        let mut engine = self.engine(case, ExplainMode::None);
+        let result = plan.run(&case.facts.values, &mut self.values, &mut engine);
+        self.buffers = engine.into_buffers();
+        result
+    }
+
+    /// The options this evaluator applies.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Validates a case's facts and picks its date: the options' `as_of`, else the case's,
+    /// else the fact `conduct_date`.
+    pub fn prepare(&self, case: &Case) -> Result<PreparedCase, EvalError> {
+        let facts = case.validate(self.program, self.options.strict)?;
+        let as_of = self
+            .options
             .as_of
             .or(case.as_of_date()?)
-            .or_else(|| conduct_date(program, &facts))
+            .or_else(|| conduct_date(self.program, &facts))
             .ok_or(EvalError::NoAsOf)?;
-        let mut outcome = run(program, &facts, as_of, options)?;
+        Ok(PreparedCase { facts, as_of })
+    }
+
+    /// Prepares facts already converted to slots (batch input).
+    pub(crate) fn prepare_facts(&self, facts: FactValues, as_of: Option<Date>) -> Result<PreparedCase, EvalError> {
+        let as_of = self
+            .options
+            .as_of
+            .or(as_of)
+            .or_else(|| conduct_date(self.program, &facts))
+            .ok_or(EvalError::NoAsOf)?;
+        Ok(PreparedCase { facts, as_of })
+    }
+
+    /// The value of every conclusion in declaration order (`None` = unknown), recording no
+    /// explanation whatever the options say. The fast path for many cases.
+    pub fn values(&mut self, case: &PreparedCase) -> Result<&[Option<Value>], EvalError> {
+        if !self.options.strict {
+            if let Some(plan) = self.plan_for(case.as_of) {
+                if self.run_plan(&plan, case).is_ok() {
+                    return Ok(&self.values);
+                }
+            }
+        }
+        let mut engine = self.engine(case, ExplainMode::None);
+        let filled = self.fill_values(&mut engine);
+        self.buffers = engine.into_buffers();
+        filled?;
+        Ok(&self.values)
+    }
+
+    /// The full outcome of a case, with the explanation the options ask for.
+    pub fn outcome(&mut self, case: &PreparedCase) -> Result<Outcome, EvalError> {
+        let mode = self.options.explain;
+        let mut outcome = self.run(case, mode)?;
         if !outcome.unknown_conclusions.is_empty() {
-            outcome.missing_facts = if options.explain == ExplainMode::Full {
-                missing_facts(program, outcome.explanation.as_ref(), &outcome.unknown_conclusions)
+            outcome.missing_facts = if mode == ExplainMode::Full {
+                missing_facts(self.program, outcome.explanation.as_ref(), &outcome.unknown_conclusions)
             } else {
-                let full = Options {
-                    explain: ExplainMode::Full,
-                    ..options.clone()
-                };
-                let traced = run(program, &facts, as_of, &full)?;
-                missing_facts(program, traced.explanation.as_ref(), &outcome.unknown_conclusions)
+                self.missing_facts(case, &outcome.unknown_conclusions)?
             };
         }
         Ok(outcome)
     }
-}
 
-fn conduct_date(program: &Program, facts: &crate::facts::FactValues) -> Option<Date> {
-    let id = program.fact_id("conduct_date")?;
-    match facts.values.get(id.0 as usize)? {
-        Some(crate::value::Value::Date(d)) => Some(*d),
-        _ => None,
+    /// Unknown facts that could change one of the `unknown` conclusions (evaluates the case
+    /// again recording the full explanation).
+    pub fn missing_facts(&mut self, case: &PreparedCase, unknown: &[String]) -> Result<Vec<String>, EvalError> {
+        let traced = self.run(case, ExplainMode::Full)?;
+        Ok(missing_facts(self.program, traced.explanation.as_ref(), unknown))
     }
-}
 
-fn run(
-    program: &Program,
-    facts: &crate::facts::FactValues,
-    as_of: Date,
-    options: &Options,
-) -> Result<Outcome, EvalError> {
-    let mut engine = Engine::new(
-        program,
-        facts,
-        as_of,
-        options.explain,
-        options.strict,
-        options.max_steps,
-    );
-    let mut conclusions = IndexMap::with_capacity(program.rules.len());
-    let mut unknown = Vec::new();
-    let mut values = Vec::with_capacity(program.rules.len());
-    for (index, _) in program.rules.iter().enumerate() {
-        let id = crate::ir::RuleId(index as u32);
-        values.push(engine.conclusion(id)?);
+    /// Names of the conclusions, in declaration order (as [`Evaluator::values`] lists them).
+    pub fn conclusion_names(&self) -> impl Iterator<Item = &'r str> {
+        self.program.rules.iter().map(|r| r.name.as_str())
     }
-    let mut trees = IndexMap::new();
-    for (index, (rule, value)) in program.rules.iter().zip(values).enumerate() {
-        if value.is_none() {
-            unknown.push(rule.name.clone());
+
+    fn engine<'e>(&mut self, case: &'e PreparedCase, mode: ExplainMode) -> Engine<'e>
+    where
+        'r: 'e,
+    {
+        Engine::with_buffers(
+            self.program,
+            &case.facts,
+            case.as_of,
+            mode,
+            self.options.strict,
+            self.options.max_steps,
+            std::mem::take(&mut self.buffers),
+        )
+    }
+
+    fn run(&mut self, case: &PreparedCase, mode: ExplainMode) -> Result<Outcome, EvalError> {
+        let program = self.program;
+        let trees = if mode == ExplainMode::None {
+            self.values(case)?;
+            IndexMap::new()
+        } else {
+            self.traced(case, mode)?
+        };
+        let mut conclusions = IndexMap::with_capacity(program.rules.len());
+        let mut unknown = Vec::new();
+        for (rule, value) in program.rules.iter().zip(&self.values) {
+            if value.is_none() {
+                unknown.push(rule.name.clone());
+            }
+            conclusions.insert(rule.name.clone(), output::to_json(value, &rule.ty));
         }
-        conclusions.insert(rule.name.clone(), output::to_json(&value, &rule.ty));
-        if options.explain != ExplainMode::None {
-            if let Some(node) = engine.take_node(crate::ir::RuleId(index as u32)) {
-                trees.insert(rule.name.clone(), node);
+        let as_of = case.as_of.to_string();
+        let explanation = (mode != ExplainMode::None).then(|| Explanation {
+            schema_version: SCHEMA_VERSION,
+            as_of: as_of.clone(),
+            conclusions: trees,
+        });
+        Ok(Outcome {
+            as_of,
+            conclusions,
+            unknown_conclusions: unknown,
+            missing_facts: Vec::new(),
+            explanation,
+        })
+    }
+
+    /// Evaluates with the engine recording explanations; the trees by conclusion.
+    fn traced(&mut self, case: &PreparedCase, mode: ExplainMode) -> Result<IndexMap<String, Node>, EvalError> {
+        let mut engine = self.engine(case, mode);
+        let mut trees = IndexMap::new();
+        let filled = self.fill_values(&mut engine);
+        if filled.is_ok() {
+            for (index, rule) in self.program.rules.iter().enumerate() {
+                if let Some(node) = engine.take_node(RuleId(index as u32)) {
+                    trees.insert(rule.name.clone(), node);
+                }
             }
         }
+        self.buffers = engine.into_buffers();
+        filled.map(|()| trees)
     }
-    let explanation = (options.explain != ExplainMode::None).then(|| Explanation {
-        schema_version: SCHEMA_VERSION,
-        as_of: as_of.to_string(),
-        conclusions: trees,
-    });
-    Ok(Outcome {
-        as_of: as_of.to_string(),
-        conclusions,
-        unknown_conclusions: unknown,
-        missing_facts: Vec::new(),
-        explanation,
-    })
+
+    fn fill_values(&mut self, engine: &mut Engine<'_>) -> Result<(), EvalError> {
+        self.values.clear();
+        for index in 0..self.program.rules.len() {
+            let value = engine.conclusion(RuleId(index as u32))?;
+            self.values.push(value);
+        }
+        Ok(())
+    }
+}
+
+fn conduct_date(program: &Program, facts: &FactValues) -> Option<Date> {
+    let id = program.fact_id("conduct_date")?;
+    match facts.values.get(id.0 as usize)? {
+        Some(Value::Date(d)) => Some(*d),
+        _ => None,
+    }
 }
 
 /// Unknown facts reachable from unknown conclusions through unknown nodes, in declaration order.

@@ -53,6 +53,78 @@ pub enum CaseError {
         /// What is wrong.
         message: String,
     },
+    /// A case document larger than `CaseLimits::max_file_bytes`.
+    #[error("case file `{path}` is {size} bytes, more than the limit of {limit}")]
+    #[diagnostic(
+        code(ruling::case::too_large),
+        help("split the case, or raise `CaseLimits::max_file_bytes` when embedding ruling")
+    )]
+    TooLarge {
+        /// Path or name.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// A list with more items than `CaseLimits::max_list_items`.
+    #[error("`{path}` has {count} items, more than the limit of {limit}")]
+    #[diagnostic(
+        code(ruling::case::too_many_items),
+        help("give the facts in aggregate (a count or a total), or raise `CaseLimits::max_list_items`")
+    )]
+    TooManyItems {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("this list")]
+        span: SourceSpan,
+        /// JSON pointer of the list.
+        path: String,
+        /// Its length.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A text (value or key) longer than `CaseLimits::max_text_bytes`.
+    #[error("the text at `{path}` is {size} bytes, more than the limit of {limit}")]
+    #[diagnostic(
+        code(ruling::case::text_too_long),
+        help("case files hold facts, not documents: shorten the text, or raise `CaseLimits::max_text_bytes`")
+    )]
+    TextTooLong {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("this text")]
+        span: SourceSpan,
+        /// JSON pointer of the text.
+        path: String,
+        /// Its length in bytes.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Lists and objects nested deeper than `CaseLimits::max_nesting`.
+    #[error("lists and objects nested deeper than {limit} levels at `{path}`")]
+    #[diagnostic(
+        code(ruling::case::too_deep),
+        help("facts are values, lists of values or lists of records: flatten the nesting")
+    )]
+    TooDeep {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("too deep here")]
+        span: SourceSpan,
+        /// JSON pointer of the deepest place reached.
+        path: String,
+        /// The limit.
+        limit: usize,
+    },
     /// `{"fact": {…}}` (a top-level key that is not part of the case format)
     #[error("unknown key `{key}` in case file")]
     #[diagnostic(code(ruling::case::unknown_key))]

@@ -5,6 +5,7 @@
 
 mod convert;
 mod error;
+mod limits;
 mod locate;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 
 pub use error::{CaseError, FactsError};
+pub use limits::CaseLimits;
 
 use crate::ir::{FactId, Program};
 use crate::value::{Date, Value};
@@ -84,19 +86,21 @@ pub(crate) struct FactValues {
 }
 
 impl Case {
-    /// Reads a case file, choosing the format by extension.
+    /// Reads a case file, choosing the format by extension, within the default [`CaseLimits`].
     pub fn from_path(path: impl AsRef<Path>) -> Result<Case, CaseError> {
+        Case::from_path_with_limits(path, &CaseLimits::default())
+    }
+
+    /// Reads a case file within the given limits (a file over the size limit is not read).
+    pub fn from_path_with_limits(path: impl AsRef<Path>, limits: &CaseLimits) -> Result<Case, CaseError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| CaseError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let text = read_limited(path, limits.max_file_bytes)?;
         let format = match path.extension().and_then(|e| e.to_str()) {
             Some("yaml" | "yml") => CaseFormat::Yaml,
             Some("toml") => CaseFormat::Toml,
             _ => CaseFormat::Json,
         };
-        Case::parse(&path.display().to_string(), &text, format)
+        Case::parse_with_limits(&path.display().to_string(), &text, format, limits)
     }
 
     /// Parses a JSON case document.
@@ -104,23 +108,36 @@ impl Case {
         Case::parse("case.json", text, CaseFormat::Json)
     }
 
-    /// Parses a case document of the given format.
+    /// Parses a case document of the given format, within the default [`CaseLimits`].
     pub fn parse(name: &str, text: &str, format: CaseFormat) -> Result<Case, CaseError> {
+        Case::parse_with_limits(name, text, format, &CaseLimits::default())
+    }
+
+    /// Parses a case document of the given format within the given limits.
+    pub fn parse_with_limits(name: &str, text: &str, format: CaseFormat, limits: &CaseLimits) -> Result<Case, CaseError> {
         let origin = Arc::new(CaseOrigin {
             name: name.to_string(),
             text: Arc::from(text),
             format,
         });
+        limits::check_text(&origin, limits)?;
         let json = convert::to_json(text, format).map_err(|message| CaseError::Syntax {
             src: error::named(&origin),
             span: locate::syntax_span(text, &message),
             message: message.text,
         })?;
-        Case::from_value(json, origin)
+        Case::from_value_with_limits(json, origin, limits)
     }
 
-    /// Builds a case from an already-parsed JSON value (one batch line).
+    /// Builds a case from an already-parsed JSON value (one batch line), within the
+    /// default [`CaseLimits`].
     pub fn from_value(json: Json, origin: Arc<CaseOrigin>) -> Result<Case, CaseError> {
+        Case::from_value_with_limits(json, origin, &CaseLimits::default())
+    }
+
+    /// Builds a case from an already-parsed JSON value within the given limits.
+    pub fn from_value_with_limits(json: Json, origin: Arc<CaseOrigin>, limits: &CaseLimits) -> Result<Case, CaseError> {
+        limits::check_value(&json, &origin, limits)?;
         let Json::Object(mut top) = json else {
             return Err(CaseError::Shape {
                 src: error::named(&origin),
@@ -259,6 +276,28 @@ impl Case {
                 .ok_or_else(|| FactsError::new(&self.origin, vec![error::Problem::invalid_date("/as_of", text)])),
         }
     }
+}
+
+/// Reads a file as UTF-8 text, refusing (without reading it all) one larger than `limit` bytes.
+fn read_limited(path: &Path, limit: usize) -> Result<String, CaseError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| CaseError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    file.take(cap).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() > limit {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
+        return Err(CaseError::TooLarge {
+            path: path.display().to_string(),
+            size,
+            limit,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 fn set(values: &mut [Option<Value>], id: FactId, value: Value) {

@@ -1,5 +1,7 @@
 //! Pest pairs → AST: one small function per grammar rule, spans on every node.
 
+use std::cell::Cell;
+
 use pest::iterators::{Pair, Pairs};
 use unicode_normalization::UnicodeNormalization;
 
@@ -12,9 +14,24 @@ use crate::source::{FileId, SourceFile, Span};
 
 type Result<T> = std::result::Result<T, ParseError>;
 
+/// Stack left free before a recursive step; below it the stack grows on the heap.
+const RED_ZONE: usize = 256 * 1024;
+/// Size of each extra stack segment.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
 /// Lowers the `file` pair.
-pub(crate) fn file(file_id: FileId, source: &SourceFile, root: Option<Pair<'_, Rule>>) -> Result<File> {
-    let lowerer = Lowerer { file_id, source };
+pub(crate) fn file(
+    file_id: FileId,
+    source: &SourceFile,
+    root: Option<Pair<'_, Rule>>,
+    limits: &super::ParseLimits,
+) -> Result<File> {
+    let lowerer = Lowerer {
+        file_id,
+        source,
+        max_depth: limits.max_nesting,
+        depth: Cell::new(0),
+    };
     let root = root.ok_or_else(|| lowerer.internal(Span::new(file_id, 0, 0), "no file rule"))?;
     let mut items = Vec::new();
     for pair in root.into_inner() {
@@ -29,6 +46,10 @@ pub(crate) fn file(file_id: FileId, source: &SourceFile, root: Option<Pair<'_, R
 struct Lowerer<'a> {
     file_id: FileId,
     source: &'a SourceFile,
+    /// Deepest accepted expression nesting (operators in a chain count one level each).
+    max_depth: usize,
+    /// Upper bound of the nesting of the expression being lowered.
+    depth: Cell<usize>,
 }
 
 impl Lowerer<'_> {
@@ -354,7 +375,30 @@ impl Lowerer<'_> {
         })
     }
 
+    /// Lowers an expression; its operators nest one level each, on top of the
+    /// enclosing expression's levels, and the total may not pass `max_depth`.
     fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let outer = self.depth.get();
+        let mut depth = outer + 1;
+        for part in pair.clone().into_inner() {
+            if is_operator(part.as_rule()) {
+                depth += 1;
+                if depth > self.max_depth {
+                    let offset = part.as_span().start();
+                    return Err(super::too_deep(self.source, offset, self.max_depth));
+                }
+            }
+        }
+        if depth > self.max_depth {
+            return Err(super::too_deep(self.source, pair.as_span().start(), self.max_depth));
+        }
+        self.depth.set(depth);
+        let lowered = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.operators(pair));
+        self.depth.set(outer);
+        lowered
+    }
+
+    fn operators(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         OPERATORS
             .map_primary(|p| self.primary(p))
             .map_prefix(|op, rhs| {
@@ -532,6 +576,28 @@ impl Lowerer<'_> {
             filter,
         }))
     }
+}
+
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::op_or
+            | Rule::op_and
+            | Rule::op_eq
+            | Rule::op_ne
+            | Rule::op_ge
+            | Rule::op_le
+            | Rule::op_gt
+            | Rule::op_lt
+            | Rule::op_add
+            | Rule::op_sub
+            | Rule::op_mul
+            | Rule::op_div
+            | Rule::op_in
+            | Rule::op_not
+            | Rule::op_neg
+            | Rule::op_at
+    )
 }
 
 fn is_keyword(rule: Rule) -> bool {

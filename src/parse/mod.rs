@@ -4,6 +4,7 @@ mod error;
 mod grammar;
 mod literal;
 mod lower;
+mod nesting;
 mod operators;
 
 pub use error::ParseError;
@@ -14,13 +15,24 @@ use crate::ast;
 use crate::source::{FileId, SourceFile, Span};
 use grammar::{Rule, RulingParser};
 
-/// Limits applied before and during parsing.
-#[derive(Debug, Clone, Copy)]
+/// Limits on rule files, applied while loading (parsing and checking).
+///
+/// Every limit gives a diagnostic naming the place where it was passed; none of them
+/// can be reached by a stack overflow or an out-of-memory first. See `docs/errors.md`
+/// (`ruling::parse::too_large`, `ruling::parse::too_deep`, `ruling::check::too_deep`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
-    /// Largest accepted file, in bytes.
+    /// Largest accepted rule file, in bytes (default 8 MiB).
     pub max_file_bytes: usize,
-    /// Deepest accepted bracket nesting.
+    /// Deepest accepted nesting (default 256): brackets `(` `[` `{`, `if … then … else`
+    /// chains and `list<…>` types (counted before parsing), and expressions, where a
+    /// chain of operators (`a + b + c`, `not not x`) counts one level per operator.
     pub max_nesting: usize,
+    /// Longest accepted evaluation path (default 128): expression levels plus the levels
+    /// of every rule or parameter reached through a name, followed to the end. Keeps
+    /// evaluation and explanation trees bounded (`rule r1 = r2`, `rule r2 = r3`, …).
+    /// The default fits a 2 MiB thread stack in a debug build; the shipped rules need 40.
+    pub max_eval_depth: usize,
 }
 
 impl Default for ParseLimits {
@@ -28,9 +40,15 @@ impl Default for ParseLimits {
         ParseLimits {
             max_file_bytes: 8 * 1024 * 1024,
             max_nesting: 256,
+            max_eval_depth: 128,
         }
     }
 }
+
+/// Stack given to the parser: pest recurses once per nesting level, and its own guard
+/// turns an exhausted stack into an error; a large segment keeps that guard for
+/// inputs beyond `max_nesting`, never for valid ones.
+const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Parses one rule file.
 pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> Result<ast::File, ParseError> {
@@ -43,46 +61,54 @@ pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> R
             limit: limits.max_file_bytes,
         });
     }
-    if let Some(offset) = first_too_deep(text, limits.max_nesting) {
-        return Err(ParseError::TooDeep {
-            src: file.named_source(),
-            span: Span::new(file_id, offset, offset + 1).to_miette(),
-            limit: limits.max_nesting,
-        });
+    if let Some(offset) = nesting::first_too_deep(text, limits.max_nesting) {
+        return Err(too_deep(file, offset, limits.max_nesting));
     }
-    let mut pairs = RulingParser::parse(Rule::file, text).map_err(|e| error::from_pest(file, &e))?;
+    let parsed = stacker::grow(PARSER_STACK_BYTES, || RulingParser::parse(Rule::file, text));
+    let mut pairs = parsed.map_err(|e| match stack_exhausted(&e) {
+        Some(offset) => too_deep(file, offset, limits.max_nesting),
+        None => error::from_pest(file, &e),
+    })?;
     let root = pairs.next();
-    lower::file(file_id, file, root)
+    lower::file(file_id, file, root, limits)
 }
 
-/// Byte offset of the first bracket that opens deeper than `limit`, so that
-/// deeply nested input is rejected before the recursive-descent parser sees it.
-fn first_too_deep(text: &str, limit: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, c) in text.char_indices() {
-        if in_string {
-            match (escaped, c) {
-                (false, '\\') => escaped = true,
-                (false, '"') | (false, '\n') => in_string = false,
-                _ => escaped = false,
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '(' | '[' | '{' => {
-                depth += 1;
-                if depth > limit {
-                    return Some(offset);
-                }
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+/// Parses the text of one rule file (for tools and tests that work on the syntax tree).
+pub fn parse_text(file_id: FileId, name: &str, text: &str, limits: &ParseLimits) -> Result<ast::File, ParseError> {
+    let file = SourceFile {
+        name: name.to_string(),
+        path: std::path::PathBuf::from(name),
+        text: std::sync::Arc::from(text),
+    };
+    parse_file(file_id, &file, limits)
+}
+
+pub(crate) fn too_deep(file: &SourceFile, offset: usize, limit: usize) -> ParseError {
+    let width = file
+        .text
+        .get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map(char::len_utf8)
+        .unwrap_or(0);
+    ParseError::TooDeep {
+        src: file.named_source(),
+        span: miette::SourceSpan::new(offset.into(), width),
+        limit,
     }
-    None
+}
+
+/// Where pest gave up because its stack guard or call budget ran out.
+fn stack_exhausted(error: &pest::error::Error<Rule>) -> Option<usize> {
+    let pest::error::ErrorVariant::CustomError { message } = &error.variant else {
+        return None;
+    };
+    if !message.ends_with("limit reached") {
+        return None;
+    }
+    Some(match error.location {
+        pest::error::InputLocation::Pos(pos) => pos,
+        pest::error::InputLocation::Span((start, _)) => start,
+    })
 }
 
 /// Parses a duration literal such as `2 years` (used for case-file values).

@@ -12,6 +12,7 @@ mod bad_cases;
 mod cases;
 mod diagnostics;
 mod editing;
+mod hardening;
 mod language;
 mod missing;
 mod support;

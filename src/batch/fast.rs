@@ -1,0 +1,270 @@
+//! The fast path for one JSONL line: parsed straight into fact slots, without building a
+//! JSON tree or any per-fact string. Anything unusual (an unknown key, a value of the wrong
+//! type, case-file keys other than `id`, `as_of` and `facts`) gives up and leaves the line
+//! to the general path, which produces exactly the error a case file would get.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::facts::FactValues;
+use crate::ir::{FactId, Program, Type};
+use crate::value::{Rational, Value};
+
+/// FNV-1a: fact names are short and trusted, so a simple hash beats SipHash here.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+/// Fact name → id and declared type.
+pub(crate) type FactIndex<'p> = HashMap<&'p str, (FactId, &'p Type), BuildHasherDefault<Fnv>>;
+
+/// Builds the name index of a program's facts.
+pub(crate) fn index(program: &Program) -> FactIndex<'_> {
+    program
+        .facts
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), (FactId(i as u32), &f.ty)))
+        .collect()
+}
+
+/// A line read by the fast path.
+pub(crate) struct Parsed {
+    pub(crate) facts: FactValues,
+    pub(crate) id: Option<Json>,
+    pub(crate) as_of: Option<crate::value::Date>,
+}
+
+/// Parses one line, or `None` when the general path must handle it.
+pub(crate) fn parse(program: &Program, index: &FactIndex<'_>, line: &[u8]) -> Option<Parsed> {
+    let mut top = Top {
+        slots: Slots {
+            program,
+            index,
+            values: vec![None; program.facts.len()],
+            any: false,
+        },
+        id: None,
+        as_of: None,
+        nested: false,
+    };
+    let mut de = serde_json::Deserializer::from_slice(line);
+    (&mut de).deserialize_map(TopVisitor(&mut top)).ok()?;
+    de.end().ok()?;
+    if top.nested && top.slots.any {
+        return None;
+    }
+    if top.as_of.is_some() && !top.nested {
+        return None;
+    }
+    let as_of = match &top.as_of {
+        Some(text) => Some(crate::value::parse_date(text)?),
+        None => None,
+    };
+    let mut values = top.slots.values;
+    let defaulted = fill_defaults(program, &mut values);
+    Some(Parsed {
+        facts: FactValues { values, defaulted },
+        id: top.id,
+        as_of,
+    })
+}
+
+/// Declared defaults for absent facts, then defaults naming other facts (as case files get them).
+fn fill_defaults(program: &Program, values: &mut [Option<Value>]) -> Vec<bool> {
+    let mut defaulted = vec![false; values.len()];
+    for ((slot, flag), info) in values.iter_mut().zip(defaulted.iter_mut()).zip(&program.facts) {
+        if let (None, Some(default)) = (&slot, &info.default) {
+            *slot = Some(default.clone());
+            *flag = true;
+        }
+    }
+    for _ in 0..values.len() {
+        let mut changed = false;
+        for (index, info) in program.facts.iter().enumerate() {
+            let Some(source) = info.default_fact else { continue };
+            let (Some(None), Some(Some(value))) = (values.get(index), values.get(source.0 as usize)) else {
+                continue;
+            };
+            let value = value.clone();
+            if let (Some(slot), Some(flag)) = (values.get_mut(index), defaulted.get_mut(index)) {
+                *slot = Some(value);
+                *flag = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    defaulted
+}
+
+struct Slots<'a, 'p> {
+    program: &'p Program,
+    index: &'a FactIndex<'p>,
+    values: Vec<Option<Value>>,
+    any: bool,
+}
+
+struct Top<'a, 'p> {
+    slots: Slots<'a, 'p>,
+    id: Option<Json>,
+    as_of: Option<String>,
+    nested: bool,
+}
+
+/// Gives up on a line (the general path takes over); the message is never shown.
+fn give_up<E: de::Error>() -> E {
+    E::custom("not on the fast path")
+}
+
+/// A map key, borrowed from the line when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct TopVisitor<'t, 'a, 'p>(&'t mut Top<'a, 'p>);
+
+impl<'de> Visitor<'de> for TopVisitor<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a case object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let top = self.0;
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match key.as_ref() {
+                "id" => top.id = Some(map.next_value::<Json>()?),
+                "facts" => {
+                    top.nested = true;
+                    map.next_value_seed(FactsSeed(&mut top.slots))?;
+                }
+                "as_of" => top.as_of = Some(map.next_value::<String>()?),
+                name => {
+                    top.slots.any = true;
+                    map.next_value_seed(FactSeed {
+                        slots: &mut top.slots,
+                        name,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct FactsSeed<'s, 'a, 'p>(&'s mut Slots<'a, 'p>);
+
+impl<'de> DeserializeSeed<'de> for FactsSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FactsSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of facts")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            map.next_value_seed(FactSeed {
+                slots: self.0,
+                name: key.as_ref(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct FactSeed<'s, 'a, 'p, 'k> {
+    slots: &'s mut Slots<'a, 'p>,
+    name: &'k str,
+}
+
+impl<'de> DeserializeSeed<'de> for FactSeed<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let Some(&(id, ty)) = self.slots.index.get(self.name) else {
+            let _ignored = IgnoredAny::deserialize(deserializer)?;
+            return Err(give_up());
+        };
+        let value = typed(self.slots.program, ty.strip_optional(), deserializer)?;
+        if let Some(slot) = self.slots.values.get_mut(id.0 as usize) {
+            *slot = value;
+        }
+        Ok(())
+    }
+}
+
+/// A fact value of a simple type; `None` for `null` (absent). Other types give up.
+fn typed<'de, D: Deserializer<'de>>(program: &Program, ty: &Type, deserializer: D) -> Result<Option<Value>, D::Error> {
+    Ok(match ty {
+        Type::Bool => Option::<bool>::deserialize(deserializer)?.map(Value::Bool),
+        Type::Count => Option::<u64>::deserialize(deserializer)?.map(|n| number(i128::from(n))),
+        Type::Integer => Option::<i64>::deserialize(deserializer)?.map(|n| number(i128::from(n))),
+        Type::Date => match Option::<Cow<'de, str>>::deserialize(deserializer)? {
+            None => None,
+            Some(text) => Some(Value::Date(crate::value::parse_date(&text).ok_or_else(give_up)?)),
+        },
+        Type::Text => Option::<String>::deserialize(deserializer)?.map(|t| Value::Text(t.into())),
+        Type::Enum(id) => match Option::<Cow<'de, str>>::deserialize(deserializer)? {
+            None => None,
+            Some(text) => {
+                let declared = program.enums.get(id.0 as usize).ok_or_else(give_up)?;
+                let (name, _) = declared.values.iter().find(|(v, _)| *v == *text).ok_or_else(give_up)?;
+                Some(Value::Text(name.as_str().into()))
+            }
+        },
+        _ => return Err(give_up()),
+    })
+}
+
+fn number(n: i128) -> Value {
+    Value::Number(Rational::from_integer(n))
+}

@@ -1,0 +1,288 @@
+//! One input record → one output line: a result, or an error record.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json};
+
+use super::{csv_input::Row, eval_options, fast, timed, BatchOptions, Done};
+use crate::eval::{output, EvalError, Evaluator, ExplainMode, Options, PreparedCase};
+use crate::facts::{Case, CaseError, CaseFormat, CaseOrigin};
+use crate::ir::Program;
+use crate::ruleset::RuleSet;
+use crate::value::Value;
+
+/// What every worker shares: the rules, the options and precomputed output keys.
+pub(crate) struct Context<'r> {
+    rules: &'r RuleSet,
+    program: &'r Program,
+    options: Options,
+    measure: bool,
+    index: fast::FactIndex<'r>,
+    /// `"name":` of each conclusion, JSON-encoded once.
+    keys: Vec<Vec<u8>>,
+}
+
+/// The `error` object of an error record.
+struct ErrorInfo {
+    code: String,
+    message: String,
+    path: String,
+}
+
+impl<'r> Context<'r> {
+    pub(crate) fn new(rules: &'r RuleSet, options: &BatchOptions) -> Self {
+        let program = rules.program();
+        let keys = program
+            .rules
+            .iter()
+            .map(|r| {
+                let mut key = serde_json::to_vec(&r.name).unwrap_or_default();
+                key.push(b':');
+                key
+            })
+            .collect();
+        Context {
+            rules,
+            program,
+            options: eval_options(options),
+            measure: options.measure,
+            index: fast::index(program),
+            keys,
+        }
+    }
+
+    /// A fresh evaluator (one per parallel task).
+    pub(crate) fn evaluator(&self) -> Evaluator<'r> {
+        self.rules.evaluator(&self.options)
+    }
+
+    /// One JSONL line.
+    pub(crate) fn jsonl_line(&self, evaluator: &mut Evaluator<'_>, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
+        let Some(parsed) = fast::parse(self.program, &self.index, line) else {
+            return self.general_line(evaluator, line, n, out);
+        };
+        match evaluator.prepare_facts(parsed.facts, parsed.as_of) {
+            Ok(prepared) => self.evaluate(evaluator, &prepared, parsed.id.as_ref(), n, out),
+            Err(error) => self.error(parsed.id.as_ref(), n, eval_error_info(&error), out),
+        }
+    }
+
+    /// One CSV row (already shaped as a case-file object).
+    pub(crate) fn csv_row(&self, evaluator: &mut Evaluator<'_>, row: &Row, n: u64, out: &mut Vec<u8>) -> Done {
+        self.general(evaluator, row.case.clone(), &row.text, n, out)
+    }
+
+    /// The general path: a JSON tree, a case, validation with precise errors.
+    fn general_line(&self, evaluator: &mut Evaluator<'_>, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim();
+        match serde_json::from_str::<Json>(text) {
+            Ok(json) => self.general(evaluator, bare_to_case(json), text, n, out),
+            Err(e) => {
+                let info = ErrorInfo {
+                    code: "ruling::case::syntax".into(),
+                    message: format!("not a JSON object: {e}"),
+                    path: String::new(),
+                };
+                self.error(None, n, info, out)
+            }
+        }
+    }
+
+    fn general(&self, evaluator: &mut Evaluator<'_>, json: Json, text: &str, n: u64, out: &mut Vec<u8>) -> Done {
+        let id = json.get("id").cloned();
+        let origin = Arc::new(CaseOrigin {
+            name: format!("line {n}"),
+            text: Arc::from(text),
+            format: CaseFormat::Json,
+        });
+        let case = match Case::from_value(json, origin) {
+            Ok(case) => case,
+            Err(error) => return self.error(id.as_ref(), n, case_error_info(&error), out),
+        };
+        match evaluator.prepare(&case) {
+            Ok(prepared) => self.evaluate(evaluator, &prepared, case.id.as_ref(), n, out),
+            Err(error) => self.error(id.as_ref(), n, eval_error_info(&error), out),
+        }
+    }
+
+    /// Evaluates a prepared case and writes its result line (or an error record).
+    fn evaluate(
+        &self,
+        evaluator: &mut Evaluator<'_>,
+        case: &PreparedCase,
+        id: Option<&Json>,
+        n: u64,
+        out: &mut Vec<u8>,
+    ) -> Done {
+        let mark = out.len();
+        let result = if self.options.explain == ExplainMode::None {
+            self.write_values(evaluator, case, id, out)
+        } else {
+            self.write_outcome(evaluator, case, id, out)
+        };
+        match result {
+            Ok(eval_time) => Done {
+                error: false,
+                eval_time,
+            },
+            Err(error) => {
+                out.truncate(mark);
+                self.error(id, n, eval_error_info(&error), out)
+            }
+        }
+    }
+
+    /// The fast output: values straight from the evaluator's slots.
+    fn write_values(
+        &self,
+        evaluator: &mut Evaluator<'_>,
+        case: &PreparedCase,
+        id: Option<&Json>,
+        out: &mut Vec<u8>,
+    ) -> Result<std::time::Duration, EvalError> {
+        let (values, elapsed) = timed(self.measure, || evaluator.values(case));
+        let values = values?;
+        open_record(id, out);
+        out.extend_from_slice(b"\"conclusions\":{");
+        let mut unknown = Vec::new();
+        for (index, ((value, key), rule)) in values.iter().zip(&self.keys).zip(&self.program.rules).enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(key);
+            match value {
+                Some(Value::Bool(true)) => out.extend_from_slice(b"true"),
+                Some(Value::Bool(false)) => out.extend_from_slice(b"false"),
+                None => {
+                    out.extend_from_slice(b"null");
+                    unknown.push(rule.name.clone());
+                }
+                Some(_) => write_json(out, &output::to_json(value, &rule.ty)),
+            }
+        }
+        out.extend_from_slice(b"},\"unknown_conclusions\":");
+        write_json(out, &unknown);
+        out.extend_from_slice(b",\"missing_facts\":");
+        if unknown.is_empty() {
+            out.extend_from_slice(b"[]}\n");
+        } else {
+            let missing = evaluator.missing_facts(case, &unknown)?;
+            write_json(out, &missing);
+            out.extend_from_slice(b"}\n");
+        }
+        Ok(elapsed)
+    }
+
+    /// The output with an explanation: the evaluator's full outcome.
+    fn write_outcome(
+        &self,
+        evaluator: &mut Evaluator<'_>,
+        case: &PreparedCase,
+        id: Option<&Json>,
+        out: &mut Vec<u8>,
+    ) -> Result<std::time::Duration, EvalError> {
+        let (outcome, elapsed) = timed(self.measure, || evaluator.outcome(case));
+        let outcome = outcome?;
+        open_record(id, out);
+        out.extend_from_slice(b"\"conclusions\":");
+        write_json(out, &outcome.conclusions);
+        out.extend_from_slice(b",\"unknown_conclusions\":");
+        write_json(out, &outcome.unknown_conclusions);
+        out.extend_from_slice(b",\"missing_facts\":");
+        write_json(out, &outcome.missing_facts);
+        if let Some(explanation) = &outcome.explanation {
+            out.extend_from_slice(b",\"explanation\":");
+            write_json(out, explanation);
+        }
+        out.extend_from_slice(b"}\n");
+        Ok(elapsed)
+    }
+
+    /// Writes an error record.
+    fn error(&self, id: Option<&Json>, n: u64, info: ErrorInfo, out: &mut Vec<u8>) -> Done {
+        let mut record = Map::new();
+        if let Some(id) = id {
+            record.insert("id".into(), id.clone());
+        }
+        record.insert("line".into(), Json::from(n));
+        let mut error = Map::new();
+        error.insert("code".into(), Json::String(info.code));
+        error.insert("message".into(), Json::String(info.message));
+        error.insert("path".into(), Json::String(info.path));
+        record.insert("error".into(), Json::Object(error));
+        write_json(out, &record);
+        out.push(b'\n');
+        Done {
+            error: true,
+            eval_time: std::time::Duration::ZERO,
+        }
+    }
+}
+
+/// `{"id":…,` or `{`.
+fn open_record(id: Option<&Json>, out: &mut Vec<u8>) {
+    out.push(b'{');
+    if let Some(id) = id {
+        out.extend_from_slice(b"\"id\":");
+        write_json(out, id);
+        out.push(b',');
+    }
+}
+
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Serialising plain data into a Vec cannot fail.
+    let _infallible = serde_json::to_writer(&mut *out, value);
+}
+
+/// A bare facts object (no `facts` key) becomes `{"id": …, "facts": {…}}`.
+pub(crate) fn bare_to_case(json: Json) -> Json {
+    match json {
+        Json::Object(mut map) if !map.contains_key("facts") => {
+            let mut case = Map::new();
+            if let Some(id) = map.shift_remove("id") {
+                case.insert("id".into(), id);
+            }
+            case.insert("facts".into(), Json::Object(map));
+            Json::Object(case)
+        }
+        other => other,
+    }
+}
+
+fn case_error_info(error: &CaseError) -> ErrorInfo {
+    let path = match error {
+        CaseError::UnknownKey { key, .. } => format!("/{key}"),
+        _ => String::new(),
+    };
+    ErrorInfo {
+        code: error.code_str(),
+        message: error.to_string(),
+        path,
+    }
+}
+
+fn eval_error_info(error: &EvalError) -> ErrorInfo {
+    if let EvalError::Facts(facts) = error {
+        if let Some(first) = facts.problems.first() {
+            let more = facts.problems.len() - 1;
+            let message = match more {
+                0 => first.message.clone(),
+                _ => format!("{} (and {more} more problem(s))", first.message),
+            };
+            return ErrorInfo {
+                code: format!("ruling::case::{}", first.kind),
+                message,
+                path: first.path.clone(),
+            };
+        }
+    }
+    let code = miette::Diagnostic::code(error)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    ErrorInfo {
+        code,
+        message: error.to_string(),
+        path: String::new(),
+    }
+}

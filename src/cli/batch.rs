@@ -1,0 +1,187 @@
+//! `ruling batch`: many cases from JSONL or CSV, one result line each, in input order.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use ruling::batch::{self, BatchOptions, BatchSummary, InputFormat};
+use ruling::ExplainMode;
+
+use super::commands::{load, print_diagnostic};
+use super::{BAD_INPUT, FAILED, OK};
+
+/// Arguments of `ruling batch`.
+#[derive(clap::Args)]
+pub(crate) struct BatchArgs {
+    /// Rule file or directory.
+    rules: PathBuf,
+    /// Cases: JSONL (one case per line) or CSV with a header row; `-` reads standard input.
+    #[arg(long)]
+    input: PathBuf,
+    /// Results, one JSON line per input line in input order; `-` writes standard output.
+    #[arg(long, default_value = "-")]
+    output: PathBuf,
+    /// Input format (default: by extension, `.csv` is CSV, anything else JSONL).
+    #[arg(long, value_enum)]
+    format: Option<BatchFormat>,
+    /// What each result explains.
+    #[arg(long, value_enum, default_value_t = Explain::None)]
+    explain: Explain,
+    /// Apply the law as of this date to every case (overrides each case's `as_of`).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Print `BENCH load_ms=… eval_ns_per_case=… cases=…` to standard error at the end.
+    #[arg(long)]
+    stats: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BatchFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Explain {
+    None,
+    Outcome,
+    Full,
+}
+
+/// Runs `ruling batch`; exit status 1 when any input line was bad.
+pub(crate) fn run(args: &BatchArgs) -> u8 {
+    let as_of = match args.as_of.as_deref().map(|t| (t, ruling::value::parse_date(t))) {
+        Some((text, None)) => {
+            eprintln!("error: --as-of `{text}` is not a date YYYY-MM-DD");
+            return BAD_INPUT;
+        }
+        Some((_, date)) => date,
+        None => None,
+    };
+    let started = Instant::now();
+    let rules = match load(&args.rules) {
+        Ok(r) => r,
+        Err(status) => return status,
+    };
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    let (input, size) = match open_input(&args.input) {
+        Ok(opened) => opened,
+        Err(message) => {
+            eprintln!("error: cannot read `{}`: {message}", args.input.display());
+            return BAD_INPUT;
+        }
+    };
+    let mut output = match open_output(&args.output) {
+        Ok(out) => out,
+        Err(message) => {
+            eprintln!("error: cannot write `{}`: {message}", args.output.display());
+            return BAD_INPUT;
+        }
+    };
+    let options = BatchOptions {
+        explain: match args.explain {
+            Explain::None => ExplainMode::None,
+            Explain::Outcome => ExplainMode::Outcome,
+            Explain::Full => ExplainMode::Full,
+        },
+        as_of,
+        measure: args.stats,
+        ..BatchOptions::default()
+    };
+    let bar = progress_bar(size);
+    let report = |bytes: u64, summary: &BatchSummary| report(bar.as_ref(), bytes, summary);
+    let result = batch::run(&rules, input, format_of(args), &mut output, &options, Some(&report));
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) => finish(&summary, args.stats, load_ms),
+        Err(error) => {
+            print_diagnostic(&error);
+            BAD_INPUT
+        }
+    }
+}
+
+fn finish(summary: &BatchSummary, stats: bool, load_ms: f64) -> u8 {
+    if stats {
+        let per_case = if summary.evaluated == 0 {
+            0.0
+        } else {
+            summary.eval_time.as_nanos() as f64 / summary.evaluated as f64
+        };
+        eprintln!(
+            "BENCH load_ms={load_ms:.3} eval_ns_per_case={per_case:.1} cases={}",
+            summary.evaluated
+        );
+    }
+    if summary.errors > 0 {
+        if !stats {
+            eprintln!(
+                "{} of {} line(s) could not be evaluated (see the error records)",
+                summary.errors, summary.records
+            );
+        }
+        FAILED
+    } else {
+        OK
+    }
+}
+
+fn format_of(args: &BatchArgs) -> InputFormat {
+    match args.format {
+        Some(BatchFormat::Csv) => InputFormat::Csv,
+        Some(BatchFormat::Jsonl) => InputFormat::Jsonl,
+        None if args.input.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => InputFormat::Csv,
+        None => InputFormat::Jsonl,
+    }
+}
+
+type Input = (Box<dyn BufRead + Send>, Option<u64>);
+
+fn open_input(path: &Path) -> Result<Input, String> {
+    if path == Path::new("-") {
+        return Ok((Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())), None));
+    }
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(BufReader::with_capacity(1 << 16, file)), size))
+}
+
+fn open_output(path: &Path) -> Result<Box<dyn Write + Send>, String> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())));
+    }
+    let file = File::create(path).map_err(|e| e.to_string())?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+}
+
+/// A progress bar on a terminal only: input consumed, cases per second, time left.
+fn progress_bar(size: Option<u64>) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match size {
+        Some(total) => ProgressBar::new(total),
+        None => ProgressBar::new_spinner(),
+    };
+    let template = "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% {msg} ETA {eta}";
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+fn report(bar: Option<&ProgressBar>, bytes: u64, summary: &BatchSummary) {
+    let Some(bar) = bar else { return };
+    bar.set_position(bytes);
+    let seconds = bar.elapsed().as_secs_f64().max(1e-9);
+    let rate = summary.records as f64 / seconds;
+    bar.set_message(format!(
+        "{} cases ({} errors), {rate:.0} cases/s",
+        summary.records, summary.errors
+    ));
+}

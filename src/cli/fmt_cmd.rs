@@ -1,0 +1,89 @@
+//! `ruling fmt`: rewrite rule files in the canonical layout, or `--check` that they are.
+
+use std::path::{Path, PathBuf};
+
+use super::commands::print_diagnostic;
+use super::{BAD_INPUT, FAILED, OK};
+
+/// Formats (or checks) every `.rule` file under the paths.
+pub(crate) fn run(paths: &[PathBuf], check: bool) -> u8 {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("rules")]
+    } else {
+        paths.to_vec()
+    };
+    let mut files = Vec::new();
+    for path in &paths {
+        if let Err(e) = collect(path, &mut files) {
+            eprintln!("error: cannot read `{}`: {e}", path.display());
+            return BAD_INPUT;
+        }
+    }
+    files.sort();
+    let (mut unformatted, mut broken) = (0usize, 0usize);
+    for file in &files {
+        match format_one(file, check) {
+            Ok(true) => {}
+            Ok(false) => unformatted += 1,
+            Err(()) => broken += 1,
+        }
+    }
+    if broken > 0 {
+        return BAD_INPUT;
+    }
+    if check {
+        if unformatted > 0 {
+            eprintln!(
+                "{unformatted} of {} rule file(s) are not formatted; run `ruling fmt` on them",
+                files.len()
+            );
+            return FAILED;
+        }
+        println!("{} rule file(s) formatted", files.len());
+    } else {
+        println!("{} rule file(s), {unformatted} reformatted", files.len());
+    }
+    OK
+}
+
+/// `Ok(true)` when the file was already formatted.
+fn format_one(file: &Path, check: bool) -> Result<bool, ()> {
+    let text = std::fs::read_to_string(file).map_err(|e| eprintln!("error: cannot read `{}`: {e}", file.display()))?;
+    let formatted = ruling::format::format_source(&file.display().to_string(), &text).map_err(|e| print_diagnostic(&e))?;
+    if formatted == text {
+        return Ok(true);
+    }
+    if check {
+        println!("{}", first_difference(file, &text, &formatted));
+    } else {
+        std::fs::write(file, &formatted).map_err(|e| eprintln!("error: cannot write `{}`: {e}", file.display()))?;
+        println!("formatted {}", file.display());
+    }
+    Ok(false)
+}
+
+/// Where the file first differs from its canonical layout, with a few lines of each.
+fn first_difference(file: &Path, text: &str, formatted: &str) -> String {
+    let old: Vec<&str> = text.lines().collect();
+    let new: Vec<&str> = formatted.lines().collect();
+    let line = old.iter().zip(new.iter()).take_while(|(a, b)| a == b).count();
+    let mut out = format!("{}:{}: not in the canonical layout", file.display(), line + 1);
+    for l in old.iter().skip(line).take(3) {
+        out.push_str(&format!("\n  - {l}"));
+    }
+    for l in new.iter().skip(line).take(3) {
+        out.push_str(&format!("\n  + {l}"));
+    }
+    out
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if std::fs::metadata(path)?.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            collect(&entry?.path(), out)?;
+        }
+    } else if path.extension().is_some_and(|e| e == "rule") || out.is_empty() && path.is_file() {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}

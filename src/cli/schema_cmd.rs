@@ -1,0 +1,21 @@
+//! `ruling schema`: JSON Schemas of case files and of evaluation results.
+
+use std::path::Path;
+
+use super::commands::load;
+use super::OK;
+
+/// Prints the case-file schema, or with `conclusions` the result schema.
+pub(crate) fn run(rules: &Path, conclusions: bool) -> u8 {
+    let rules = match load(rules) {
+        Ok(r) => r,
+        Err(status) => return status,
+    };
+    let schema = if conclusions {
+        ruling::schema::result_schema(rules.program())
+    } else {
+        ruling::schema::case_schema(rules.program())
+    };
+    println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+    OK
+}
