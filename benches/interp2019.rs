@@ -29,8 +29,13 @@ use criterion::{BatchSize, Criterion, Throughput};
 use ruling::{Case, ExplainMode, Options, PreparedCase, RuleSet};
 use serde::Deserialize;
 
-/// Cases evaluated per iteration of the in-memory benchmarks.
-const IN_MEMORY: usize = 10_000;
+/// Cases evaluated per iteration of the in-memory benchmarks (`RULING_BENCH_CASES` overrides).
+fn in_memory() -> usize {
+    std::env::var("RULING_BENCH_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
 /// Cases of the end-to-end benchmark.
 const END_TO_END: usize = 100_000;
 /// The date whose law is applied (the workload's cases carry none).
@@ -172,7 +177,11 @@ fn options(explain: ExplainMode) -> Options {
 }
 
 fn lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path).unwrap().lines().map(String::from).collect()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
 }
 
 fn prepared(rules: &RuleSet, lines: &[String]) -> Vec<PreparedCase> {
@@ -190,7 +199,8 @@ fn prepared(rules: &RuleSet, lines: &[String]) -> Vec<PreparedCase> {
 }
 
 fn bench_eval(c: &mut Criterion) {
-    let dir = workload(IN_MEMORY);
+    let n = in_memory();
+    let dir = workload(n);
     let lines = lines(&dir.join("cases.jsonl"));
     let facts: Vec<Facts> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     let rules = bench_rules();
@@ -198,7 +208,7 @@ fn bench_eval(c: &mut Criterion) {
     check_agreement(&rules, &cases, &facts);
 
     let mut group = c.benchmark_group("eval");
-    group.throughput(Throughput::Elements(IN_MEMORY as u64));
+    group.throughput(Throughput::Elements(n as u64));
     group.bench_function("handwritten", |b| {
         b.iter(|| {
             for f in &facts {
@@ -243,7 +253,12 @@ fn check_agreement(rules: &RuleSet, cases: &[PreparedCase], facts: &[Facts]) {
         let want = classify(f);
         assert_eq!(
             got,
-            [want.mass_spread, want.serious_leak, want.other_serious, want.offence_286_1],
+            [
+                want.mass_spread,
+                want.serious_leak,
+                want.other_serious,
+                want.offence_286_1
+            ],
             "case {}",
             f.id
         );
@@ -252,7 +267,9 @@ fn check_agreement(rules: &RuleSet, cases: &[PreparedCase], facts: &[Facts]) {
 
 fn bench_load(c: &mut Criterion) {
     let rules_dir = root().join("rules");
-    c.bench_function("load/rules", |b| b.iter(|| black_box(RuleSet::load(&rules_dir).unwrap())));
+    let mut group = c.benchmark_group("load");
+    group.bench_function("rules", |b| b.iter(|| black_box(RuleSet::load(&rules_dir).unwrap())));
+    group.finish();
 }
 
 fn bench_end_to_end(c: &mut Criterion) {
@@ -263,7 +280,12 @@ fn bench_end_to_end(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(END_TO_END as u64));
     group.bench_function("handwritten_program", |b| {
-        b.iter(|| assert_eq!(baseline_program(&input, &out_dir.path().join("baseline.jsonl")), END_TO_END))
+        b.iter(|| {
+            assert_eq!(
+                baseline_program(&input, &out_dir.path().join("baseline.jsonl")),
+                END_TO_END
+            )
+        })
     });
     group.bench_function("ruling_batch", |b| {
         b.iter_batched(
@@ -302,7 +324,8 @@ fn mean_ns(id: &str) -> Option<f64> {
 
 fn print_table() {
     let per_case = |id: &str, n: usize| mean_ns(id).map(|ns| ns / n as f64);
-    let Some(base) = per_case("eval/handwritten", IN_MEMORY) else {
+    let n = in_memory();
+    let Some(base) = per_case("eval/handwritten", n) else {
         return;
     };
     println!("\ninterp2019, same run (mean per case; ratio to the hand-written baseline):");
@@ -316,16 +339,20 @@ fn print_table() {
         ("ruling, full explanation tree", "eval/ruling_full", "≤ 40"),
     ];
     for (label, id, target) in rows {
-        if let Some(ns) = per_case(id, IN_MEMORY) {
+        if let Some(ns) = per_case(id, n) {
             println!("| {label} | {ns:.1} ns | {:.1} | {target} |", ns / base);
         }
     }
-    if let (Some(b), Some(r)) = (
-        mean_ns("batch/handwritten_program"),
-        mean_ns("batch/ruling_batch"),
-    ) {
-        println!("| end to end, 100,000 cases: baseline program | {:.3} s | 1.0 | |", b / 1e9);
-        println!("| end to end, 100,000 cases: `ruling batch` | {:.3} s | {:.2} | ≤ 1.5 |", r / 1e9, r / b);
+    if let (Some(b), Some(r)) = (mean_ns("batch/handwritten_program"), mean_ns("batch/ruling_batch")) {
+        println!(
+            "| end to end, 100,000 cases: baseline program | {:.3} s | 1.0 | |",
+            b / 1e9
+        );
+        println!(
+            "| end to end, 100,000 cases: `ruling batch` | {:.3} s | {:.2} | ≤ 1.5 |",
+            r / 1e9,
+            r / b
+        );
     }
     if let Some(ns) = mean_ns("load/rules") {
         println!("| load + check of rules/ | {:.2} ms | | < 50 ms |", ns / 1e6);

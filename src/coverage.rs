@@ -31,8 +31,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::explain::{Explanation, Node, NodeKind};
 use crate::ast::CiteLevel;
+use crate::explain::{Explanation, Node, NodeKind};
 use crate::ir::{Cite, Expr, ExprKind, Program, Type};
 use crate::source::Span;
 
@@ -480,7 +480,14 @@ impl Walker<'_> {
         for rule in &program.rules {
             let cite = rule.versions.last().and_then(|v| v.cite.as_ref());
             let two_sided = matches!(rule.ty.strip_optional(), Type::Bool);
-            self.push(SiteKind::Rule, rule.span, Some(rule.name.clone()), rule.name.clone(), cite, two_sided);
+            self.push(
+                SiteKind::Rule,
+                rule.span,
+                Some(rule.name.clone()),
+                rule.name.clone(),
+                cite,
+                two_sided,
+            );
             for version in &rule.versions {
                 let context = Context {
                     cite: version.cite.clone(),
@@ -537,7 +544,7 @@ impl Walker<'_> {
     fn expr(&mut self, expr: &Expr, context: &Context) {
         match &expr.kind {
             ExprKind::Binary(op, _, _) if op.is_comparison() && !context.untraced => {
-                let text = one_line(self.program.source_map.slice(expr.span));
+                let text = self.program.source_map.one_line(expr.span);
                 self.push(SiteKind::Comparison, expr.span, None, text, context.cite.as_ref(), true);
                 expr.for_each_child(|child| self.expr(child, context));
             }
@@ -548,14 +555,16 @@ impl Walker<'_> {
                         untraced: context.untraced,
                     };
                     if !context.untraced {
-                        let text = one_line(self.program.source_map.slice(branch.expr.span));
+                        let text = self.program.source_map.one_line(branch.expr.span);
                         let label = branch.label.as_deref().map(String::from);
                         self.push(SiteKind::Branch, branch.span, label, text, inner.cite.as_ref(), true);
                     }
                     self.expr(&branch.expr, &inner);
                 }
             }
-            ExprKind::Aggregate { list, value, filter, .. } => {
+            ExprKind::Aggregate {
+                list, value, filter, ..
+            } => {
                 self.expr(list, context);
                 let inner = Context {
                     cite: context.cite.clone(),
@@ -575,11 +584,6 @@ impl Walker<'_> {
             _ => expr.for_each_child(|child| self.expr(child, context)),
         }
     }
-}
-
-/// The rule-file text on one line, as explanations quote it.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The article a citation falls under: its source and its 条 (`法释〔2019〕15号 第三条`).

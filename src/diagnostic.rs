@@ -1,8 +1,11 @@
 //! An ordered list of diagnostics (errors and warnings) and how they are rendered.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, Severity};
+
+mod clip;
 
 /// Every diagnostic found by a stage, in the order found (files in path order).
 #[derive(Default)]
@@ -52,19 +55,17 @@ impl Diagnostics {
             .collect()
     }
 
-    /// Renders every diagnostic with miette's graphical handler.
+    /// Renders every diagnostic with miette's graphical handler, in the language set by
+    /// [`set_language`] (English unless set).
     pub fn render(&self, color: bool, width: usize) -> String {
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(width)
-            .with_links(false);
+        self.render_in(Lang::current(), color, width)
+    }
+
+    /// Renders every diagnostic in the given language.
+    pub fn render_in(&self, lang: Lang, color: bool, width: usize) -> String {
         let mut out = String::new();
         for item in &self.items {
-            let _ignored = handler.render_report(&mut out, item.as_ref());
+            out.push_str(&render_diagnostic(item.as_ref(), lang, color, width));
             out.push('\n');
         }
         out
@@ -102,4 +103,409 @@ impl Diagnostics {
 
 fn is_error(d: &(dyn Diagnostic + Send + Sync)) -> bool {
     !matches!(d.severity(), Some(Severity::Warning) | Some(Severity::Advice))
+}
+
+// ---------------------------------------------------------------- languages
+
+/// The language diagnostics are rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English (the messages as written in the code).
+    #[default]
+    En,
+    /// Chinese: a title and help from the catalogue, the English message kept beside them.
+    Zh,
+}
+
+/// The language set by [`set_language`]: 0 = not set (English), 1 = English, 2 = Chinese.
+static LANGUAGE: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the language of [`Diagnostics::render`] for the whole process (the CLI's `--lang`).
+pub fn set_language(lang: Lang) {
+    LANGUAGE.store(if lang == Lang::Zh { 2 } else { 1 }, Ordering::Relaxed);
+}
+
+impl Lang {
+    /// Chinese when the locale value (`zh_CN.UTF-8`, `zh`) starts with `zh`, else English.
+    pub fn from_locale(value: &str) -> Lang {
+        if value.trim().to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The language of the environment: the first non-empty of `LC_ALL`, `LC_MESSAGES`, `LANG`.
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|key| std::env::var(key).ok())
+            .find(|v| !v.trim().is_empty())
+            .map(|v| Lang::from_locale(&v))
+            .unwrap_or_default()
+    }
+
+    /// The language set by [`set_language`], English when none was set.
+    pub fn current() -> Lang {
+        if LANGUAGE.load(Ordering::Relaxed) == 2 {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// Chinese title and help of every diagnostic code (`docs/errors.md` lists the same codes).
+pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
+    (
+        "ruling::parse::syntax",
+        "语法错误",
+        "检查标记处附近的括号、引号、逗号和关键字；关键字与运算符用英文半角符号书写。",
+    ),
+    (
+        "ruling::parse::invalid_literal",
+        "无效的字面量",
+        "日期写作 YYYY-MM-DD 且须真实存在；数字最多 38 位；金额写作 5000元、10万元。",
+    ),
+    (
+        "ruling::parse::too_deep",
+        "嵌套层数超过上限",
+        "括号、if … else 链、list<…> 和运算符链都计入嵌套层数：把表达式拆成几条规则，各自命名一部分。",
+    ),
+    (
+        "ruling::parse::too_large",
+        "规则文件超过大小上限",
+        "把规则拆分到同一目录下的多个文件中。",
+    ),
+    (
+        "ruling::parse::internal",
+        "解析器内部错误",
+        "这是 ruling 的缺陷：请把该规则文件报告给开发者。",
+    ),
+    (
+        "ruling::check::unknown_name",
+        "未知名称",
+        "检查拼写；名称须声明为事实、参数或规则。",
+    ),
+    (
+        "ruling::check::unknown_type",
+        "未知类型",
+        "类型有 bool、count、integer、decimal、money、percent、date、duration、text、enum {…}、list<…>、list {…}。",
+    ),
+    (
+        "ruling::check::unknown_source",
+        "未知法源",
+        "先用 source 声明该法律文件，或改正引用中的名称。",
+    ),
+    (
+        "ruling::check::relative_citation",
+        "相对引用缺少上级引用",
+        "写出法源，例如 `cite 解释2019 第三条 第一项`。",
+    ),
+    (
+        "ruling::check::duplicate_definition",
+        "重复定义",
+        "名称在整个规则集中必须唯一：重命名其中一个。",
+    ),
+    (
+        "ruling::check::type_mismatch",
+        "类型不符",
+        "使表达式的类型与声明的类型一致。",
+    ),
+    (
+        "ruling::check::unit_mismatch",
+        "单位不符",
+        "金额写作 5000元；日期只能加减期间；期间写明单位（60 minutes）。",
+    ),
+    (
+        "ruling::check::unknown_enum_value",
+        "不是该枚举的取值",
+        "使用枚举声明中列出的取值。",
+    ),
+    (
+        "ruling::check::cycle",
+        "规则循环依赖",
+        "规则不得直接或间接依赖自身：打破循环。",
+    ),
+    (
+        "ruling::check::overlapping_versions",
+        "版本重叠",
+        "有多个版本时，每个版本写明不同的 from 日期。",
+    ),
+    (
+        "ruling::check::exception_conflict",
+        "例外相互冲突",
+        "合并两个例外，或使它们的条件互斥。",
+    ),
+    (
+        "ruling::check::not_a_rule",
+        "不是规则",
+        "例外和 held(…) 只能作用于规则。",
+    ),
+    (
+        "ruling::check::invalid_held",
+        "held 的对象不是带标签分项的规则",
+        "held(规则) 要求该规则由带标签分支的 all/any 块定义。",
+    ),
+    (
+        "ruling::check::not_constant",
+        "参数或默认值依赖案件事实",
+        "参数和默认值是法律规定的常量；依赖案件的值在规则中计算。",
+    ),
+    (
+        "ruling::check::wrong_arguments",
+        "函数参数不对",
+        "按函数说明提供参数：held(规则)、known(值)、max/min(两个以上的值)。",
+    ),
+    (
+        "ruling::check::invalid_at",
+        "at 只能用于规则或参数",
+        "事实不随法律变化：写作 `规则名 at 日期`。",
+    ),
+    (
+        "ruling::check::too_deep",
+        "求值路径过深",
+        "缩短规则之间的引用链或拆分嵌套的表达式，或提高 ParseLimits::max_eval_depth。",
+    ),
+    (
+        "ruling::check::unused",
+        "声明未被使用（警告）",
+        "删除它，或在规则中使用它。",
+    ),
+    (
+        "ruling::check::missing_citation",
+        "缺少法条引用（警告）",
+        "加上 `cite 法源 第…条`，解释才能指明所依据的条文。",
+    ),
+    ("ruling::case::io", "无法读取案件文件", "检查路径和读取权限。"),
+    (
+        "ruling::case::syntax",
+        "案件文件格式错误",
+        "检查标记处附近的引号、逗号和括号。",
+    ),
+    (
+        "ruling::case::shape",
+        "案件文件结构不对",
+        "案件是一个对象：facts 为事实对象，as_of 为日期字符串。",
+    ),
+    (
+        "ruling::case::unknown_key",
+        "案件文件中有未知的键",
+        "案件文件的键为 name、description、as_of、facts、expected 等。",
+    ),
+    (
+        "ruling::case::invalid_facts",
+        "事实有误",
+        "逐项改正标出的值；案件未被求值。",
+    ),
+    (
+        "ruling::case::type_mismatch",
+        "事实值的类型不对",
+        "按声明的类型书写该值（`ruling schema` 列出各事实的类型）。",
+    ),
+    (
+        "ruling::case::unknown_fact",
+        "未知事实",
+        "检查拼写；`ruling schema RULES` 列出规则声明的事实。",
+    ),
+    (
+        "ruling::case::unknown_field",
+        "记录中有未知字段",
+        "只使用记录类型中声明的字段。",
+    ),
+    (
+        "ruling::case::negative_value",
+        "数量或金额为负",
+        "计数和金额不能为负数。",
+    ),
+    (
+        "ruling::case::invalid_date",
+        "日期不存在或格式不对",
+        "日期写作 YYYY-MM-DD，例如 \"2021-05-20\"。",
+    ),
+    (
+        "ruling::case::unknown_enum_value",
+        "不是该枚举的取值",
+        "使用事实声明中列出的取值。",
+    ),
+    (
+        "ruling::case::missing_required_fact",
+        "缺少必填的值",
+        "补上该字段，或在声明中给出默认值。",
+    ),
+    (
+        "ruling::case::too_large",
+        "案件文件超过大小上限",
+        "拆分案件，或在嵌入时提高 CaseLimits::max_file_bytes。",
+    ),
+    (
+        "ruling::case::too_many_items",
+        "列表项数超过上限",
+        "以合计（次数、总额）提供事实，或提高 CaseLimits::max_list_items。",
+    ),
+    (
+        "ruling::case::text_too_long",
+        "文本超过长度上限",
+        "案件文件记载事实而非文书：缩短文本，或提高 CaseLimits::max_text_bytes。",
+    ),
+    (
+        "ruling::case::too_deep",
+        "嵌套层数超过上限",
+        "事实是值、值的列表或记录的列表：减少嵌套。",
+    ),
+    (
+        "ruling::eval::no_as_of",
+        "没有可适用法律的日期",
+        "在案件中写 as_of，或在命令行用 --as-of YYYY-MM-DD，或提供事实 conduct_date。",
+    ),
+    (
+        "ruling::eval::missing_fact",
+        "缺少规则所需的事实（严格模式）",
+        "在案件的 facts 中补上该事实。",
+    ),
+    (
+        "ruling::eval::exception_conflict",
+        "两个例外同时适用且结果不同",
+        "在规则文件中使例外的条件互斥。",
+    ),
+    (
+        "ruling::eval::arithmetic",
+        "无法精确计算",
+        "检查除数是否为零、数值是否过大。",
+    ),
+    (
+        "ruling::eval::step_limit",
+        "求值步数超过上限",
+        "提高步数上限（命令行 `--max-steps N`，库中 Options::max_steps），或简化规则。",
+    ),
+    ("ruling::eval::unknown_conclusion", "未知结论", "检查结论名称的拼写。"),
+    (
+        "ruling::load::io",
+        "无法读取规则路径",
+        "给出 .rule 文件，或包含 .rule 文件的目录。",
+    ),
+    ("ruling::load::empty", "目录中没有规则文件", "规则文件以 .rule 结尾。"),
+    ("ruling::load::invalid", "规则文件有错误", "逐条改正列出的错误。"),
+    (
+        "ruling::batch::read",
+        "无法读取批量输入",
+        "检查输入文件及其格式（每行一个案件）。",
+    ),
+    ("ruling::batch::write", "无法写出批量结果", "检查输出路径和磁盘空间。"),
+];
+
+/// The Chinese title and help of a code.
+pub fn zh_entry(code: &str) -> Option<(&'static str, &'static str)> {
+    CATALOGUE_ZH
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, title, help)| (*title, *help))
+}
+
+/// A diagnostic shown in another language: the message and help are replaced by the
+/// catalogue's (the original message kept in brackets, for its names and numbers); the
+/// code, severity, source, labels and related diagnostics are those of the original.
+pub struct Localized<'a> {
+    inner: &'a dyn Diagnostic,
+    lang: Lang,
+    related: Vec<Localized<'a>>,
+    /// The inner diagnostic's source, with long lines cut to a window.
+    source: Option<clip::Clipped<'a>>,
+}
+
+impl<'a> Localized<'a> {
+    /// Wraps a diagnostic (and its related ones) for rendering in `lang`.
+    pub fn new(inner: &'a dyn Diagnostic, lang: Lang) -> Localized<'a> {
+        let related = inner
+            .related()
+            .map(|items| items.map(|d| Localized::new(d, lang)).collect())
+            .unwrap_or_default();
+        let source = inner.source_code().map(clip::Clipped::new);
+        Localized {
+            inner,
+            lang,
+            related,
+            source,
+        }
+    }
+
+    fn entry(&self) -> Option<(&'static str, &'static str)> {
+        if self.lang != Lang::Zh {
+            return None;
+        }
+        let code = self.inner.code()?.to_string();
+        zh_entry(&code)
+    }
+}
+
+impl fmt::Display for Localized<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.entry() {
+            Some((title, _)) => write!(f, "{title}（{}）", self.inner),
+            None => write!(f, "{}", self.inner),
+        }
+    }
+}
+
+impl fmt::Debug for Localized<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl std::error::Error for Localized<'_> {}
+
+impl Diagnostic for Localized<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.code()
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        self.inner.severity()
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let Some((_, help)) = self.entry() else {
+            return self.inner.help();
+        };
+        let text = match self.inner.help() {
+            Some(original) => format!("{help}\n{original}"),
+            None => help.to_string(),
+        };
+        Some(Box::new(text))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let labels = self.inner.labels()?;
+        match &self.source {
+            Some(source) => Some(Box::new(labels.map(|l| source.label(l)))),
+            None => Some(labels),
+        }
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+    }
+}
+
+/// Renders one diagnostic with miette's graphical handler, in `lang`.
+pub fn render_diagnostic(diagnostic: &dyn Diagnostic, lang: Lang, color: bool, width: usize) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut out = String::new();
+    let _ignored = handler.render_report(&mut out, &Localized::new(diagnostic, lang));
+    out
 }

@@ -31,6 +31,7 @@ pub mod batch;
 mod check;
 pub mod coverage;
 pub mod diagnostic;
+pub mod diff;
 mod eval;
 pub mod explain;
 mod facts;

@@ -28,8 +28,7 @@ pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 const DATE_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 const DECIMAL_PATTERN: &str = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$";
 const MONEY_PATTERN: &str = r"^\s*[0-9]+(\.[0-9]{1,2})?\s*$";
-const DURATION_PATTERN: &str =
-    r"^\s*[0-9]+\s*(years?|months?|days?|hours?|minutes?|年|个月|日|天|小时|分钟)\s*$";
+const DURATION_PATTERN: &str = r"^\s*[0-9]+\s*(years?|months?|days?|hours?|minutes?|年|个月|日|天|小时|分钟)\s*$";
 
 /// The schema of a case file (`ruling schema <RULES>`).
 pub fn case_schema(program: &Program) -> Json {
@@ -41,7 +40,12 @@ pub fn case_schema(program: &Program) -> Json {
     let conclusions: Map<String, Json> = program
         .rules
         .iter()
-        .map(|r| (r.name.clone(), described(result_type(program, &r.ty), r.label.as_deref())))
+        .map(|r| {
+            (
+                r.name.clone(),
+                described(result_type(program, &r.ty), r.label.as_deref()),
+            )
+        })
         .collect();
     let rule_names: Vec<&str> = program.rules.iter().map(|r| r.name.as_str()).collect();
     json!({
@@ -90,7 +94,12 @@ pub fn result_schema(program: &Program) -> Json {
     let conclusions: Map<String, Json> = program
         .rules
         .iter()
-        .map(|r| (r.name.clone(), described(result_type(program, &r.ty), r.label.as_deref())))
+        .map(|r| {
+            (
+                r.name.clone(),
+                described(result_type(program, &r.ty), r.label.as_deref()),
+            )
+        })
         .collect();
     let rule_names: Vec<&str> = program.rules.iter().map(|r| r.name.as_str()).collect();
     let fact_names: Vec<&str> = program.facts.iter().map(|f| f.name.as_str()).collect();
@@ -126,7 +135,10 @@ fn fact_schema(program: &Program, fact: &FactInfo) -> Json {
     let mut schema = nullable(input_type(program, &fact.ty));
     let mut description = fact.label.clone().unwrap_or_default();
     if let Some(source) = fact.default_fact.and_then(|id| program.fact(id)) {
-        description.push_str(&format!("（缺省时取 {} 的值 / defaults to {}）", source.name, source.name));
+        description.push_str(&format!(
+            "（缺省时取 {} 的值 / defaults to {}）",
+            source.name, source.name
+        ));
     } else if fact.default.is_none() {
         description.push_str("（缺省时为未知 / unknown when absent）");
     }
@@ -259,7 +271,11 @@ fn encode(program: &Program, value: &Value, ty: &Type) -> Json {
             Json::Array(items.iter().map(|i| encode(program, i, element)).collect())
         }
         (Value::Record(fields), Type::Record(id)) => {
-            let names = program.records.get(id.0 as usize).map(|r| r.fields.as_slice()).unwrap_or(&[]);
+            let names = program
+                .records
+                .get(id.0 as usize)
+                .map(|r| r.fields.as_slice())
+                .unwrap_or(&[]);
             Json::Object(
                 names
                     .iter()

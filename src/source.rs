@@ -95,6 +95,12 @@ impl SourceMap {
         self.get(span.file).map(|f| f.slice(span)).unwrap_or("")
     }
 
+    /// The text of a span on one line (runs of white space made one space), as explanations,
+    /// coverage listings and diffs quote rule-file expressions.
+    pub fn one_line(&self, span: Span) -> String {
+        self.slice(span).split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     /// `file:line` of a span, for listings.
     pub fn location(&self, span: Span) -> String {
         match self.get(span.file) {

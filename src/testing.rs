@@ -241,10 +241,167 @@ pub fn update_expected(path: &Path, outcome: &Outcome) -> std::io::Result<Vec<Mi
 }
 
 fn render(diagnostic: &dyn miette::Diagnostic) -> String {
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(100)
-        .with_links(false);
-    let mut out = String::new();
-    let _ignored = handler.render_report(&mut out, diagnostic);
+    crate::diagnostic::render_diagnostic(diagnostic, crate::diagnostic::Lang::En, false, 100)
+}
+
+/// One case's explanation, rendered for a snapshot (see [`snapshot_cases`]).
+#[derive(Debug, Clone)]
+pub struct CaseSnapshot {
+    /// A snapshot name derived from the case file's path under the directory
+    /// (`i2019-art03__a01_videos_at_200`).
+    pub name: String,
+    /// The case file.
+    pub path: PathBuf,
+    /// The rendering: the case's name and date, then for each conclusion it lists in `expected`
+    /// (every conclusion with a value when it lists none) the value, the branches and exceptions that decided
+    /// it and the conclusions it used, each with its citation.
+    pub text: String,
+}
+
+/// Evaluates every case file under `dir` and renders each explanation compactly for a snapshot
+/// test, one snapshot per case, in path order. A case that cannot be evaluated is rendered as
+/// its error, so that a broken case also shows up in review.
+///
+/// Feed them to [insta](https://insta.rs) with [`assert_case_snapshots!`](crate::assert_case_snapshots)
+/// (which expands to `insta::assert_snapshot!` in your crate, so that `cargo insta review` works),
+/// or with your own loop:
+///
+/// ```
+/// # let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+/// let rules = ruling::RuleSet::load(dir.join("rules")).expect("rules load");
+/// for snapshot in ruling::testing::snapshot_cases(&rules, dir.join("examples/cases")) {
+///     assert!(snapshot.text.starts_with("# "));
+///     // insta::assert_snapshot!(snapshot.name, snapshot.text);
+/// }
+/// ```
+pub fn snapshot_cases(rules: &RuleSet, dir: impl AsRef<Path>) -> Vec<CaseSnapshot> {
+    let dir = dir.as_ref();
+    case_files(&[dir.to_path_buf()])
+        .into_iter()
+        .map(|path| {
+            let relative = path.strip_prefix(dir).unwrap_or(&path).with_extension("");
+            let name = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("__")
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let text = render_snapshot(rules, &path);
+            CaseSnapshot { name, path, text }
+        })
+        .collect()
+}
+
+/// Asserts one [insta](https://insta.rs) snapshot per case file under a directory, named after
+/// the file (see [`testing::snapshot_cases`](crate::testing::snapshot_cases)). Your crate needs
+/// `insta` as a dev-dependency; review changes with `cargo insta review`.
+///
+/// ```text
+/// #[test]
+/// fn explanations_are_stable() {
+///     let rules = ruling::RuleSet::load("rules").expect("rules load");
+///     ruling::assert_case_snapshots!(rules, "tests/cases");
+/// }
+/// ```
+#[macro_export]
+macro_rules! assert_case_snapshots {
+    ($rules:expr, $dir:expr) => {
+        for snapshot in $crate::testing::snapshot_cases(&$rules, $dir) {
+            ::insta::assert_snapshot!(snapshot.name, snapshot.text);
+        }
+    };
+}
+
+fn render_snapshot(rules: &RuleSet, path: &Path) -> String {
+    let case = match Case::from_path(path) {
+        Ok(c) => c,
+        Err(e) => return format!("case file error: {e}\n"),
+    };
+    let options = Options {
+        explain: crate::ExplainMode::Outcome,
+        ..Options::default()
+    };
+    let outcome = match rules.evaluate(&case, &options) {
+        Ok(o) => o,
+        Err(e) => return format!("# {}\nevaluation error: {e}\n", case.name.as_deref().unwrap_or("")),
+    };
+    let mut out = format!("# {}\nas_of {}\n", case.name.as_deref().unwrap_or(""), outcome.as_of);
+    let Some(explanation) = outcome.explanation() else {
+        return out;
+    };
+    let listed: Vec<String> = match &case.expected {
+        Some(expected) if !expected.is_empty() => expected.keys().cloned().collect(),
+        _ => outcome
+            .conclusions
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, _)| k.clone())
+            .collect(),
+    };
+    for name in listed {
+        let Some(node) = explanation.conclusions.get(&name) else {
+            out.push_str(&format!("\n{name}: no such conclusion\n"));
+            continue;
+        };
+        out.push_str(&format!("\n{name} = {}", snapshot_value(node)));
+        if let Some(c) = &node.citation {
+            out.push_str(&format!(" —— {c}"));
+        }
+        out.push('\n');
+        outline(node, 1, &mut out);
+    }
     out
+}
+
+fn snapshot_value(node: &crate::explain::Node) -> String {
+    if node.unknown {
+        String::from("unknown")
+    } else {
+        node.value.to_string()
+    }
+}
+
+/// The deciding branches, exceptions and used conclusions of a tree (no facts, parameters or
+/// comparisons; used conclusions are named, not expanded).
+fn outline(node: &crate::explain::Node, depth: usize, out: &mut String) {
+    use crate::explain::NodeKind;
+    for child in node.supporting_children() {
+        let indent = "  ".repeat(depth);
+        match child.kind {
+            NodeKind::Branch => {
+                let label = child.label.as_deref().unwrap_or("");
+                let cite = child.citation.as_deref().unwrap_or("");
+                out.push_str(&format!("{indent}{} \"{label}\" {cite}\n", mark(child)));
+                outline(child, depth + 1, out);
+            }
+            NodeKind::Exception if child.value != Json::Bool(false) => {
+                let id = child.id.as_deref().unwrap_or("");
+                let cite = child.citation.as_deref().unwrap_or("");
+                out.push_str(&format!("{indent}{} exception {id} {cite}\n", mark(child)));
+            }
+            NodeKind::RuleRef | NodeKind::Rule => {
+                let id = child.id.as_deref().unwrap_or("");
+                out.push_str(&format!("{indent}→ {id} = {}\n", snapshot_value(child)));
+            }
+            NodeKind::Fact | NodeKind::Param | NodeKind::Comparison | NodeKind::Exception => {}
+            _ => outline(child, depth, out),
+        }
+    }
+}
+
+fn mark(node: &crate::explain::Node) -> &'static str {
+    match (&node.value, node.unknown) {
+        (_, true) => "?",
+        (Json::Bool(true), _) => "✓",
+        (Json::Bool(false), _) => "✗",
+        _ => "•",
+    }
 }

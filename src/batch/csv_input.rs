@@ -9,7 +9,7 @@ use std::sync::mpsc;
 
 use serde_json::{Map, Value as Json};
 
-use super::{BatchError, Chunk};
+use super::{BatchError, Sent};
 use crate::ir::{Program, Type};
 
 /// One CSV row shaped as a case-file object, with its text for error messages.
@@ -23,7 +23,7 @@ pub(crate) fn read(
     input: Box<dyn BufRead + Send>,
     program: &Program,
     chunk_size: usize,
-    tx: mpsc::SyncSender<(u64, Chunk<Row>)>,
+    tx: mpsc::SyncSender<Sent<Row>>,
 ) -> Result<(), BatchError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers: Vec<String> = reader
@@ -49,14 +49,14 @@ pub(crate) fn read(
         if chunk.len() >= chunk_size {
             let bytes = record.position().map(|p| p.byte()).unwrap_or(0);
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size));
-            if tx.send((bytes, full)).is_err() {
+            if tx.send((bytes, full, Vec::new())).is_err() {
                 return Ok(());
             }
         }
     }
     if !chunk.is_empty() {
         let bytes = reader.position().byte();
-        let _closed = tx.send((bytes, chunk));
+        let _closed = tx.send((bytes, chunk, Vec::new()));
     }
     Ok(())
 }

@@ -4,39 +4,20 @@
 //! to the general path, which produces exactly the error a case file would get.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::eval::FastMap;
+use crate::eval::PreparedCase;
 use crate::facts::FactValues;
 use crate::ir::{FactId, Program, Type};
 use crate::value::{Rational, Value};
 
-/// FNV-1a: fact names are short and trusted, so a simple hash beats SipHash here.
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-}
-
 /// Fact name → id and declared type.
-pub(crate) type FactIndex<'p> = HashMap<&'p str, (FactId, &'p Type), BuildHasherDefault<Fnv>>;
+pub(crate) type FactIndex<'p> = FastMap<&'p str, (FactId, &'p Type)>;
 
 /// Builds the name index of a program's facts.
 pub(crate) fn index(program: &Program) -> FactIndex<'_> {
@@ -48,27 +29,50 @@ pub(crate) fn index(program: &Program) -> FactIndex<'_> {
         .collect()
 }
 
-/// A line read by the fast path.
+/// A line read by the fast path (its facts are in the worker's [`Scratch`]).
 pub(crate) struct Parsed {
-    pub(crate) facts: FactValues,
     pub(crate) id: Option<Json>,
     pub(crate) as_of: Option<crate::value::Date>,
 }
 
-/// Parses one line, or `None` when the general path must handle it.
-pub(crate) fn parse(program: &Program, index: &FactIndex<'_>, line: &[u8]) -> Option<Parsed> {
+/// What a worker keeps from one line to the next: the case being filled, and the order of
+/// the keys of the last line (JSONL files usually repeat it, so a key is first compared with
+/// the name expected at its position, and hashed only when that guess fails).
+pub(crate) struct Scratch {
+    pub(crate) case: PreparedCase,
+    order: Vec<Option<FactId>>,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Self {
+        Scratch {
+            case: PreparedCase::empty(),
+            order: Vec::new(),
+        }
+    }
+}
+
+/// Parses one line into `scratch.facts`, or `None` when the general path must handle it.
+pub(crate) fn parse(program: &Program, index: &FactIndex<'_>, line: &[u8], scratch: &mut Scratch) -> Option<Parsed> {
+    let n = program.facts.len();
+    scratch.case.facts.values.clear();
+    scratch.case.facts.values.resize(n, None);
     let mut top = Top {
         slots: Slots {
             program,
             index,
-            values: vec![None; program.facts.len()],
+            values: &mut scratch.case.facts.values,
+            order: &mut scratch.order,
+            position: 0,
             any: false,
         },
         id: None,
         as_of: None,
         nested: false,
     };
-    let mut de = serde_json::Deserializer::from_slice(line);
+    // Validating the line once is much cheaper than validating each key and string.
+    let text = std::str::from_utf8(line).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
     (&mut de).deserialize_map(TopVisitor(&mut top)).ok()?;
     de.end().ok()?;
     if top.nested && top.slots.any {
@@ -81,18 +85,17 @@ pub(crate) fn parse(program: &Program, index: &FactIndex<'_>, line: &[u8]) -> Op
         Some(text) => Some(crate::value::parse_date(text)?),
         None => None,
     };
-    let mut values = top.slots.values;
-    let defaulted = fill_defaults(program, &mut values);
-    Some(Parsed {
-        facts: FactValues { values, defaulted },
-        id: top.id,
-        as_of,
-    })
+    let (id, _) = (top.id, ());
+    fill_defaults(program, &mut scratch.case.facts);
+    Some(Parsed { id, as_of })
 }
 
 /// Declared defaults for absent facts, then defaults naming other facts (as case files get them).
-fn fill_defaults(program: &Program, values: &mut [Option<Value>]) -> Vec<bool> {
-    let mut defaulted = vec![false; values.len()];
+fn fill_defaults(program: &Program, facts: &mut FactValues) {
+    let values = &mut facts.values;
+    let defaulted = &mut facts.defaulted;
+    defaulted.clear();
+    defaulted.resize(values.len(), false);
     for ((slot, flag), info) in values.iter_mut().zip(defaulted.iter_mut()).zip(&program.facts) {
         if let (None, Some(default)) = (&slot, &info.default) {
             *slot = Some(default.clone());
@@ -117,14 +120,36 @@ fn fill_defaults(program: &Program, values: &mut [Option<Value>]) -> Vec<bool> {
             break;
         }
     }
-    defaulted
 }
 
 struct Slots<'a, 'p> {
     program: &'p Program,
     index: &'a FactIndex<'p>,
-    values: Vec<Option<Value>>,
+    values: &'a mut Vec<Option<Value>>,
+    order: &'a mut Vec<Option<FactId>>,
+    position: usize,
     any: bool,
+}
+
+impl<'p> Slots<'_, 'p> {
+    /// The fact named `name`: first the guess from the previous line's key order.
+    fn lookup(&mut self, name: &str) -> Option<(FactId, &'p Type)> {
+        let position = self.position;
+        self.position += 1;
+        if let Some(Some(id)) = self.order.get(position) {
+            if let Some(info) = self.program.facts.get(id.0 as usize).filter(|f| f.name == name) {
+                return Some((*id, &info.ty));
+            }
+        }
+        let &(id, ty) = self.index.get(name)?;
+        if self.order.len() <= position {
+            self.order.resize(position + 1, None);
+        }
+        if let Some(slot) = self.order.get_mut(position) {
+            *slot = Some(id);
+        }
+        Some((id, ty))
+    }
 }
 
 struct Top<'a, 'p> {
@@ -230,7 +255,7 @@ impl<'de> DeserializeSeed<'de> for FactSeed<'_, '_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        let Some(&(id, ty)) = self.slots.index.get(self.name) else {
+        let Some((id, ty)) = self.slots.lookup(self.name) else {
             let _ignored = IgnoredAny::deserialize(deserializer)?;
             return Err(give_up());
         };

@@ -47,7 +47,7 @@ impl Default for BatchOptions {
         BatchOptions {
             explain: ExplainMode::None,
             as_of: None,
-            chunk_size: 8192,
+            chunk_size: 2048,
             measure: false,
         }
     }
@@ -85,6 +85,21 @@ pub enum BatchError {
 /// One chunk of input records: (line number, record).
 pub(crate) type Chunk<T> = Vec<(u64, T)>;
 
+/// What the reader sends: input bytes consumed so far, the records, and the text they index
+/// into (JSONL records are byte ranges of it; CSV rows carry their own).
+pub(crate) type Sent<T> = (u64, Chunk<T>, Vec<u8>);
+
+/// Evaluates one record with a worker, appending its output line.
+pub(crate) trait Evaluate<T>:
+    Fn(&record::Context<'_>, &mut record::Worker<'_>, &[u8], &T, u64, &mut Vec<u8>) -> Done + Sync
+{
+}
+
+impl<T, F> Evaluate<T> for F where
+    F: Fn(&record::Context<'_>, &mut record::Worker<'_>, &[u8], &T, u64, &mut Vec<u8>) -> Done + Sync
+{
+}
+
 /// Evaluates every case of `input` and writes one line per case to `output`.
 pub fn run(
     rules: &RuleSet,
@@ -97,15 +112,25 @@ pub fn run(
     let context = record::Context::new(rules, options);
     match format {
         InputFormat::Jsonl => pipeline(
-            |tx| read_jsonl(input, options.chunk_size, tx),
-            |ctx: &record::Context<'_>, ev, line: &Vec<u8>, n, out| ctx.jsonl_line(ev, line, n, out),
+            |tx, recycled| read_jsonl(input, options.chunk_size, tx, &recycled),
+            |ctx: &record::Context<'_>,
+             ev: &mut record::Worker<'_>,
+             data: &[u8],
+             line: &std::ops::Range<usize>,
+             n,
+             out: &mut Vec<u8>| { ctx.jsonl_line(ev, data.get(line.clone()).unwrap_or_default(), n, out) },
             &context,
             output,
             progress,
         ),
         InputFormat::Csv => pipeline(
-            |tx| csv_input::read(input, rules.program(), options.chunk_size, tx),
-            |ctx: &record::Context<'_>, ev, row: &csv_input::Row, n, out| ctx.csv_row(ev, row, n, out),
+            |tx, _| csv_input::read(input, rules.program(), options.chunk_size, tx),
+            |ctx: &record::Context<'_>,
+             ev: &mut record::Worker<'_>,
+             _: &[u8],
+             row: &csv_input::Row,
+             n,
+             out: &mut Vec<u8>| { ctx.csv_row(ev, row, n, out) },
             &context,
             output,
             progress,
@@ -129,17 +154,20 @@ fn pipeline<T, R, E>(
 ) -> Result<BatchSummary, BatchError>
 where
     T: Send + Sync,
-    R: FnOnce(mpsc::SyncSender<(u64, Chunk<T>)>) -> Result<(), BatchError> + Send,
-    E: Fn(&record::Context<'_>, &mut crate::eval::Evaluator<'_>, &T, u64, &mut Vec<u8>) -> Done + Sync,
+    R: FnOnce(mpsc::SyncSender<Sent<T>>, mpsc::Receiver<Vec<u8>>) -> Result<(), BatchError> + Send,
+    E: Evaluate<T>,
 {
-    let (in_tx, in_rx) = mpsc::sync_channel::<(u64, Chunk<T>)>(2);
+    let (in_tx, in_rx) = mpsc::sync_channel::<Sent<T>>(2);
     let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Vec<u8>>>(2);
     std::thread::scope(|scope| {
-        let read = scope.spawn(move || reader(in_tx));
+        // Chunk buffers go back to the reader: no fresh pages (and page faults) per chunk.
+        let (recycle_tx, recycle_rx) = mpsc::sync_channel::<Vec<u8>>(4);
+        let read = scope.spawn(move || reader(in_tx, recycle_rx));
         let write = scope.spawn(move || write_all(out_rx, output));
         let mut summary = BatchSummary::default();
-        for (bytes, chunk) in in_rx {
-            let (pieces, done) = evaluate_chunk(context, &evaluate, &chunk);
+        for (bytes, chunk, data) in in_rx {
+            let (pieces, done) = evaluate_chunk(context, &evaluate, &chunk, &data);
+            let _full_or_closed = recycle_tx.try_send(data);
             add(&mut summary, chunk.len() as u64, &done);
             if out_tx.send(pieces).is_err() {
                 break;
@@ -149,8 +177,12 @@ where
             }
         }
         drop(out_tx);
-        let wrote = write.join().unwrap_or_else(|_| Err(BatchError::Write("the writer stopped".into())));
-        let read = read.join().unwrap_or_else(|_| Err(BatchError::Read("the reader stopped".into())));
+        let wrote = write
+            .join()
+            .unwrap_or_else(|_| Err(BatchError::Write("the writer stopped".into())));
+        let read = read
+            .join()
+            .unwrap_or_else(|_| Err(BatchError::Read("the reader stopped".into())));
         wrote.and(read).map(|()| summary)
     })
 }
@@ -158,20 +190,25 @@ where
 /// Records per parallel task: large enough to amortise the task, small enough to balance.
 const TASK: usize = 256;
 
-fn evaluate_chunk<T, E>(context: &record::Context<'_>, evaluate: &E, chunk: &Chunk<T>) -> (Vec<Vec<u8>>, Tally)
+fn evaluate_chunk<T, E>(
+    context: &record::Context<'_>,
+    evaluate: &E,
+    chunk: &Chunk<T>,
+    data: &[u8],
+) -> (Vec<Vec<u8>>, Tally)
 where
     T: Sync,
-    E: Fn(&record::Context<'_>, &mut crate::eval::Evaluator<'_>, &T, u64, &mut Vec<u8>) -> Done + Sync,
+    E: Evaluate<T>,
 {
     let tasks: Vec<(Vec<u8>, Tally)> = chunk
         .par_chunks(TASK)
         .map_init(
-            || context.evaluator(),
+            || context.worker(),
             |evaluator, records| {
                 let mut out = Vec::with_capacity(records.len() * 160);
                 let mut tally = Tally::default();
                 for (line, record) in records {
-                    tally.add(&evaluate(context, evaluator, record, *line, &mut out));
+                    tally.add(&evaluate(context, evaluator, data, record, *line, &mut out));
                 }
                 (out, tally)
             },
@@ -230,40 +267,56 @@ fn write_all(rx: mpsc::Receiver<Vec<Vec<u8>>>, output: &mut (dyn Write + Send)) 
     output.flush().map_err(error)
 }
 
-/// Reads JSONL lines in chunks; sends each chunk with the input bytes consumed so far.
+/// Reads JSONL lines in chunks of one buffer each; sends each chunk with the input bytes
+/// consumed so far.
 fn read_jsonl(
     mut input: Box<dyn BufRead + Send>,
     chunk_size: usize,
-    tx: mpsc::SyncSender<(u64, Chunk<Vec<u8>>)>,
+    tx: mpsc::SyncSender<Sent<std::ops::Range<usize>>>,
+    recycled: &mpsc::Receiver<Vec<u8>>,
 ) -> Result<(), BatchError> {
     let mut line_no = 0u64;
     let mut bytes = 0u64;
     let mut chunk = Vec::with_capacity(chunk_size);
+    let mut data: Vec<u8> = Vec::new();
     loop {
-        let mut line = Vec::with_capacity(512);
+        let start = data.len();
         let read = input
-            .read_until(b'\n', &mut line)
+            .read_until(b'\n', &mut data)
             .map_err(|e| BatchError::Read(e.to_string()))?;
         if read == 0 {
             break;
         }
         line_no += 1;
         bytes += read as u64;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+        match data.get(start..) {
+            Some(line) if !line.iter().all(u8::is_ascii_whitespace) => chunk.push((line_no, start..data.len())),
+            _ => data.truncate(start),
         }
-        chunk.push((line_no, line));
         if chunk.len() >= chunk_size {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size));
-            if tx.send((bytes, full)).is_err() {
+            let next = match recycled.try_recv() {
+                Ok(mut buffer) => {
+                    buffer.clear();
+                    buffer
+                }
+                Err(_) => Vec::with_capacity(text_capacity(&full)),
+            };
+            let text = std::mem::replace(&mut data, next);
+            if tx.send((bytes, full, text)).is_err() {
                 return Ok(());
             }
         }
     }
     if !chunk.is_empty() {
-        let _closed = tx.send((bytes, chunk));
+        let _closed = tx.send((bytes, chunk, data));
     }
     Ok(())
+}
+
+/// The buffer size for the next chunk: the last one's, with room to spare.
+fn text_capacity(chunk: &Chunk<std::ops::Range<usize>>) -> usize {
+    chunk.last().map(|(_, r)| r.end + r.end / 8).unwrap_or(1 << 20)
 }
 
 /// Evaluation options for the batch's evaluators (explanations are chosen per record).

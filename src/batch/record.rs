@@ -22,6 +22,12 @@ pub(crate) struct Context<'r> {
     keys: Vec<Vec<u8>>,
 }
 
+/// What one parallel task evaluates with.
+pub(crate) struct Worker<'r> {
+    evaluator: Evaluator<'r>,
+    scratch: fast::Scratch,
+}
+
 /// The `error` object of an error record.
 struct ErrorInfo {
     code: String,
@@ -51,25 +57,29 @@ impl<'r> Context<'r> {
         }
     }
 
-    /// A fresh evaluator (one per parallel task).
-    pub(crate) fn evaluator(&self) -> Evaluator<'r> {
-        self.rules.evaluator(&self.options)
+    /// A fresh worker (one per parallel task).
+    pub(crate) fn worker(&self) -> Worker<'r> {
+        Worker {
+            evaluator: self.rules.evaluator(&self.options),
+            scratch: fast::Scratch::new(),
+        }
     }
 
     /// One JSONL line.
-    pub(crate) fn jsonl_line(&self, evaluator: &mut Evaluator<'_>, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
-        let Some(parsed) = fast::parse(self.program, &self.index, line) else {
+    pub(crate) fn jsonl_line(&self, worker: &mut Worker<'_>, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
+        let Worker { evaluator, scratch } = worker;
+        let Some(parsed) = fast::parse(self.program, &self.index, line, scratch) else {
             return self.general_line(evaluator, line, n, out);
         };
-        match evaluator.prepare_facts(parsed.facts, parsed.as_of) {
-            Ok(prepared) => self.evaluate(evaluator, &prepared, parsed.id.as_ref(), n, out),
+        match evaluator.prepare_in_place(&mut scratch.case, parsed.as_of) {
+            Ok(()) => self.evaluate(evaluator, &scratch.case, parsed.id.as_ref(), n, out),
             Err(error) => self.error(parsed.id.as_ref(), n, eval_error_info(&error), out),
         }
     }
 
     /// One CSV row (already shaped as a case-file object).
-    pub(crate) fn csv_row(&self, evaluator: &mut Evaluator<'_>, row: &Row, n: u64, out: &mut Vec<u8>) -> Done {
-        self.general(evaluator, row.case.clone(), &row.text, n, out)
+    pub(crate) fn csv_row(&self, worker: &mut Worker<'_>, row: &Row, n: u64, out: &mut Vec<u8>) -> Done {
+        self.general(&mut worker.evaluator, row.case.clone(), &row.text, n, out)
     }
 
     /// The general path: a JSON tree, a case, validation with precise errors.

@@ -11,17 +11,11 @@ use super::{EvalArgs, Format, BAD_INPUT, FAILED, OK};
 /// Prints a diagnostic to standard error with miette's graphical handler.
 pub(crate) fn print_diagnostic(diagnostic: &dyn miette::Diagnostic) {
     let color = std::io::stderr().is_terminal();
-    let theme = if color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
-    let mut out = String::new();
-    let _ignored = handler.render_report(&mut out, diagnostic);
-    eprintln!("{out}");
+    let lang = ruling::diagnostic::Lang::current();
+    eprintln!(
+        "{}",
+        ruling::diagnostic::render_diagnostic(diagnostic, lang, color, 100)
+    );
 }
 
 /// Loads a rule set, printing diagnostics; `Err(status)` when it cannot be used.
@@ -121,6 +115,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
     let options = Options {
         as_of,
         strict: args.strict,
+        max_steps: args.max_steps,
         ..Options::default()
     };
     let outcome = match rules.evaluate(&case, &options) {

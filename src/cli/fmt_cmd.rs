@@ -14,6 +14,11 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> u8 {
     };
     let mut files = Vec::new();
     for path in &paths {
+        // A file named on the command line is formatted whatever its extension.
+        if path.is_file() {
+            files.push(path.clone());
+            continue;
+        }
         if let Err(e) = collect(path, &mut files) {
             eprintln!("error: cannot read `{}`: {e}", path.display());
             return BAD_INPUT;
@@ -49,7 +54,8 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> u8 {
 /// `Ok(true)` when the file was already formatted.
 fn format_one(file: &Path, check: bool) -> Result<bool, ()> {
     let text = std::fs::read_to_string(file).map_err(|e| eprintln!("error: cannot read `{}`: {e}", file.display()))?;
-    let formatted = ruling::format::format_source(&file.display().to_string(), &text).map_err(|e| print_diagnostic(&e))?;
+    let formatted =
+        ruling::format::format_source(&file.display().to_string(), &text).map_err(|e| print_diagnostic(&e))?;
     if formatted == text {
         return Ok(true);
     }
@@ -82,7 +88,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         for entry in std::fs::read_dir(path)? {
             collect(&entry?.path(), out)?;
         }
-    } else if path.extension().is_some_and(|e| e == "rule") || out.is_empty() && path.is_file() {
+    } else if path.extension().is_some_and(|e| e == "rule") {
         out.push(path.to_path_buf());
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 mod batch;
 mod commands;
+mod diff_cmd;
 mod fmt_cmd;
 mod schema_cmd;
 mod test_cmd;
@@ -27,6 +28,15 @@ pub(crate) const BAD_INPUT: u8 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Language of diagnostics (default: `zh` when LC_ALL, LC_MESSAGES or LANG starts with "zh").
+    #[arg(long, global = true, value_enum)]
+    lang: Option<LangArg>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
 }
 
 #[derive(Subcommand)]
@@ -62,6 +72,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Show which cases an edit of the rules changes: `OLD_RULES NEW_RULES`, or `--git REV RULES`.
+    Diff {
+        /// `OLD_RULES NEW_RULES`, or with `--git` the rules directory (old = it at REV).
+        #[arg(required = true, num_args = 1..=2)]
+        rules: Vec<PathBuf>,
+        /// Take the old rules from this git revision of the rules directory.
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        /// Case files or directories (default: tests/cases).
+        #[arg(long)]
+        cases: Vec<PathBuf>,
+        /// Output format (`json`: one JSON document).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit with status 1 when some case changed.
+        #[arg(long)]
+        exit_code: bool,
+        /// Width of each column of the side-by-side explanations.
+        #[arg(long, default_value_t = 80)]
+        column: usize,
+    },
     /// Rewrite rule files in the canonical layout (`--check`: only report files that differ).
     Fmt {
         /// Rule files or directories (default: rules).
@@ -77,7 +108,8 @@ enum Command {
         /// The schema of evaluation results instead.
         #[arg(long)]
         conclusions: bool,
-    },    /// Evaluate many cases (JSONL or CSV), one result line each, in input order.
+    },
+    /// Evaluate many cases (JSONL or CSV), one result line each, in input order.
     Batch(batch::BatchArgs),
 }
 
@@ -105,6 +137,9 @@ struct EvalArgs {
     /// Quote the statute text from doc comments.
     #[arg(long)]
     quote: bool,
+    /// Stop evaluation after this many steps (raise it for cases with very long lists).
+    #[arg(long, value_name = "N", default_value_t = ruling::Options::default().max_steps)]
+    max_steps: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,6 +158,11 @@ pub(crate) fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { BAD_INPUT } else { OK });
         }
     };
+    ruling::diagnostic::set_language(match cli.lang {
+        Some(LangArg::Zh) => ruling::diagnostic::Lang::Zh,
+        Some(LangArg::En) => ruling::diagnostic::Lang::En,
+        None => ruling::diagnostic::Lang::from_env(),
+    });
     let status = match cli.command {
         Command::Check {
             rules,
@@ -148,6 +188,21 @@ pub(crate) fn main() -> ExitCode {
         ),
         Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check),
+        Command::Diff {
+            rules,
+            git,
+            cases,
+            format,
+            exit_code,
+            column,
+        } => diff_cmd::run(&diff_cmd::DiffOptions {
+            rules,
+            git,
+            cases,
+            json: format == Format::Json,
+            exit_code,
+            column,
+        }),
         Command::Batch(args) => batch::run(&args),
     };
     ExitCode::from(status)

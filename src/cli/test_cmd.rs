@@ -47,10 +47,9 @@ pub(crate) fn run(rules: &Path, cases: &[PathBuf], options: &TestOptions) -> u8 
     let mut records = Vec::new();
     for file in &files {
         let result = testing::run_case_file(&rules, file);
-        if let (Some(coverage), Some(explanation)) = (
-            coverage.as_mut(),
-            result.outcome.as_ref().and_then(|o| o.explanation()),
-        ) {
+        if let (Some(coverage), Some(explanation)) =
+            (coverage.as_mut(), result.outcome.as_ref().and_then(|o| o.explanation()))
+        {
             coverage.record(explanation);
         }
         let ok = if options.update && !result.mismatches.is_empty() {

@@ -10,11 +10,13 @@ use serde_json::Value as Json;
 
 use super::ops::{self, Tv};
 use super::output::to_json;
+use super::FastMap;
 use super::{EvalError, ExplainMode};
 use crate::ast::{AggregateKind, BinaryOp, BlockKind};
 use crate::explain::{Node, NodeKind};
 use crate::facts::FactValues;
 use crate::ir::{self, ExprKind, FactId, ParamId, Program, RuleId, Type};
+use crate::source::Span;
 use crate::value::{ArithmeticError, Date, Value};
 
 type Result<T> = std::result::Result<T, EvalError>;
@@ -61,6 +63,14 @@ pub(crate) struct Buffers {
     items: Vec<Value>,
     trace: Vec<Node>,
     rule_stack: Vec<RuleId>,
+    texts: Texts,
+}
+
+/// Rule-file texts and locations quoted by explanations, computed once per span.
+#[derive(Default)]
+struct Texts {
+    texts: FastMap<Span, String>,
+    locations: FastMap<Span, String>,
 }
 
 impl Buffers {
@@ -95,6 +105,7 @@ pub(crate) struct Engine<'a> {
     items: Vec<Value>,
     trace: Vec<Node>,
     rule_stack: Vec<RuleId>,
+    texts: Texts,
     steps: u64,
     max_steps: u64,
 }
@@ -122,6 +133,7 @@ impl<'a> Engine<'a> {
             items: buffers.items,
             trace: buffers.trace,
             rule_stack: buffers.rule_stack,
+            texts: buffers.texts,
             steps: 0,
             max_steps,
         }
@@ -141,6 +153,7 @@ impl<'a> Engine<'a> {
             items: self.items,
             trace: self.trace,
             rule_stack: self.rule_stack,
+            texts: self.texts,
         }
     }
 
@@ -175,6 +188,26 @@ impl<'a> Engine<'a> {
         &mut self.frames[index]
     }
 
+    /// The rule-file text of an expression on one line (cached).
+    fn text(&mut self, span: Span) -> String {
+        let program = self.program;
+        self.texts
+            .texts
+            .entry(span)
+            .or_insert_with(|| program.source_map.one_line(span))
+            .clone()
+    }
+
+    /// `file:line` of a declaration or expression (cached).
+    fn location(&mut self, span: Span) -> String {
+        let program = self.program;
+        self.texts
+            .locations
+            .entry(span)
+            .or_insert_with(|| program.source_map.location(span))
+            .clone()
+    }
+
     fn rule_name(&self) -> String {
         self.rule_stack
             .last()
@@ -186,7 +219,7 @@ impl<'a> Engine<'a> {
     fn arithmetic_error(&self, expr: &ir::Expr, error: ArithmeticError) -> EvalError {
         EvalError::Arithmetic {
             rule: self.rule_name(),
-            expression: source_text(self.program, expr.span),
+            expression: self.program.source_map.one_line(expr.span),
             message: error.to_string(),
         }
     }
@@ -215,7 +248,7 @@ impl<'a> Engine<'a> {
         Ok(value)
     }
 
-    fn rule_node(&self, id: RuleId, value: &Tv, version: Option<usize>, children: Vec<Node>) -> Node {
+    fn rule_node(&mut self, id: RuleId, value: &Tv, version: Option<usize>, children: Vec<Node>) -> Node {
         let info = self.program.rule(id);
         let ty = info.map(|i| i.ty.clone()).unwrap_or(Type::Error);
         let mut node = Node::new(NodeKind::Rule, to_json(value, &ty), value.is_none());
@@ -228,7 +261,7 @@ impl<'a> Engine<'a> {
             node.version = Some(String::from("该日期无施行中的版本"));
         }
         node.doc = info.map(|i| i.doc.clone()).unwrap_or_default();
-        node.location = info.map(|i| self.program.source_map.location(i.span));
+        node.location = info.map(|i| self.location(i.span));
         node.children = children;
         node
     }
@@ -282,7 +315,7 @@ impl<'a> Engine<'a> {
                 node.label = exception.label.clone();
                 node.citation = exception.cite.as_ref().map(|c| c.text.to_string());
                 node.doc = exception.doc.clone();
-                node.location = Some(self.program.source_map.location(exception.span));
+                node.location = Some(self.location(exception.span));
                 node.children = children;
                 self.trace.push(node);
             }
@@ -538,7 +571,7 @@ impl<'a> Engine<'a> {
     }
 
     fn comparison_node(
-        &self,
+        &mut self,
         expr: &ir::Expr,
         op: BinaryOp,
         left: &Tv,
@@ -547,8 +580,8 @@ impl<'a> Engine<'a> {
         children: Vec<Node>,
     ) -> Node {
         let mut node = Node::new(NodeKind::Comparison, to_json(result, &Type::Bool), result.is_none());
-        node.text = Some(source_text(self.program, expr.span));
-        node.location = Some(self.program.source_map.location(expr.span));
+        node.text = Some(self.text(expr.span));
+        node.location = Some(self.location(expr.span));
         node.op = Some(op.symbol().to_string());
         let show = |v: &Tv| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| String::from("?"));
         node.left = Some(show(left));
@@ -580,7 +613,7 @@ impl<'a> Engine<'a> {
             let children = self.trace.split_off(mark.min(self.trace.len()));
             let mut node = Node::new(NodeKind::At, to_json(&value, &target.ty), value.is_none());
             node.date = Some(when.to_string());
-            node.text = Some(source_text(self.program, target.span));
+            node.text = Some(self.text(target.span));
             node.children = children;
             self.trace.push(node);
         }
@@ -599,8 +632,8 @@ impl<'a> Engine<'a> {
             );
             node.label = branch.label.as_deref().map(String::from);
             node.citation = branch.cite.as_ref().map(|c| c.text.to_string());
-            node.text = Some(source_text(self.program, branch.expr.span));
-            node.location = Some(self.program.source_map.location(branch.span));
+            node.text = Some(self.text(branch.expr.span));
+            node.location = Some(self.location(branch.span));
             node.children = children;
             self.trace.push(node);
         }
@@ -692,7 +725,7 @@ impl<'a> Engine<'a> {
             let children = self.trace.split_off(mark.min(self.trace.len()));
             if !children.is_empty() {
                 let mut node = Node::new(NodeKind::Condition, to_json(&value, &expr.ty), value.is_none());
-                node.text = Some(source_text(self.program, c.span));
+                node.text = Some(self.text(c.span));
                 node.children = children;
                 self.trace.push(node);
             }
@@ -720,7 +753,7 @@ impl<'a> Engine<'a> {
         if self.full() {
             let children = self.trace.split_off(mark.min(self.trace.len()));
             let mut node = Node::new(NodeKind::Aggregate, to_json(&result, &expr.ty), result.is_none());
-            node.text = Some(source_text(self.program, expr.span));
+            node.text = Some(self.text(expr.span));
             node.children = children;
             self.trace.push(node);
         }
@@ -875,16 +908,6 @@ fn version_text(from: Option<Date>, n_versions: usize) -> Option<String> {
 fn cite_text(cite: Option<&ir::Cite>) -> String {
     cite.map(|c| c.text.to_string())
         .unwrap_or_else(|| String::from("no citation"))
-}
-
-/// The rule-file text of an expression on one line (explanations quote it).
-fn source_text(program: &Program, span: crate::source::Span) -> String {
-    program
-        .source_map
-        .slice(span)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 impl super::plan::Fallback for Engine<'_> {

@@ -65,7 +65,7 @@ pub enum EvalError {
     #[error("evaluation stopped after {limit} steps")]
     #[diagnostic(
         code(ruling::eval::step_limit),
-        help("raise the step limit in the options, or simplify the rules")
+        help("raise the step limit (`--max-steps N` on the command line, `Options::max_steps` in the library), or simplify the rules")
     )]
     StepLimit {
         /// The limit.

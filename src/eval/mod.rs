@@ -1,5 +1,6 @@
 //! Evaluation of a checked rule set against one case: three-valued, exact, explained.
 
+mod code;
 mod engine;
 mod error;
 mod ops;
@@ -18,9 +19,44 @@ use crate::ir::{Program, RuleId};
 use crate::ruleset::RuleSet;
 use crate::value::{Date, Value};
 use engine::{Buffers, Engine};
-use plan::Plan;
-use std::sync::Arc;
 use ops::Tv;
+use plan::Plan;
+
+/// FNV-1a for bytes, Fx-style mixing for words: for maps keyed by short, trusted keys
+/// (names, spans), much faster than SipHash.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+
+    // Whole words (span offsets, ids) are mixed in one step.
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_u32(&mut self, word: u32) {
+        self.write_u64(u64::from(word));
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+}
+
+/// A hash map with [`Fnv`] hashing.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// How much of the derivation to record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -116,9 +152,28 @@ impl RuleSet {
 pub struct PreparedCase {
     pub(crate) facts: FactValues,
     pub(crate) as_of: Date,
+    /// The facts as the compiled plan reads them.
+    slots: Vec<plan::Slot>,
 }
 
 impl PreparedCase {
+    /// A case without facts, to be filled in place.
+    pub(crate) fn empty() -> Self {
+        PreparedCase {
+            facts: FactValues {
+                values: Vec::new(),
+                defaulted: Vec::new(),
+            },
+            as_of: Date::MIN,
+            slots: Vec::new(),
+        }
+    }
+
+    fn new(facts: FactValues, as_of: Date) -> Self {
+        let slots = plan::slots(&facts.values);
+        PreparedCase { facts, as_of, slots }
+    }
+
     /// The date whose law applies.
     pub fn as_of(&self) -> Date {
         self.as_of
@@ -135,7 +190,7 @@ pub struct Evaluator<'r> {
     /// Dates from which some version applies: the periods plans are compiled for.
     boundaries: Vec<Date>,
     /// Compiled plans by period (`None`: the period's parameters do not evaluate).
-    plans: Vec<(usize, Option<Arc<Plan>>)>,
+    plans: Vec<(usize, Option<Plan>)>,
 }
 
 /// Most periods whose plans an evaluator keeps.
@@ -154,17 +209,30 @@ impl<'r> Evaluator<'r> {
     }
 
     /// The plan for the period of `as_of`, compiled on first use.
-    fn plan_for(&mut self, as_of: Date) -> Option<Arc<Plan>> {
+    /// The index in `self.plans` of the plan for the period of `as_of`, compiled on first use.
+    fn plan_index(&mut self, as_of: Date) -> usize {
         let period = plan::period(&self.boundaries, as_of);
-        if let Some((_, plan)) = self.plans.iter().find(|(p, _)| *p == period) {
-            return plan.clone();
+        if let Some(index) = self.plans.iter().position(|(p, _)| *p == period) {
+            return index;
         }
-        let plan = self.compile(as_of).map(Arc::new);
+        let plan = self.compile(as_of);
         if self.plans.len() >= KEPT_PLANS {
             self.plans.clear();
         }
-        self.plans.push((period, plan.clone()));
-        plan
+        self.plans.push((period, plan));
+        self.plans.len() - 1
+    }
+
+    /// Runs the plan for the case's period; false when there is none or it gave up.
+    fn try_plan(&mut self, case: &PreparedCase) -> bool {
+        let index = self.plan_index(case.as_of);
+        let plans = std::mem::take(&mut self.plans);
+        let ran = match plans.get(index) {
+            Some((_, Some(plan))) => self.run_plan(plan, case).is_ok(),
+            _ => false,
+        };
+        self.plans = plans;
+        ran
     }
 
     fn compile(&mut self, as_of: Date) -> Option<Plan> {
@@ -189,13 +257,16 @@ impl<'r> Evaluator<'r> {
 
     /// Runs the compiled plan; `Err` when it gave up (the engine then evaluates the case).
     fn run_plan(&mut self, plan: &Plan, case: &PreparedCase) -> Result<(), plan::Bail> {
-        self.values.clear();
-        self.values.resize(self.program.rules.len(), None);
+        // Every slot is overwritten: the plan computes every rule.
+        if self.values.len() != self.program.rules.len() {
+            self.values.resize(self.program.rules.len(), None);
+        }
+        let facts = (case.slots.as_slice(), case.facts.values.as_slice());
         if !plan.needs_engine {
-            return plan.run(&case.facts.values, &mut self.values, &mut plan::NoFallback);
+            return plan.run(facts, &mut self.values, None);
         }
         let mut engine = self.engine(case, ExplainMode::None);
-        let result = plan.run(&case.facts.values, &mut self.values, &mut engine);
+        let result = plan.run(facts, &mut self.values, Some(&mut engine));
         self.buffers = engine.into_buffers();
         result
     }
@@ -215,29 +286,28 @@ impl<'r> Evaluator<'r> {
             .or(case.as_of_date()?)
             .or_else(|| conduct_date(self.program, &facts))
             .ok_or(EvalError::NoAsOf)?;
-        Ok(PreparedCase { facts, as_of })
+        Ok(PreparedCase::new(facts, as_of))
     }
 
-    /// Prepares facts already converted to slots (batch input).
-    pub(crate) fn prepare_facts(&self, facts: FactValues, as_of: Option<Date>) -> Result<PreparedCase, EvalError> {
-        let as_of = self
+    /// Finishes a case whose facts were filled in place (batch input): picks its date
+    /// (the options' `as_of`, else `as_of`, else the fact `conduct_date`) and its slots.
+    pub(crate) fn prepare_in_place(&self, case: &mut PreparedCase, as_of: Option<Date>) -> Result<(), EvalError> {
+        case.as_of = self
             .options
             .as_of
             .or(as_of)
-            .or_else(|| conduct_date(self.program, &facts))
+            .or_else(|| conduct_date(self.program, &case.facts))
             .ok_or(EvalError::NoAsOf)?;
-        Ok(PreparedCase { facts, as_of })
+        case.slots.clear();
+        case.slots.extend(case.facts.values.iter().map(plan::Slot::of));
+        Ok(())
     }
 
     /// The value of every conclusion in declaration order (`None` = unknown), recording no
     /// explanation whatever the options say. The fast path for many cases.
     pub fn values(&mut self, case: &PreparedCase) -> Result<&[Option<Value>], EvalError> {
-        if !self.options.strict {
-            if let Some(plan) = self.plan_for(case.as_of) {
-                if self.run_plan(&plan, case).is_ok() {
-                    return Ok(&self.values);
-                }
-            }
+        if !self.options.strict && self.try_plan(case) {
+            return Ok(&self.values);
         }
         let mut engine = self.engine(case, ExplainMode::None);
         let filled = self.fill_values(&mut engine);
@@ -398,5 +468,38 @@ fn collect_missing(node: &Node, explanation: &Explanation, found: &mut Vec<Strin
     }
     for child in &node.children {
         collect_missing(child, explanation, found, visited);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(path: &str) -> RuleSet {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        RuleSet::load(root.join(path)).expect("rules load")
+    }
+
+    /// The compiled plan really runs (it does not give up) on the benchmark rules and on the
+    /// shipped rules, so the tests comparing it with the engine compare something.
+    #[test]
+    fn plans_run_without_giving_up() {
+        let cases = [
+            (
+                "benches/interp2019.rule",
+                r#"{"as_of": "2021-01-01", "facts": {"illegal_videos": 150, "illegal_other_info": 500, "is_network_service_provider": true}}"#,
+            ),
+            (
+                "rules",
+                r#"{"as_of": "2021-05-26", "facts": {"conduct_date": "2021-05-20", "actor_kind": "unit", "illegal_other_info": 9000}}"#,
+            ),
+        ];
+        for (path, json) in cases {
+            let rules = load(path);
+            let mut evaluator = rules.evaluator(&Options::default());
+            let case = Case::from_json(json).expect("case parses");
+            let prepared = evaluator.prepare(&case).expect("case is valid");
+            assert!(evaluator.try_plan(&prepared), "{path}: the plan gave up");
+        }
     }
 }

@@ -78,12 +78,48 @@ fn first_deep_bracket(text: &str, limit: usize) -> Option<usize> {
     None
 }
 
+/// One step of a JSON pointer: an object key or a list index.
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// JSON pointers of the places visited, each as its parent and last segment, so that a
+/// path is only spelled out when it is reported.
+struct Paths<'a> {
+    nodes: Vec<(usize, Segment<'a>)>,
+}
+
+impl<'a> Paths<'a> {
+    const ROOT: usize = usize::MAX;
+
+    fn push(&mut self, parent: usize, segment: Segment<'a>) -> usize {
+        self.nodes.push((parent, segment));
+        self.nodes.len() - 1
+    }
+
+    fn text(&self, mut node: usize) -> String {
+        let mut segments = Vec::new();
+        while let Some((parent, segment)) = self.nodes.get(node) {
+            segments.push(match segment {
+                Segment::Key(key) => locate::escape(key),
+                Segment::Index(index) => index.to_string(),
+            });
+            node = *parent;
+        }
+        segments.iter().rev().map(|s| format!("/{s}")).collect()
+    }
+}
+
 /// Walks a parsed document (without recursion) and rejects the first list, text or
 /// nesting beyond the limits, naming its JSON pointer.
 pub(crate) fn check_value(json: &Json, origin: &CaseOrigin, limits: &CaseLimits) -> Result<(), CaseError> {
-    let mut pending: Vec<(&Json, String, usize)> = vec![(json, String::new(), 0)];
-    while let Some((value, path, depth)) = pending.pop() {
+    let mut paths = Paths { nodes: Vec::new() };
+    let mut pending: Vec<(&Json, usize, usize)> = vec![(json, Paths::ROOT, 0)];
+    while let Some((value, node, depth)) = pending.pop() {
         if depth > limits.max_nesting {
+            let path = paths.text(node);
             return Err(CaseError::TooDeep {
                 src: error::named(origin),
                 span: span(origin, &path),
@@ -93,10 +129,11 @@ pub(crate) fn check_value(json: &Json, origin: &CaseOrigin, limits: &CaseLimits)
         }
         match value {
             Json::String(text) if text.len() > limits.max_text_bytes => {
-                return Err(text_too_long(origin, path, text.len(), limits));
+                return Err(text_too_long(origin, paths.text(node), text.len(), limits));
             }
             Json::Array(items) => {
                 if items.len() > limits.max_list_items {
+                    let path = paths.text(node);
                     return Err(CaseError::TooManyItems {
                         src: error::named(origin),
                         span: span(origin, &path),
@@ -108,20 +145,24 @@ pub(crate) fn check_value(json: &Json, origin: &CaseOrigin, limits: &CaseLimits)
                 for (index, item) in items.iter().enumerate() {
                     match item {
                         Json::String(text) if text.len() > limits.max_text_bytes => {
-                            return Err(text_too_long(origin, format!("{path}/{index}"), text.len(), limits));
+                            let child = paths.push(node, Segment::Index(index));
+                            return Err(text_too_long(origin, paths.text(child), text.len(), limits));
                         }
-                        Json::Array(_) | Json::Object(_) => pending.push((item, format!("{path}/{index}"), depth + 1)),
+                        Json::Array(_) | Json::Object(_) => {
+                            let child = paths.push(node, Segment::Index(index));
+                            pending.push((item, child, depth + 1));
+                        }
                         _ => {}
                     }
                 }
             }
             Json::Object(map) => {
                 for (key, item) in map {
-                    let item_path = format!("{path}/{}", locate::escape(key));
+                    let child = paths.push(node, Segment::Key(key));
                     if key.len() > limits.max_text_bytes {
-                        return Err(text_too_long(origin, item_path, key.len(), limits));
+                        return Err(text_too_long(origin, paths.text(child), key.len(), limits));
                     }
-                    pending.push((item, item_path, depth + 1));
+                    pending.push((item, child, depth + 1));
                 }
             }
             _ => {}

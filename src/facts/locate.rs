@@ -22,6 +22,12 @@ pub(crate) fn span_of(origin: &CaseOrigin, segments: &[&str]) -> SourceSpan {
     for segment in segments {
         let key = unescape(segment);
         if key.chars().all(|c| c.is_ascii_digit()) {
+            if let (CaseFormat::Json, Ok(index)) = (origin.format, key.parse::<usize>()) {
+                if let Some(start) = json_element(text, position, index) {
+                    found = (start, 1);
+                    position = start;
+                }
+            }
             continue;
         }
         let needles = match origin.format {
@@ -48,6 +54,45 @@ pub(crate) fn span_of(origin: &CaseOrigin, segments: &[&str]) -> SourceSpan {
         }
     }
     SourceSpan::new(found.0.into(), found.1)
+}
+
+/// Offset of element `index` of the first JSON array that opens at or after `from`.
+fn json_element(text: &str, from: usize, index: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let open = from + text.get(from..)?.find('[')?;
+    let (mut depth, mut count, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    let mut element_start = None;
+    for (offset, &b) in bytes.iter().enumerate().skip(open + 1) {
+        if in_string {
+            match (escaped, b) {
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        if element_start.is_none() && !b.is_ascii_whitespace() && depth == 0 {
+            if b == b']' {
+                return None;
+            }
+            if count == index {
+                return Some(offset);
+            }
+            element_start = Some(offset);
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' if depth == 0 => return None,
+            b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => {
+                count += 1;
+                element_start = None;
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The span of a syntax error, from the parser's line and column.

@@ -114,7 +114,12 @@ impl Case {
     }
 
     /// Parses a case document of the given format within the given limits.
-    pub fn parse_with_limits(name: &str, text: &str, format: CaseFormat, limits: &CaseLimits) -> Result<Case, CaseError> {
+    pub fn parse_with_limits(
+        name: &str,
+        text: &str,
+        format: CaseFormat,
+        limits: &CaseLimits,
+    ) -> Result<Case, CaseError> {
         let origin = Arc::new(CaseOrigin {
             name: name.to_string(),
             text: Arc::from(text),

@@ -65,7 +65,10 @@ impl Comments {
 
     /// The start of the comment (printed or not) whose text ends at `end`.
     pub(crate) fn ending_at(&self, end: usize) -> Option<usize> {
-        self.list.iter().find(|c| c.start + c.text.len() == end).map(|c| c.start)
+        self.list
+            .iter()
+            .find(|c| c.start + c.text.len() == end)
+            .map(|c| c.start)
     }
 
     /// Number of comments not yet printed.

@@ -4,8 +4,8 @@
 //! The printer never adds or drops a token: it prints the tokens of the AST (parentheses are
 //! nodes of their own) with canonical spacing, so the output parses to the same tree.
 
-use crate::value;
 use crate::ast::{AggregateKind, BinaryOp, BlockKind, Branch, Expr, ExprKind, Literal, UnaryOp};
+use crate::value;
 
 use super::text::{end_col, last_indent, quote, spaces, width};
 use super::{citation, Printer, Run, INDENT, WIDTH};
@@ -184,7 +184,11 @@ impl Printer<'_> {
                 ExprKind::Aggregate(_) | ExprKind::Call(..) | ExprKind::Paren(_) | ExprKind::List(_) => arithmetic,
                 _ => false,
             };
-            if stays && self.head_width(operand).is_some_and(|w| at + 2 + width(symbol) + w <= WIDTH) {
+            if stays
+                && self
+                    .head_width(operand)
+                    .is_some_and(|w| at + 2 + width(symbol) + w <= WIDTH)
+            {
                 let line = last_indent(&out, indent);
                 let printed = self.layout(operand, line, at + 2 + width(symbol));
                 out.push_str(&format!(" {symbol} {printed}"));

@@ -38,6 +38,11 @@ pub const WIDTH: usize = 120;
 /// Indentation of one level.
 const INDENT: usize = 4;
 
+/// Display width of text in columns (a Chinese character counts two).
+pub fn display_width(text: &str) -> usize {
+    width(text)
+}
+
 /// Parses one rule file's text into its AST (for tools that compare or print rule files).
 pub fn parse_source(name: &str, text: &str) -> Result<ast::File, ParseError> {
     let file = SourceFile {
@@ -197,7 +202,10 @@ impl Printer<'_> {
         if let Some(date) = d.until {
             attrs.push(format!("until {date}"));
         }
-        let one = std::iter::once(head.clone()).chain(attrs.iter().cloned()).collect::<Vec<_>>().join(" ");
+        let one = std::iter::once(head.clone())
+            .chain(attrs.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
         if attrs.is_empty() || width(&one) <= WIDTH {
             return one;
         }
@@ -246,7 +254,9 @@ impl Printer<'_> {
             head = format!("{keyword} {}: {}{label}", d.name.text, self.type_broken(&d.ty, INDENT));
         }
         if let [only] = d.definitions.as_slice() {
-            let quiet = !self.comments.any_in(d.span.start, d.span.end);
+            // Comments between a doc comment and the keyword are printed above the doc; only those among
+            // the definitions keep the declaration from being written on one line.
+            let quiet = !self.comments.any_in(d.name.span.end, d.span.end);
             if keyword == "param" && only.from.is_none() && quiet {
                 if let Some(body) = self.flat(&only.body) {
                     let one = format!("{head} {}= {body}", prefix_of(only));

@@ -45,10 +45,12 @@ impl Default for ParseLimits {
     }
 }
 
-/// Stack given to the parser: pest recurses once per nesting level, and its own guard
-/// turns an exhausted stack into an error; a large segment keeps that guard for
-/// inputs beyond `max_nesting`, never for valid ones.
-const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
+/// Stack the parser may need: pest recurses once per nesting level (within
+/// `max_nesting`), and its own guard turns an exhausted stack into an error. With less
+/// left than this, the parser runs on a fresh segment of [`PARSER_STACK_BYTES`].
+const PARSER_RED_ZONE: usize = 4 * 1024 * 1024;
+/// Size of that segment.
+const PARSER_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 /// Parses one rule file.
 pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> Result<ast::File, ParseError> {
@@ -64,7 +66,9 @@ pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> R
     if let Some(offset) = nesting::first_too_deep(text, limits.max_nesting) {
         return Err(too_deep(file, offset, limits.max_nesting));
     }
-    let parsed = stacker::grow(PARSER_STACK_BYTES, || RulingParser::parse(Rule::file, text));
+    let parsed = stacker::maybe_grow(PARSER_RED_ZONE, PARSER_STACK_BYTES, || {
+        RulingParser::parse(Rule::file, text)
+    });
     let mut pairs = parsed.map_err(|e| match stack_exhausted(&e) {
         Some(offset) => too_deep(file, offset, limits.max_nesting),
         None => error::from_pest(file, &e),

@@ -36,3 +36,292 @@ fn shipped_rules_check_clean() {
         rules.warnings().render(false, 100)
     );
 }
+
+// ---------------------------------------------------------------- the error catalogue
+
+mod catalogue {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use miette::Diagnostic;
+    use ruling::diagnostic::{render_diagnostic, Lang, CATALOGUE_ZH};
+    use ruling::{Case, CaseFormat, CaseLimits, EvalError, LoadError, Options, ParseLimits, RuleSet};
+
+    use super::super::support::{root, shipped_rules};
+
+    /// Every code in `src/`: `code(ruling::…)` attributes, and `ruling::case::<kind>` for
+    /// each fact-problem kind (`Problem::new("kind", …)`).
+    fn codes_in_source() -> Vec<String> {
+        let mut files = Vec::new();
+        rust_files(&root().join("src"), &mut files);
+        let mut codes = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for (i, _) in text.match_indices("code(ruling::") {
+                let rest = text.get(i + "code(".len()..).unwrap_or_default();
+                let end = rest.find(')').unwrap_or(0);
+                codes.push(rest.get(..end).unwrap_or_default().to_string());
+            }
+            {
+                for (i, _) in text.match_indices("Problem::new(") {
+                    let rest = text.get(i + "Problem::new(".len()..).unwrap_or_default().trim_start();
+                    if let Some(literal) = rest.strip_prefix('"') {
+                        let kind = literal.get(..literal.find('"').unwrap_or(0)).unwrap_or_default();
+                        codes.push(format!("ruling::case::{kind}"));
+                    }
+                }
+            }
+        }
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_code_in_the_source_has_an_entry_in_docs_errors_md() {
+        let docs = std::fs::read_to_string(root().join("docs/errors.md")).expect("docs/errors.md exists");
+        let codes = codes_in_source();
+        assert!(codes.len() >= 40, "found only {codes:?}");
+        let missing: Vec<&String> = codes.iter().filter(|c| !docs.contains(&format!("### `{c}`"))).collect();
+        assert!(
+            missing.is_empty(),
+            "codes without an entry in docs/errors.md: {missing:?}"
+        );
+        let untranslated: Vec<&String> = codes
+            .iter()
+            .filter(|c| !CATALOGUE_ZH.iter().any(|(code, _, _)| code == c))
+            .collect();
+        assert!(
+            untranslated.is_empty(),
+            "codes without a Chinese entry in CATALOGUE_ZH: {untranslated:?}"
+        );
+    }
+
+    const HEADER: &str = "source 法 \"测试法\" in_force 2020-01-01\n";
+
+    /// The first diagnostic with `code` that loading a rule text gives.
+    fn from_rules(text: &str, code: &str, out: &mut BTreeMap<String, String>) {
+        let diagnostics = match RuleSet::from_source("example.rule", text) {
+            Ok(rules) => rules.warnings().iter().map(|d| render_both(d)).collect::<Vec<_>>(),
+            Err(LoadError::Invalid { diagnostics }) => diagnostics.iter().map(|d| render_both(d)).collect(),
+            Err(other) => vec![render_both(&other)],
+        };
+        let found = diagnostics.into_iter().find(|(c, _)| c == code);
+        let (c, text) = found.unwrap_or_else(|| panic!("no {code} from:\n{text}"));
+        out.insert(c, text);
+    }
+
+    fn render_both(d: &dyn Diagnostic) -> (String, String) {
+        let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+        let en = render_diagnostic(d, Lang::En, false, 80);
+        let zh = render_diagnostic(d, Lang::Zh, false, 80);
+        (code, format!("----- EN\n{en}\n----- ZH\n{zh}"))
+    }
+
+    fn add(d: &dyn Diagnostic, out: &mut BTreeMap<String, String>) {
+        let (code, text) = render_both(d);
+        out.insert(code, text);
+    }
+
+    fn eval_error(rules: &RuleSet, json: &str, options: &Options) -> EvalError {
+        let case = Case::from_json(json).expect("case parses");
+        rules.evaluate(&case, options).expect_err("evaluation fails")
+    }
+
+    /// One example of every code, rendered in English and Chinese.
+    fn examples() -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let dir = root().join("tests/diagnostics");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let stage = if matches!(stem.as_str(), "syntax" | "too_deep") {
+                "parse"
+            } else {
+                "check"
+            };
+            from_rules(&text, &format!("ruling::{stage}::{stem}"), &mut out);
+        }
+        from_rules(
+            &format!("{HEADER}param p: date \"p\" cite 法 第一条 = 2021-02-30\n"),
+            "ruling::parse::invalid_literal",
+            &mut out,
+        );
+        let mut chain = String::from(HEADER);
+        for i in 0..130 {
+            chain.push_str(&format!("rule r{i}: bool \"r\" cite 法 第一条 = r{}\n", i + 1));
+        }
+        chain.push_str("rule r130: bool \"r\" cite 法 第一条 = true\n");
+        from_rules(&chain, "ruling::check::too_deep", &mut out);
+        let small = ParseLimits {
+            max_file_bytes: 16,
+            ..ParseLimits::default()
+        };
+        let id = ruling::source::FileId(0);
+        let too_large = ruling::parse_text(id, "big.rule", HEADER, &small).expect_err("too large");
+        add(&too_large, &mut out);
+        add(
+            &ruling::ParseError::Internal {
+                src: miette::NamedSource::new("x.rule", Arc::from("rule r: bool = true")),
+                span: (0, 4).into(),
+                message: String::from("no file rule"),
+            },
+            &mut out,
+        );
+        add(&RuleSet::load("no-such-dir").expect_err("io"), &mut out);
+        add(
+            &LoadError::Empty {
+                path: String::from("empty-dir"),
+            },
+            &mut out,
+        );
+        add(
+            &RuleSet::from_source("bad.rule", "rule x: bool = all { a b").expect_err("invalid"),
+            &mut out,
+        );
+        case_examples(&mut out);
+        eval_examples(&mut out);
+        add(
+            &ruling::batch::BatchError::Read(String::from("stream did not contain valid UTF-8")),
+            &mut out,
+        );
+        add(
+            &ruling::batch::BatchError::Write(String::from("No space left on device")),
+            &mut out,
+        );
+        out
+    }
+
+    fn case_examples(out: &mut BTreeMap<String, String>) {
+        add(&Case::from_path("no-such-case.json").expect_err("io"), out);
+        for text in ["{\"facts\": {", "{\"facts\": [1, 2]}", "{\"fact\": {}}"] {
+            add(&Case::from_json(text).expect_err("bad case"), out);
+        }
+        let json = r#"{"as_of": "2021-01-01", "facts": {"x": [["a"]], "name": "长文本"}}"#;
+        for limits in [
+            CaseLimits {
+                max_file_bytes: 10,
+                ..CaseLimits::default()
+            },
+            CaseLimits {
+                max_list_items: 0,
+                ..CaseLimits::default()
+            },
+            CaseLimits {
+                max_text_bytes: 3,
+                ..CaseLimits::default()
+            },
+            CaseLimits {
+                max_nesting: 2,
+                ..CaseLimits::default()
+            },
+        ] {
+            add(
+                &Case::parse_with_limits("case.json", json, CaseFormat::Json, &limits).expect_err("limit"),
+                out,
+            );
+        }
+        let rules = shipped_rules();
+        let bad = r#"{"facts": {"conduct_date": "2021-02-30", "illegal_vidoes": 3, "illegal_other_info": -5,
+            "recipient_accounts": "many", "actor_kind": "company",
+            "correction_orders": [{"issued_on": "2021-01-01", "refused": true, "reason": "x"}, {"issued_on": "2021-01-02"}]}}"#;
+        let EvalError::Facts(facts) = eval_error(&rules, bad, &Options::default()) else {
+            panic!("expected fact problems")
+        };
+        add(&facts, out);
+        for problem in &facts.located {
+            add(problem, out);
+        }
+    }
+
+    fn eval_examples(out: &mut BTreeMap<String, String>) {
+        add(
+            &eval_error(&shipped_rules(), r#"{"facts": {}}"#, &Options::default()),
+            out,
+        );
+        let rules = RuleSet::from_source(
+            "eval.rule",
+            &format!(
+                "{HEADER}fact a: decimal \"a\"\nfact b: decimal \"b\"\n\
+                 rule q: decimal \"q\" cite 法 第一条 = a / b\n\
+                 rule r: bool \"r\" cite 法 第二条 = a > 1\n\
+                 exception e1 to r \"e1\" cite 法 第三条 when a > 2 = true\n\
+                 exception e2 to r \"e2\" cite 法 第四条 when a > 3 = false\n"
+            ),
+        )
+        .expect("rules check");
+        add(
+            &eval_error(
+                &rules,
+                r#"{"as_of": "2021-01-01", "facts": {"a": "5", "b": "0"}}"#,
+                &Options::default(),
+            ),
+            out,
+        );
+        add(
+            &eval_error(
+                &rules,
+                r#"{"as_of": "2021-01-01", "facts": {"a": "5", "b": "1"}}"#,
+                &Options::default(),
+            ),
+            out,
+        );
+        let strict = Options {
+            strict: true,
+            ..Options::default()
+        };
+        add(
+            &eval_error(&rules, r#"{"as_of": "2021-01-01", "facts": {}}"#, &strict),
+            out,
+        );
+        let steps = Options {
+            max_steps: 2,
+            ..Options::default()
+        };
+        add(
+            &eval_error(
+                &rules,
+                r#"{"as_of": "2021-01-01", "facts": {"a": "1", "b": "1"}}"#,
+                &steps,
+            ),
+            out,
+        );
+        add(
+            &EvalError::UnknownConclusion {
+                name: String::from("i2019_mass_sprad"),
+                help: Some(String::from("did you mean `i2019_mass_spread`?")),
+            },
+            out,
+        );
+    }
+
+    #[test]
+    fn every_code_is_snapshotted_in_english_and_chinese() {
+        let examples = examples();
+        let codes = codes_in_source();
+        let missing: Vec<&String> = codes.iter().filter(|c| !examples.contains_key(*c)).collect();
+        assert!(missing.is_empty(), "codes without an example: {missing:?}");
+        for (code, text) in &examples {
+            assert!(text.contains("----- ZH"), "{code}");
+            let name = format!("code_{}", code.trim_start_matches("ruling::").replace("::", "_"));
+            insta::assert_snapshot!(name, text);
+        }
+    }
+}

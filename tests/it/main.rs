@@ -9,10 +9,14 @@
 )]
 
 mod bad_cases;
+mod batch;
 mod cases;
 mod diagnostics;
 mod editing;
 mod hardening;
 mod language;
 mod missing;
+mod oracle;
 mod support;
+mod vocabulary;
+mod workflow;
