@@ -1,5 +1,6 @@
 //! The shipped rules declare every fact and conclusion of the spec's vocabulary, with
-//! its type and Chinese label (`../shared/spec/vocabulary.md`, the public contract).
+//! its type and Chinese label (`../shared/spec/vocabulary.md`, the public contract, vendored as
+//! `tests/spec/vocabulary.md`).
 
 use ruling::ir::{Program, Type};
 
@@ -16,9 +17,22 @@ struct Entry {
     enum_values: Vec<String>,
 }
 
+/// The vocabulary as vendored in `tests/spec/` (CI runs on a clone without `../shared/`); where the
+/// shared spec is present, the copy must equal it.
+fn vocabulary_text() -> String {
+    let vendored = root().join("tests/spec/vocabulary.md");
+    let text = std::fs::read_to_string(&vendored).unwrap_or_else(|e| panic!("cannot read {}: {e}", vendored.display()));
+    if let Ok(shared) = std::fs::read_to_string(root().join("../shared/spec/vocabulary.md")) {
+        assert!(
+            shared == text,
+            "tests/spec/vocabulary.md differs from ../shared/spec/vocabulary.md: copy it again"
+        );
+    }
+    text
+}
+
 fn vocabulary() -> Vec<Entry> {
-    let path = root().join("../shared/spec/vocabulary.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = vocabulary_text();
     let mut entries = Vec::new();
     let mut in_id_table = false;
     let mut in_spec_sections = false;
