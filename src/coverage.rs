@@ -36,6 +36,8 @@ use crate::explain::{Explanation, Node, NodeKind};
 use crate::ir::{Cite, Expr, ExprKind, Program, Type};
 use crate::source::Span;
 
+mod markers;
+
 /// What a coverage site is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,6 +87,10 @@ pub struct Site {
     pub seen_true: bool,
     /// Seen false.
     pub seen_false: bool,
+    /// Why the sides not seen cannot be reached with the current texts, from a
+    /// `// coverage: unreachable <reason>` marker in the rule file (see [`Coverage`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
 }
 
 impl Site {
@@ -105,6 +111,20 @@ impl Site {
     /// Whether every side was seen.
     pub fn is_covered(&self) -> bool {
         self.covered() == self.sides()
+    }
+
+    /// Sides not seen that a marker declares unreachable.
+    pub fn excluded(&self) -> usize {
+        if self.unreachable.is_some() {
+            self.sides() - self.covered()
+        } else {
+            0
+        }
+    }
+
+    /// Whether every side was seen or is declared unreachable.
+    pub fn is_settled(&self) -> bool {
+        self.covered() + self.excluded() == self.sides()
     }
 
     /// The sides not seen (`"true"`, `"false"`, or `"evaluated"`).
@@ -131,6 +151,8 @@ pub struct Tally {
     pub sides: usize,
     /// Sides seen.
     pub covered: usize,
+    /// Sides not seen that markers declare unreachable.
+    pub excluded: usize,
 }
 
 impl Tally {
@@ -139,16 +161,19 @@ impl Tally {
         self.sites_covered += usize::from(site.is_covered());
         self.sides += site.sides();
         self.covered += site.covered();
+        self.excluded += site.excluded();
     }
 
     /// The covered share of sides as a percentage with one decimal (`"97.5"`), exact
     /// integer arithmetic rounded down; `"100.0"` when there is nothing to cover.
     pub fn percent(&self) -> String {
-        if self.sides == 0 {
-            return String::from("100.0");
-        }
-        let tenths = self.covered.saturating_mul(1000) / self.sides;
-        format!("{}.{}", tenths / 10, tenths % 10)
+        percent(self.covered, self.sides)
+    }
+
+    /// The covered share of the sides that can be reached (all sides but those declared
+    /// unreachable), formatted as [`Tally::percent`].
+    pub fn percent_reachable(&self) -> String {
+        percent(self.covered, self.sides.saturating_sub(self.excluded))
     }
 }
 
@@ -168,7 +193,20 @@ pub struct ArticleCoverage {
 pub struct Coverage {
     sites: Vec<Site>,
     index: HashMap<(SiteKind, String, String), Vec<usize>>,
+    markers: Vec<Marker>,
     cases: usize,
+}
+
+/// A `// coverage: unreachable <reason>` comment and the sites it speaks for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    /// `file:line` of the comment.
+    pub location: String,
+    /// The reason given (empty when none was: such a marker is not honoured).
+    pub reason: String,
+    /// Indices into [`Coverage::sites`].
+    #[serde(skip)]
+    sites: Vec<usize>,
 }
 
 /// Keys that tie explanation nodes to sites: kind, location and text (or identifier).
@@ -180,17 +218,45 @@ impl Coverage {
         let mut walker = Walker {
             program,
             sites: Vec::new(),
+            places: Vec::new(),
+            rule_lines: Vec::new(),
         };
         walker.program();
         let mut index: HashMap<Key, Vec<usize>> = HashMap::new();
         for (i, site) in walker.sites.iter().enumerate() {
             index.entry(site_key(site)).or_default().push(i);
         }
+        let markers = markers::find(program, &walker.places, &walker.rule_lines);
+        let mut sites = walker.sites;
+        for marker in markers.iter().filter(|m| !m.reason.is_empty()) {
+            for i in &marker.sites {
+                if let Some(site) = sites.get_mut(*i) {
+                    site.unreachable = Some(marker.reason.clone());
+                }
+            }
+        }
         Coverage {
-            sites: walker.sites,
+            sites,
             index,
+            markers,
             cases: 0,
         }
+    }
+
+    /// Markers that speak for no site whose sides are still unseen (every side was covered,
+    /// no site is on the marked lines, or no reason was given): they should be removed or fixed.
+    pub fn stale_markers(&self) -> Vec<&Marker> {
+        self.markers
+            .iter()
+            .filter(|m| {
+                m.reason.is_empty()
+                    || !m
+                        .sites
+                        .iter()
+                        .filter_map(|i| self.sites.get(*i))
+                        .any(|s| s.excluded() > 0)
+            })
+            .collect()
     }
 
     /// Marks the sides seen in one case's full explanation.
@@ -226,9 +292,14 @@ impl Coverage {
         &self.sites
     }
 
-    /// Sites with a side not seen.
+    /// Sites with a side neither seen nor declared unreachable.
     pub fn uncovered(&self) -> impl Iterator<Item = &Site> {
-        self.sites.iter().filter(|s| !s.is_covered())
+        self.sites.iter().filter(|s| !s.is_settled())
+    }
+
+    /// Sites with a side not seen that a marker declares unreachable.
+    pub fn unreachable(&self) -> impl Iterator<Item = &Site> {
+        self.sites.iter().filter(|s| s.excluded() > 0)
     }
 
     /// The tally over all sites.
@@ -308,12 +379,27 @@ impl Coverage {
                 })
             })
             .collect();
+        let unreachable: Vec<Json> = self
+            .unreachable()
+            .map(|s| {
+                serde_json::json!({
+                    "kind": s.kind,
+                    "location": s.location,
+                    "citation": s.citation,
+                    "text": s.text,
+                    "missing": s.missing(),
+                    "reason": s.unreachable,
+                })
+            })
+            .collect();
         serde_json::json!({
             "cases": self.cases,
             "total": tally_json(&self.totals()),
             "by_kind": kinds,
             "articles": articles,
             "uncovered": uncovered,
+            "unreachable": unreachable,
+            "stale_markers": self.stale_markers(),
         })
     }
 
@@ -333,6 +419,39 @@ impl Coverage {
             }
         }
         out.push_str(&self.render_summary());
+        let excluded = self.totals().excluded;
+        if excluded > 0 {
+            out.push_str(&format!("\n不可达 declared unreachable ({excluded} side(s)):\n"));
+            for marker in self.markers.iter().filter(|m| !m.reason.is_empty()) {
+                let sites: Vec<&Site> = marker
+                    .sites
+                    .iter()
+                    .filter_map(|i| self.sites.get(*i))
+                    .filter(|s| s.excluded() > 0)
+                    .collect();
+                if sites.is_empty() {
+                    continue;
+                }
+                out.push_str(&format!("  {} — {}\n", marker.location, marker.reason));
+                for site in sites {
+                    out.push_str(&format!(
+                        "    {}  {} `{}` never {}\n",
+                        site.location,
+                        site.kind.name(),
+                        shorten(&site.text, 60),
+                        site.missing().join(" / ")
+                    ));
+                }
+            }
+        }
+        for marker in self.stale_markers() {
+            let why = if marker.reason.is_empty() {
+                "gives no reason; it is not honoured"
+            } else {
+                "marks nothing unseen: every side it covers was seen, or no site is on the marked lines; remove it"
+            };
+            out.push_str(&format!("\n过时标记 stale marker {}: {why}\n", marker.location));
+        }
         let uncovered: Vec<&Site> = self.uncovered().collect();
         if !uncovered.is_empty() {
             out.push_str(&format!("\n未覆盖 uncovered ({}):\n", uncovered.len()));
@@ -359,6 +478,15 @@ impl Coverage {
             total.sides,
             total.percent()
         );
+        if total.excluded > 0 {
+            out.push_str(&format!(
+                "  {} side(s) declared unreachable; reachable sides covered: {}/{} ({}%)\n",
+                total.excluded,
+                total.covered,
+                total.sides - total.excluded,
+                total.percent_reachable()
+            ));
+        }
         for kind in [
             SiteKind::Rule,
             SiteKind::Branch,
@@ -380,13 +508,23 @@ impl Coverage {
     }
 }
 
+fn percent(covered: usize, sides: usize) -> String {
+    if sides == 0 {
+        return String::from("100.0");
+    }
+    let tenths = covered.saturating_mul(1000) / sides;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 fn tally_json(t: &Tally) -> Json {
     serde_json::json!({
         "sites": t.sites,
         "sites_covered": t.sites_covered,
         "sides": t.sides,
         "covered": t.covered,
+        "excluded": t.excluded,
         "percent": t.percent(),
+        "percent_reachable": t.percent_reachable(),
     })
 }
 
@@ -464,6 +602,10 @@ fn node_key(node: &Node) -> Option<Key> {
 struct Walker<'a> {
     program: &'a Program,
     sites: Vec<Site>,
+    /// Each site's file and 1-based line (parallel to `sites`).
+    places: Vec<(String, usize)>,
+    /// Each rule declaration's file and first and last line, with the indices of its sites.
+    rule_lines: Vec<markers::RuleLines>,
 }
 
 /// What an expression inherits from where it is written.
@@ -478,43 +620,57 @@ impl Walker<'_> {
     fn program(&mut self) {
         let program = self.program;
         for rule in &program.rules {
-            let cite = rule.versions.last().and_then(|v| v.cite.as_ref());
-            let two_sided = matches!(rule.ty.strip_optional(), Type::Bool);
+            let first_site = self.sites.len();
+            self.rule(rule);
+            if let Some(file) = program.source_map.get(rule.span.file) {
+                self.rule_lines.push(markers::RuleLines {
+                    file: file.name.clone(),
+                    first: file.line_of(rule.span.start),
+                    last: file.line_of(rule.span.end.saturating_sub(1)),
+                    sites: first_site..self.sites.len(),
+                });
+            }
+        }
+    }
+
+    fn rule(&mut self, rule: &crate::ir::ValueInfo) {
+        let program = self.program;
+        let cite = rule.versions.last().and_then(|v| v.cite.as_ref());
+        let two_sided = matches!(rule.ty.strip_optional(), Type::Bool);
+        self.push(
+            SiteKind::Rule,
+            rule.span,
+            Some(rule.name.clone()),
+            rule.name.clone(),
+            cite,
+            two_sided,
+        );
+        for version in &rule.versions {
+            let context = Context {
+                cite: version.cite.clone(),
+                untraced: false,
+            };
+            self.expr(&version.body, &context);
+        }
+        for index in &rule.exceptions {
+            let Some(exception) = program.exceptions.get(*index) else {
+                continue;
+            };
+            let cite = exception.cite.as_ref();
             self.push(
-                SiteKind::Rule,
-                rule.span,
-                Some(rule.name.clone()),
-                rule.name.clone(),
+                SiteKind::Exception,
+                exception.span,
+                Some(exception.name.clone()),
+                exception.name.clone(),
                 cite,
-                two_sided,
+                true,
             );
-            for version in &rule.versions {
-                let context = Context {
-                    cite: version.cite.clone(),
-                    untraced: false,
-                };
-                self.expr(&version.body, &context);
-            }
-            for index in &rule.exceptions {
-                let Some(exception) = program.exceptions.get(*index) else {
-                    continue;
-                };
-                let cite = exception.cite.as_ref();
-                self.push(
-                    SiteKind::Exception,
-                    exception.span,
-                    Some(exception.name.clone()),
-                    exception.name.clone(),
-                    cite,
-                    true,
-                );
-                let context = Context {
-                    cite: cite.cloned(),
-                    untraced: false,
-                };
-                self.expr(&exception.when, &context);
-                self.expr(&exception.value, &context);
-            }
+            let context = Context {
+                cite: cite.cloned(),
+                untraced: false,
+            };
+            self.expr(&exception.when, &context);
+            self.expr(&exception.value, &context);
         }
     }
 
@@ -527,6 +683,11 @@ impl Walker<'_> {
         cite: Option<&Cite>,
         two_sided: bool,
     ) {
+        let place = match self.program.source_map.get(span.file) {
+            Some(file) => (file.name.clone(), file.line_of(span.start)),
+            None => (String::new(), 0),
+        };
+        self.places.push(place);
         let site = Site {
             kind,
             location: self.program.source_map.location(span),
@@ -537,6 +698,7 @@ impl Walker<'_> {
             two_sided,
             seen_true: false,
             seen_false: false,
+            unreachable: None,
         };
         self.sites.push(site);
     }
@@ -620,9 +782,15 @@ mod tests {
             sites_covered: 1,
             sides: 3,
             covered: 2,
+            excluded: 0,
         };
         assert_eq!(t.percent(), "66.6");
         assert_eq!(Tally::default().percent(), "100.0");
+        let marked = Tally { excluded: 1, ..t };
+        assert_eq!(
+            (marked.percent(), marked.percent_reachable()),
+            (String::from("66.6"), String::from("100.0"))
+        );
     }
 
     #[test]

@@ -6,6 +6,12 @@ use crate::explain::{Explanation, Node, NodeKind};
 use super::text::{describe, value_text};
 
 /// Renders an outcome as a memo: a table of conclusions, then each derivation.
+///
+/// With `conclusion` given, the memo is about that conclusion alone. Without it, the memo is about
+/// what the case establishes: the table lists the conclusions that hold, have a value or are
+/// unknown; those that do not hold are named in one line (a rule set for several laws has many);
+/// and derivations are written for the conclusions no other listed conclusion already explains
+/// (a sentencing range explains the offence, which explains its elements).
 pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) -> String {
     let mut out = String::new();
     out.push_str(&format!("# {}\n\n", title.unwrap_or("评估报告")));
@@ -14,12 +20,10 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
         return out;
     };
     out.push_str("## 结论\n\n| 结论 | 标识 | 结果 | 依据 |\n|---|---|---|---|\n");
-    let selected: Vec<&Node> = explanation
-        .conclusions
-        .iter()
-        .filter(|(k, _)| conclusion.is_none_or(|c| c == *k))
-        .map(|(_, n)| n)
-        .collect();
+    let (selected, not_held): (Vec<&Node>, Vec<&Node>) = match conclusion {
+        Some(name) => (explanation.conclusions.get(name).into_iter().collect(), Vec::new()),
+        None => explanation.conclusions.values().partition(|n| speaks(n)),
+    };
     for node in &selected {
         out.push_str(&format!(
             "| {} | `{}` | {} | {} |\n",
@@ -27,6 +31,17 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
             node.id.as_deref().unwrap_or(""),
             escape(&value_text(&node.value, node.unknown)),
             escape(node.citation.as_deref().unwrap_or("")),
+        ));
+    }
+    if !not_held.is_empty() {
+        out.push_str(&format!(
+            "\n**不成立或无结果的结论（{} 项）：** {}\n",
+            not_held.len(),
+            not_held
+                .iter()
+                .map(|n| format!("`{}`", n.id.as_deref().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join("、")
         ));
     }
     if !outcome.missing_facts.is_empty() {
@@ -41,32 +56,90 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
         ));
     }
     out.push_str("\n## 推理\n");
-    for node in selected {
-        out.push_str(&format!(
-            "\n### {}（`{}`）：{}\n\n",
-            node.label.as_deref().unwrap_or(""),
-            node.id.as_deref().unwrap_or(""),
-            value_text(&node.value, node.unknown)
-        ));
-        if let Some(c) = &node.citation {
-            out.push_str(&format!("**依据：** {c}"));
-            if let Some(v) = &node.version {
-                out.push_str(&format!("（{v}）"));
-            }
-            out.push_str("\n\n");
-        }
-        for doc in &node.doc {
-            out.push_str(&format!("> {doc}\n"));
-        }
-        if !node.doc.is_empty() {
-            out.push('\n');
-        }
-        let mut expanded = vec![node.id.clone().unwrap_or_default()];
-        for child in &node.children {
-            bullet(&mut out, explanation, child, 0, node.citation.as_deref(), &mut expanded);
-        }
+    let roots = if conclusion.is_some() {
+        selected
+    } else {
+        roots(explanation, &selected)
+    };
+    // A rule already derived above is not derived again: the memo reads top to bottom.
+    let mut expanded = Vec::new();
+    for node in roots {
+        derivation(&mut out, explanation, node, &mut expanded);
     }
     out
+}
+
+/// Whether a conclusion belongs in the memo of a whole case: it holds, has a value, or is unknown.
+fn speaks(node: &Node) -> bool {
+    node.unknown
+        || match &node.value {
+            serde_json::Value::Bool(held) => *held,
+            serde_json::Value::Null => false,
+            serde_json::Value::Array(items) => !items.is_empty(),
+            // Zero amounts and the enum value `none` (no penalty, no sanction) say nothing.
+            serde_json::Value::Number(n) => n.as_f64() != Some(0.0),
+            serde_json::Value::String(s) => s != "none" && s.parse::<f64>().ok() != Some(0.0),
+            _ => true,
+        }
+}
+
+/// The selected conclusions that no other selected conclusion refers to (directly or through
+/// the rules it refers to): their derivations show the others inline.
+fn roots<'a>(explanation: &Explanation, selected: &[&'a Node]) -> Vec<&'a Node> {
+    let mut referred = std::collections::HashSet::new();
+    for node in selected {
+        let mut seen = Vec::new();
+        references(explanation, node, &mut seen);
+        referred.extend(seen.into_iter().filter(|id| Some(id.as_str()) != node.id.as_deref()));
+    }
+    selected
+        .iter()
+        .filter(|n| n.id.as_ref().is_none_or(|id| !referred.contains(id)))
+        .copied()
+        .collect()
+}
+
+/// Collects, once each, the ids of the rules a node's derivation refers to, transitively.
+fn references(explanation: &Explanation, node: &Node, seen: &mut Vec<String>) {
+    for child in &node.children {
+        if child.kind == NodeKind::RuleRef {
+            if let Some(id) = &child.id {
+                if !seen.contains(id) {
+                    seen.push(id.clone());
+                    if let Some(target) = explanation.conclusions.get(id) {
+                        references(explanation, target, seen);
+                    }
+                }
+            }
+        }
+        references(explanation, child, seen);
+    }
+}
+
+fn derivation(out: &mut String, explanation: &Explanation, node: &Node, expanded: &mut Vec<String>) {
+    out.push_str(&format!(
+        "\n### {}（`{}`）：{}\n\n",
+        node.label.as_deref().unwrap_or(""),
+        node.id.as_deref().unwrap_or(""),
+        value_text(&node.value, node.unknown)
+    ));
+    if let Some(c) = &node.citation {
+        out.push_str(&format!("**依据：** {c}"));
+        if let Some(v) = &node.version {
+            out.push_str(&format!("（{v}）"));
+        }
+        out.push_str("\n\n");
+    }
+    for doc in &node.doc {
+        out.push_str(&format!("> {doc}\n"));
+    }
+    if !node.doc.is_empty() {
+        out.push('\n');
+    }
+    expanded.push(node.id.clone().unwrap_or_default());
+    for child in &node.children {
+        bullet(out, explanation, child, 0, node.citation.as_deref(), expanded);
+    }
 }
 
 fn bullet(
