@@ -367,29 +367,15 @@ impl Coverage {
                 })
             })
             .collect();
-        let uncovered: Vec<Json> = self
-            .uncovered()
-            .map(|s| {
-                serde_json::json!({
-                    "kind": s.kind,
-                    "location": s.location,
-                    "citation": s.citation,
-                    "text": s.text,
-                    "missing": s.missing(),
-                })
-            })
-            .collect();
+        let uncovered: Vec<Json> = self.uncovered().map(missing_json).collect();
         let unreachable: Vec<Json> = self
             .unreachable()
             .map(|s| {
-                serde_json::json!({
-                    "kind": s.kind,
-                    "location": s.location,
-                    "citation": s.citation,
-                    "text": s.text,
-                    "missing": s.missing(),
-                    "reason": s.unreachable,
-                })
+                let mut entry = missing_json(s);
+                if let Some(map) = entry.as_object_mut() {
+                    map.insert(String::from("reason"), serde_json::json!(s.unreachable));
+                }
+                entry
             })
             .collect();
         serde_json::json!({
@@ -506,6 +492,17 @@ impl Coverage {
         }
         out
     }
+}
+
+/// A site with the sides not seen, for the JSON report.
+fn missing_json(s: &Site) -> Json {
+    serde_json::json!({
+        "kind": s.kind,
+        "location": s.location,
+        "citation": s.citation,
+        "text": s.text,
+        "missing": s.missing(),
+    })
 }
 
 fn percent(covered: usize, sides: usize) -> String {
