@@ -39,11 +39,11 @@ pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool) -> u8 {
         Ok(set) => {
             let warnings = set.warnings();
             if json {
-                println!("{}", serde_json::json!({"ok": true, "diagnostics": warnings.to_json()}));
+                outln!("{}", serde_json::json!({"ok": true, "diagnostics": warnings.to_json()}));
             } else {
                 eprint!("{}", warnings.render(std::io::stderr().is_terminal(), 100));
                 let program = set.program();
-                println!(
+                outln!(
                     "ok: {} source(s), {} fact(s), {} parameter(s), {} rule(s), {} exception(s); {} warning(s)",
                     program.sources.len(),
                     program.facts.len(),
@@ -61,7 +61,7 @@ pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool) -> u8 {
         }
         Err(LoadError::Invalid { diagnostics }) => {
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"ok": false, "diagnostics": diagnostics.to_json()})
                 );
@@ -137,9 +137,9 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
                     map.retain(|k, _| explain_keep(name, k, &outcome));
                 }
             }
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
         }
-        Format::Md => print!("{}", markdown::render(&outcome, case.name.as_deref(), conclusion)),
+        Format::Md => out!("{}", markdown::render(&outcome, case.name.as_deref(), conclusion)),
         Format::Text => {
             let options = text::TextOptions {
                 conclusion: conclusion
@@ -149,7 +149,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
                 color: std::io::stdout().is_terminal(),
                 quote_statutes: args.quote || explain,
             };
-            print!("{}", text::render(&outcome, &options));
+            out!("{}", text::render(&outcome, &options));
         }
     }
     OK

@@ -47,13 +47,13 @@ pub(crate) fn run(options: &DiffOptions) -> u8 {
             "cases_compared": total,
             "cases_changed": changes,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         print_declarations(&declarations);
         for change in &changes {
             print_change(change, options.column);
         }
-        println!("\n{} of {total} case(s) changed", changes.len());
+        outln!("\n{} of {total} case(s) changed", changes.len());
     }
     if options.exit_code && !changes.is_empty() {
         FAILED
@@ -153,50 +153,50 @@ fn unique() -> u128 {
 
 fn print_declarations(changes: &[DeclarationChange]) {
     if changes.is_empty() {
-        println!("规则未变 no parameter, rule, exception or fact changed");
+        outln!("规则未变 no parameter, rule, exception or fact changed");
         return;
     }
-    println!("修改的声明 declarations changed:");
+    outln!("修改的声明 declarations changed:");
     for change in changes {
         let kind = match change.change {
             ChangeKind::Added => "added",
             ChangeKind::Removed => "removed",
             ChangeKind::Changed => "changed",
         };
-        println!("  {kind} {} {} ({})", change.what, change.name, change.location);
+        outln!("  {kind} {} {} ({})", change.what, change.name, change.location);
         for line in change.old.iter().filter(|l| !change.new.contains(l)) {
-            println!("    - {line}");
+            outln!("    - {line}");
         }
         for line in change.new.iter().filter(|l| !change.old.contains(l)) {
-            println!("    + {line}");
+            outln!("    + {line}");
         }
     }
 }
 
 fn print_change(change: &CaseChange, column: usize) {
-    println!("\nCHANGED {} ({})", change.name, change.path.as_deref().unwrap_or("?"));
+    outln!("\nCHANGED {} ({})", change.name, change.path.as_deref().unwrap_or("?"));
     for v in &change.conclusions {
-        println!("    {}: {} → {}", v.conclusion, v.old, v.new);
+        outln!("    {}: {} → {}", v.conclusion, v.old, v.new);
     }
     for b in &change.basis {
-        println!("    {}: same value, different basis", b.conclusion);
+        outln!("    {}: same value, different basis", b.conclusion);
         for c in &b.removed {
-            println!("      - {c}");
+            outln!("      - {c}");
         }
         for c in &b.added {
-            println!("      + {c}");
+            outln!("      + {c}");
         }
     }
     if let Some(e) = &change.old_error {
-        println!("    old rules: {e}");
+        outln!("    old rules: {e}");
     }
     if let Some(e) = &change.new_error {
-        println!("    new rules: {e}");
+        outln!("    new rules: {e}");
     }
     for conclusion in diff::conclusions_to_explain(change) {
-        println!("\n  {conclusion}:");
+        outln!("\n  {conclusion}:");
         for line in diff::side_by_side(change, &conclusion, column).lines() {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
 }

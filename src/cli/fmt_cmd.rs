@@ -44,9 +44,9 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> u8 {
             );
             return FAILED;
         }
-        println!("{} rule file(s) formatted", files.len());
+        outln!("{} rule file(s) formatted", files.len());
     } else {
-        println!("{} rule file(s), {unformatted} reformatted", files.len());
+        outln!("{} rule file(s), {unformatted} reformatted", files.len());
     }
     OK
 }
@@ -60,10 +60,10 @@ fn format_one(file: &Path, check: bool) -> Result<bool, ()> {
         return Ok(true);
     }
     if check {
-        println!("{}", first_difference(file, &text, &formatted));
+        outln!("{}", first_difference(file, &text, &formatted));
     } else {
         std::fs::write(file, &formatted).map_err(|e| eprintln!("error: cannot write `{}`: {e}", file.display()))?;
-        println!("formatted {}", file.display());
+        outln!("formatted {}", file.display());
     }
     Ok(false)
 }

@@ -1,5 +1,16 @@
 //! Command-line interface: `check`, `eval`, `explain`, `test`. Uses only the public API.
 
+/// `print!` that survives a closed pipe (`ruling eval … | head`): see [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` that survives a closed pipe: see [`write_stdout`].
+macro_rules! outln {
+    () => { $crate::cli::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod batch;
 mod commands;
 mod diff_cmd;
@@ -11,6 +22,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// Writes to standard output. When the reader has gone (`| head`), the output is no longer
+/// wanted: the program ends quietly with status 0 instead of panicking as `print!` does; any other
+/// write error ends it with status 2 and a message.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let result = std::io::stdout().lock().write_fmt(args);
+    match result {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(i32::from(OK)),
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            std::process::exit(i32::from(BAD_INPUT));
+        }
+    }
+}
 
 /// Exit status: success.
 pub(crate) const OK: u8 = 0;

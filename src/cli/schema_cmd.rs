@@ -1,6 +1,5 @@
 //! `ruling schema`: JSON Schemas of case files and of evaluation results.
 
-use std::io::Write;
 use std::path::Path;
 
 use super::commands::load;
@@ -18,7 +17,6 @@ pub(crate) fn run(rules: &Path, conclusions: bool) -> u8 {
         ruling::schema::case_schema(rules.program())
     };
     let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    // A closed pipe (`ruling schema rules/ | head`) is not an error worth a panic.
-    let _ignored = writeln!(std::io::stdout().lock(), "{text}");
+    outln!("{text}");
     OK
 }

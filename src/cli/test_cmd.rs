@@ -60,7 +60,7 @@ pub(crate) fn run(rules: &Path, cases: &[PathBuf], options: &TestOptions) -> u8 
         if ok {
             passed += 1;
             if !options.json {
-                println!("ok   {} ({})", result.name, file.display());
+                outln!("ok   {} ({})", result.name, file.display());
             }
         } else {
             failed += 1;
@@ -77,13 +77,13 @@ pub(crate) fn run(rules: &Path, cases: &[PathBuf], options: &TestOptions) -> u8 
         if let (Some(c), Some(map)) = (&coverage, doc.as_object_mut()) {
             map.insert(String::from("coverage"), c.to_json());
         }
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         eprintln!("{passed} passed, {failed} failed");
     } else {
         if let Some(c) = &coverage {
-            print!("\n{}", c.render_text());
+            out!("\n{}", c.render_text());
         }
-        println!("\n{passed} passed, {failed} failed");
+        outln!("\n{passed} passed, {failed} failed");
     }
     if failed == 0 {
         OK
@@ -100,9 +100,9 @@ fn update(result: &CaseResult, quiet: bool) -> bool {
     match testing::update_expected(&result.path, outcome) {
         Ok(changed) => {
             if !quiet {
-                println!("updated {}", result.path.display());
+                outln!("updated {}", result.path.display());
                 for m in changed {
-                    println!("    {}: {} → {}", m.conclusion, m.expected, m.actual);
+                    outln!("    {}: {} → {}", m.conclusion, m.expected, m.actual);
                 }
             }
             result.missing_reasons.is_empty() && result.error.is_none() && result.missing_errors.is_empty()
@@ -137,21 +137,21 @@ fn result_json(result: &CaseResult, ok: bool) -> Json {
 }
 
 fn print_failure(result: &CaseResult) {
-    println!("FAIL {} ({})", result.name, result.path.display());
+    outln!("FAIL {} ({})", result.name, result.path.display());
     if let Some(error) = &result.error {
-        println!("{error}");
+        outln!("{error}");
     }
     for missing in &result.missing_errors {
-        println!("    expected error not reported: {missing}");
+        outln!("    expected error not reported: {missing}");
     }
     for m in &result.mismatches {
-        println!(
+        outln!(
             "    {}:\n      - expected: {}\n      + actual:   {}",
             m.conclusion, m.expected, m.actual
         );
     }
     for r in &result.missing_reasons {
-        println!(
+        outln!(
             "    {}: pinned reason `{}` no longer in the explanation\n      its basis now: {}",
             r.conclusion,
             r.citation,
@@ -169,7 +169,7 @@ fn print_failure(result: &CaseResult) {
             };
             let rendered = text::render(outcome, &options);
             for line in rendered.lines().skip(1) {
-                println!("      {line}");
+                outln!("      {line}");
             }
         }
     }

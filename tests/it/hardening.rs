@@ -413,3 +413,26 @@ mod exact {
         }
     }
 }
+
+/// `ruling eval … | head -1`: the reader goes away after the first line; ruling must end
+/// quietly (no panic on the broken pipe).
+#[test]
+fn a_closed_output_pipe_is_not_a_panic() {
+    use std::io::Read;
+    let mut child = super::support::ruling_bin()
+        .current_dir(super::support::root())
+        .args(["eval", "rules/", "--facts", "examples/cases/mouniu-2021.json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ruling starts");
+    let mut first = [0u8; 16];
+    let mut stdout = child.stdout.take().expect("piped");
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let output = child.wait_with_output().expect("ruling ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{:?} {stderr}", output.status);
+}
+
