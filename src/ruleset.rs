@@ -66,13 +66,23 @@ impl RuleSet {
             });
         }
         let mut source_map = SourceMap::default();
+        let mut too_large = Diagnostics::default();
         for file in &files {
-            let text = std::fs::read_to_string(file).map_err(|e| LoadError::Io {
-                path: file.display().to_string(),
-                message: e.to_string(),
-            })?;
             let shown = display_name(path, file);
-            source_map.add(shown, file, text);
+            match read_limited(file, limits.max_file_bytes)? {
+                Ok(text) => {
+                    source_map.add(shown, file, text);
+                }
+                Err(size) => too_large.push(parse::ParseError::TooLarge {
+                    src: miette::NamedSource::new(shown, Arc::from("")),
+                    span: (0, 0).into(),
+                    size,
+                    limit: limits.max_file_bytes,
+                }),
+            }
+        }
+        if too_large.has_errors() {
+            return Err(LoadError::Invalid { diagnostics: too_large });
         }
         Self::from_source_map(source_map, limits)
     }
@@ -156,3 +166,25 @@ fn display_name(root: &Path, file: &Path) -> String {
     };
     shown.display().to_string()
 }
+
+/// Reads a rule file, but never more than `limit` bytes of it: an oversized file (a mistake, or a
+/// hostile input) gives its size instead of being read whole into memory.
+fn read_limited(file: &Path, limit: usize) -> Result<Result<String, usize>, LoadError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| LoadError::Io {
+        path: file.display().to_string(),
+        message: e.to_string(),
+    };
+    let handle = std::fs::File::open(file).map_err(io)?;
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    handle.take(cap).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() > limit {
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(cap);
+        return Ok(Err(usize::try_from(size).unwrap_or(usize::MAX)));
+    }
+    String::from_utf8(bytes)
+        .map(Ok)
+        .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+}
+
