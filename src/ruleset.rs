@@ -187,4 +187,3 @@ fn read_limited(file: &Path, limit: usize) -> Result<Result<String, usize>, Load
         .map(Ok)
         .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
-

@@ -27,6 +27,8 @@ pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 const DATE_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 const DECIMAL_PATTERN: &str = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$";
+/// A decimal, or a decimal followed by `%` (ASCII or full-width).
+const PERCENT_PATTERN: &str = r"^\s*-?[0-9]+(\.[0-9]+)?\s*[%％]?\s*$";
 const MONEY_PATTERN: &str = r"^\s*[0-9]+(\.[0-9]{1,2})?\s*$";
 const DURATION_PATTERN: &str = r"^\s*[0-9]+\s*(years?|months?|days?|hours?|minutes?|年|个月|日|天|小时|分钟)\s*$";
 
@@ -179,10 +181,15 @@ fn input_type(program: &Program, ty: &Type) -> Json {
         Type::Bool => json!({"type": "boolean"}),
         Type::Count => json!({"type": "integer", "minimum": 0}),
         Type::Integer => json!({"type": "integer"}),
-        Type::Decimal | Type::Percent => json!({
+        Type::Decimal => json!({
             "type": ["string", "integer"],
             "pattern": DECIMAL_PATTERN,
             "description": "an exact decimal, written as a string (\"2.5\")",
+        }),
+        Type::Percent => json!({
+            "type": ["string", "integer"],
+            "pattern": PERCENT_PATTERN,
+            "description": "a percentage (\"5%\") or its ratio as an exact decimal (\"0.05\")",
         }),
         Type::Money => json!({
             "type": ["string", "integer"],

@@ -147,7 +147,9 @@ fn print_failure(result: &CaseResult) {
     for m in &result.mismatches {
         outln!(
             "    {}:\n      - expected: {}\n      + actual:   {}",
-            m.conclusion, m.expected, m.actual
+            m.conclusion,
+            m.expected,
+            m.actual
         );
     }
     for r in &result.missing_reasons {

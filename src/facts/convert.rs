@@ -96,7 +96,8 @@ pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) 
             .map(Value::Bool)
             .ok_or_else(|| mismatch(path, "true or false", json, None)),
         Type::Count | Type::Integer => integer(ty, json, path),
-        Type::Decimal | Type::Percent => decimal(json, path, false, "a decimal string such as \"2.5\""),
+        Type::Decimal => decimal(json, path, false, "a decimal string such as \"2.5\""),
+        Type::Percent => percent(json, path),
         Type::Money => decimal(json, path, true, "an amount in 元 as a string such as \"200000.00\""),
         Type::Date => match json {
             Json::String(s) => value::parse_date(s)
@@ -165,6 +166,19 @@ fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
         )]);
     }
     Ok(Value::Number(Rational::from_integer(i)))
+}
+
+/// A percentage: the ratio (`"0.05"`) or, as people write it, `"5%"` (the same value).
+fn percent(json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+    const EXPECTED: &str = "a percentage such as \"5%\" or its ratio \"0.05\"";
+    let Some(number) = json.as_str().and_then(|s| s.trim().strip_suffix(['%', '％'])) else {
+        return decimal(json, path, false, EXPECTED);
+    };
+    let hundred = Rational::from_integer(100);
+    match value::parse_decimal(number.trim()).map(|v| value::div(&v, &hundred)) {
+        Some(Ok(ratio)) => Ok(Value::Number(ratio)),
+        _ => mismatch(path, EXPECTED, json, None).into_err(),
+    }
 }
 
 fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value, Vec<Problem>> {
@@ -262,5 +276,44 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
         Ok(Value::Record(fields.into()))
     } else {
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod percent_tests {
+    use crate::{Case, Options, RuleSet};
+
+    fn holds(rate: serde_json::Value) -> Result<serde_json::Value, String> {
+        let rules = RuleSet::from_source(
+            "p.rule",
+            "source 法 \"某法\"\nfact 比例: percent \"比例\"\nrule 达到: bool \"达到\" cite 法 第一条 = 比例 >= 5%\n",
+        )
+        .map_err(|e| e.to_string())?;
+        let case = serde_json::json!({"as_of": "2021-01-01", "facts": {"比例": rate}});
+        let case = Case::from_json(&case.to_string()).map_err(|e| e.to_string())?;
+        let outcome = rules.evaluate(&case, &Options::default()).map_err(|e| e.to_string())?;
+        Ok(outcome.conclusion("达到").cloned().unwrap_or_default())
+    }
+
+    #[test]
+    fn a_percentage_may_be_written_with_its_sign_or_as_the_ratio() {
+        assert_eq!(holds(serde_json::json!("5%")), Ok(serde_json::json!(true)));
+        assert_eq!(holds(serde_json::json!("4.99%")), Ok(serde_json::json!(false)));
+        assert_eq!(holds(serde_json::json!(" 5 ％")), Ok(serde_json::json!(true)));
+        assert_eq!(holds(serde_json::json!("0.05")), Ok(serde_json::json!(true)));
+        assert_eq!(holds(serde_json::json!("5")), Ok(serde_json::json!(true)));
+        assert_eq!(holds(serde_json::json!("0.0499")), Ok(serde_json::json!(false)));
+    }
+
+    #[test]
+    fn a_malformed_percentage_names_both_forms() {
+        let rules = RuleSet::from_source("p.rule", "fact 比例: percent \"比例\"\n").expect("valid rules");
+        let case = Case::from_json(r#"{"as_of": "2021-01-01", "facts": {"比例": "five%"}}"#).expect("case");
+        let error = rules.evaluate(&case, &Options::default()).expect_err("not a number");
+        let shown = format!("{:?}", miette::Report::new(error));
+        assert!(
+            shown.contains(r#"/facts/比例: expected a percentage such as "5%" or its ratio "0.05""#),
+            "{shown}"
+        );
     }
 }
