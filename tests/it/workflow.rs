@@ -326,6 +326,13 @@ fn formatting_every_shipped_rule_file_keeps_its_meaning_and_comments_and_is_idem
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read rule file");
         assert_formats_faithfully(&file.display().to_string(), &text);
+        // `ruling fmt --check rules/` passes: the shipped files are in the canonical layout.
+        let formatted = format::format_source("f.rule", &text).expect("formats");
+        assert!(
+            formatted == text,
+            "{} is not formatted: run `ruling fmt rules/`",
+            file.display()
+        );
     }
 }
 
