@@ -254,9 +254,10 @@ impl Printer<'_> {
             head = format!("{keyword} {}: {}{label}", d.name.text, self.type_broken(&d.ty, INDENT));
         }
         if let [only] = d.definitions.as_slice() {
-            // Comments between a doc comment and the keyword are printed above the doc; only those among
-            // the definitions keep the declaration from being written on one line.
-            let quiet = !self.comments.any_in(d.name.span.end, d.span.end);
+            // Comments between a doc comment and the keyword are printed above the doc, and those after
+            // the code (the parser's span may take them in) after it; only those among the definitions
+            // keep the declaration from being written on one line.
+            let quiet = !self.comments.any_in(d.name.span.end, self.code_end(d.span));
             if keyword == "param" && only.from.is_none() && quiet {
                 if let Some(body) = self.flat(&only.body) {
                     let one = format!("{head} {}= {body}", prefix_of(only));
