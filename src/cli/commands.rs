@@ -122,7 +122,13 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         Ok(o) => o,
         Err(e) => {
             print_diagnostic(&e);
-            return BAD_INPUT;
+            // Two exceptions that both apply with different values are a fault of the rule files
+            // (status 1, as for `check`), whatever case revealed it; the rest is about the input.
+            return if matches!(e, ruling::EvalError::ExceptionConflict { .. }) {
+                FAILED
+            } else {
+                BAD_INPUT
+            };
         }
     };
     let conclusion = args.conclusion.as_deref();

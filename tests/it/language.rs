@@ -108,6 +108,7 @@ exception e1 to r cite 法 第二条 when x = "例外一"
 exception e2 to r cite 法 第三条 when y = "例外二"
 "#
     );
+    let rules_text = rules.clone();
     let rules = RuleSet::from_source("test.rule", &rules).expect("rules check");
     let result = eval_json(
         &rules,
@@ -132,6 +133,24 @@ exception e2 to r cite 法 第三条 when y = "例外二"
     )
     .expect("evaluates");
     assert_eq!(one.conclusion("r"), Some(&json!("例外一")));
+    // On the command line the conflict is a rule-file error: status 1, both citations named.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("r.rule"), rules_text).expect("write rules");
+    std::fs::write(
+        dir.path().join("case.json"),
+        r#"{"as_of": "2021-01-01", "facts": {"x": true, "y": true}}"#,
+    )
+    .expect("write case");
+    let output = super::support::ruling_bin()
+        .args(["eval"])
+        .arg(dir.path().join("r.rule"))
+        .arg("--facts")
+        .arg(dir.path().join("case.json"))
+        .output()
+        .expect("ruling runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("第二条") && stderr.contains("第三条"), "{stderr}");
 }
 
 #[test]
