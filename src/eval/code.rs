@@ -242,11 +242,16 @@ pub(crate) fn run(
             Ins::Linear { mask, sum, exits } => exits.pick(sum.holds(*mask, slots)?),
             Ins::Truth { op, exits } => exits.pick(Machine::new(slots, facts, values).truth(op)?),
             Ins::Set { rule, value, next } => {
-                let value = value.map(Value::Bool);
                 if let Some(f) = fallback.as_deref_mut() {
-                    f.seed(RuleId(*rule), &value);
+                    f.seed(RuleId(*rule), &value.map(Value::Bool));
                 }
-                *values.get_mut(*rule as usize).ok_or(Bail)? = value;
+                // Writing a whole new value from partial stores stalled on store forwarding
+                // (a fifth of the fast path's time): a rule that held a truth value keeps
+                // its slot and only its flag changes.
+                match (values.get_mut(*rule as usize).ok_or(Bail)?, value) {
+                    (Some(Value::Bool(slot)), Some(v)) => *slot = *v,
+                    (slot, v) => *slot = v.map(Value::Bool),
+                }
                 *next
             }
             Ins::Value { rule, op, next } => {

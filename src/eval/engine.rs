@@ -897,7 +897,7 @@ pub(crate) fn select_version(versions: &[ir::Version], as_of: Date) -> Option<us
     chosen
 }
 
-fn version_text(from: Option<Date>, n_versions: usize) -> Option<String> {
+pub(crate) fn version_text(from: Option<Date>, n_versions: usize) -> Option<String> {
     match from {
         Some(d) if n_versions > 1 => Some(format!("{d}起施行的版本（共{n_versions}个版本）")),
         Some(d) => Some(format!("{d}起施行")),

@@ -6,6 +6,7 @@ mod error;
 mod ops;
 pub(crate) mod output;
 mod plan;
+mod trace;
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -21,6 +22,7 @@ use crate::value::{Date, Value};
 use engine::{Buffers, Engine};
 use ops::Tv;
 use plan::Plan;
+use trace::{Tape, Trace};
 
 /// FNV-1a for bytes, Fx-style mixing for words: for maps keyed by short, trusted keys
 /// (names, spans), much faster than SipHash.
@@ -191,6 +193,24 @@ pub struct Evaluator<'r> {
     boundaries: Vec<Date>,
     /// Compiled plans by period (`None`: the period's parameters do not evaluate).
     plans: Vec<(usize, Option<Plan>)>,
+    /// Tapes recording explanations, by period (`None`: the engine explains that period).
+    tapes: Vec<(usize, Option<Tape>)>,
+    /// The trace of the last case recorded on a tape.
+    trace: Trace,
+    /// What the last call to [`Evaluator::record`] recorded.
+    recorded: Recorded,
+    /// Whether explanations may be recorded on tapes (tests compare with the engine).
+    use_tapes: bool,
+}
+
+/// The explanation of the last case recorded.
+enum Recorded {
+    /// Nothing (explanations off, or an error).
+    Nothing,
+    /// On the tape at this index of `tapes`, for a case of this date.
+    Tape(usize, Date),
+    /// Trees the engine built, for a case of this date.
+    Trees(IndexMap<String, Node>, Date),
 }
 
 /// Most periods whose plans an evaluator keeps.
@@ -205,7 +225,44 @@ impl<'r> Evaluator<'r> {
             values: Vec::with_capacity(program.rules.len()),
             boundaries: plan::boundaries(program),
             plans: Vec::new(),
+            tapes: Vec::new(),
+            trace: Trace::default(),
+            recorded: Recorded::Nothing,
+            use_tapes: true,
         }
+    }
+
+    /// The index in `self.tapes` of the tape for the period of `as_of`, compiled on first use.
+    fn tape_index(&mut self, as_of: Date) -> usize {
+        let period = plan::period(&self.boundaries, as_of);
+        if let Some(index) = self.tapes.iter().position(|(p, _)| *p == period) {
+            return index;
+        }
+        let tape = self
+            .param_values(as_of)
+            .and_then(|params| Tape::compile(self.program, as_of, &params));
+        if self.tapes.len() >= KEPT_PLANS {
+            self.tapes.clear();
+        }
+        self.tapes.push((period, tape));
+        self.tapes.len() - 1
+    }
+
+    /// Records the case's explanation on the tape of its period; `None` when there is no
+    /// tape for it or the tape gave up (the engine then explains the case).
+    fn try_tape(&mut self, case: &PreparedCase, full: bool) -> Option<usize> {
+        if self.options.strict || !self.use_tapes {
+            return None;
+        }
+        let index = self.tape_index(case.as_of);
+        let (_, tape) = self.tapes.get(index)?;
+        let tape = tape.as_ref().filter(|t| t.fits(self.options.max_steps))?;
+        if self.values.len() != self.program.rules.len() {
+            self.values.resize(self.program.rules.len(), None);
+        }
+        tape.run((&case.slots, &case.facts), full, &mut self.values, &mut self.trace)
+            .ok()?;
+        Some(index)
     }
 
     /// The plan for the period of `as_of`, compiled on first use.
@@ -236,6 +293,12 @@ impl<'r> Evaluator<'r> {
     }
 
     fn compile(&mut self, as_of: Date) -> Option<Plan> {
+        let params = self.param_values(as_of)?;
+        Plan::compile(self.program, as_of, &params)
+    }
+
+    /// The value of every parameter on `as_of`, as the engine computes them.
+    fn param_values(&mut self, as_of: Date) -> Option<Vec<Value>> {
         let n = self.program.facts.len();
         let empty = FactValues {
             values: vec![None; n],
@@ -252,7 +315,7 @@ impl<'r> Evaluator<'r> {
         );
         let params = engine.param_values();
         self.buffers = engine.into_buffers();
-        Plan::compile(self.program, as_of, &params.ok()?)
+        params.ok()
     }
 
     /// Runs the compiled plan; `Err` when it gave up (the engine then evaluates the case).
@@ -363,7 +426,8 @@ impl<'r> Evaluator<'r> {
             self.values(case)?;
             IndexMap::new()
         } else {
-            self.traced(case, mode)?
+            self.record_mode(case, mode)?;
+            self.take_trees()
         };
         let mut conclusions = IndexMap::with_capacity(program.rules.len());
         let mut unknown = Vec::new();
@@ -386,6 +450,64 @@ impl<'r> Evaluator<'r> {
             missing_facts: Vec::new(),
             explanation,
         })
+    }
+
+    /// Evaluates a case recording the explanation the options ask for, and gives the value of
+    /// every conclusion (as [`Evaluator::values`] does). Where the rule set allows, the
+    /// explanation is recorded as a compact trace, and the tree is built from it only when
+    /// [`Evaluator::recorded_explanation`] asks for it; [`Evaluator::outcome`] does both.
+    pub fn record(&mut self, case: &PreparedCase) -> Result<&[Option<Value>], EvalError> {
+        self.record_mode(case, self.options.explain)?;
+        Ok(&self.values)
+    }
+
+    /// The explanation of the case last given to [`Evaluator::record`], built from its trace
+    /// (`None` when explanations are off or that evaluation failed). Each call builds it again.
+    pub fn recorded_explanation(&mut self) -> Option<Explanation> {
+        let as_of = match &self.recorded {
+            Recorded::Nothing => return None,
+            Recorded::Tape(_, date) | Recorded::Trees(_, date) => *date,
+        };
+        let conclusions = match &self.recorded {
+            Recorded::Trees(trees, _) => trees.clone(),
+            _ => self.take_trees(),
+        };
+        Some(Explanation {
+            schema_version: SCHEMA_VERSION,
+            as_of: as_of.to_string(),
+            conclusions,
+        })
+    }
+
+    /// Evaluates recording in `mode`, on the tape if possible, else with the engine.
+    fn record_mode(&mut self, case: &PreparedCase, mode: ExplainMode) -> Result<(), EvalError> {
+        self.recorded = Recorded::Nothing;
+        if mode == ExplainMode::None {
+            self.values(case)?;
+            return Ok(());
+        }
+        if let Some(index) = self.try_tape(case, mode == ExplainMode::Full) {
+            self.recorded = Recorded::Tape(index, case.as_of);
+            return Ok(());
+        }
+        let trees = self.traced(case, mode)?;
+        self.recorded = Recorded::Trees(trees, case.as_of);
+        Ok(())
+    }
+
+    /// The trees of the last case recorded (taken when the engine built them).
+    fn take_trees(&mut self) -> IndexMap<String, Node> {
+        match std::mem::replace(&mut self.recorded, Recorded::Nothing) {
+            Recorded::Nothing => IndexMap::new(),
+            Recorded::Trees(trees, _) => trees,
+            Recorded::Tape(index, date) => {
+                self.recorded = Recorded::Tape(index, date);
+                match self.tapes.get(index) {
+                    Some((_, Some(tape))) => tape.materialise(self.program, &self.trace),
+                    _ => IndexMap::new(),
+                }
+            }
+        }
     }
 
     /// Evaluates with the engine recording explanations; the trees by conclusion.
@@ -478,6 +600,53 @@ mod tests {
     fn load(path: &str) -> RuleSet {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         RuleSet::load(root.join(path)).expect("rules load")
+    }
+
+    /// Explanations recorded on a tape are exactly those the engine records, in both modes,
+    /// including unknown facts, defaults, short-circuits and margins; and the tape really runs
+    /// on the benchmark rules.
+    #[test]
+    fn tapes_explain_as_the_engine_does() {
+        let logic = RuleSet::from_source(
+            "t.rule",
+            "fact a: count = 0\nfact b: count\nfact p: bool\nfact q: bool = false\n\
+             param k: count = 10\nparam r: decimal = k / 4\n\
+             rule x: bool \"x\" = any {\n  \"1\": a * r + b >= k\n  \"2\": p and q or not p\n  \"3\": -a < b - 3\n}\n\
+             rule y: bool = all {\n  \"1\": x\n  \"2\": 2 of { \"i\": p\n \"ii\": q\n \"iii\": b == 3 }\n  \"3\": not { \"n\": a > 1 }\n}\n\
+             rule z: count = a + b * k\n",
+        )
+        .expect("rules load");
+        let bench = load("benches/interp2019.rule");
+        let cases = [
+            r#"{"as_of": "2021-01-01", "facts": {}}"#,
+            r#"{"as_of": "2021-01-01", "facts": {"a": 3, "b": 3, "p": true}}"#,
+            r#"{"as_of": "2021-01-01", "facts": {"a": 1, "p": false, "q": true}}"#,
+            r#"{"as_of": "2021-01-01", "facts": {"b": 0, "p": true, "q": true}}"#,
+        ];
+        let bench_cases = [
+            r#"{"as_of": "2021-01-01", "facts": {}}"#,
+            r#"{"as_of": "2021-01-01", "facts": {"illegal_videos": 150, "illegal_other_info": 500, "is_network_service_provider": true, "ordered_to_correct": true, "refused_to_correct": true}}"#,
+            r#"{"as_of": "2021-01-01", "facts": {"leaked_sensitive_other": 5000, "is_network_service_provider": true, "ordered_to_correct": false}}"#,
+        ];
+        for (rules, cases) in [(&logic, &cases[..]), (&bench, &bench_cases[..])] {
+            for mode in [ExplainMode::Outcome, ExplainMode::Full] {
+                let options = Options {
+                    explain: mode,
+                    ..Options::default()
+                };
+                let mut taped = rules.evaluator(&options);
+                let mut engine = rules.evaluator(&options);
+                engine.use_tapes = false;
+                for json in cases {
+                    let case = Case::from_json(json).expect("case parses");
+                    let prepared = taped.prepare(&case).expect("case is valid");
+                    let want = serde_json::to_value(engine.outcome(&prepared).expect("engine evaluates"));
+                    let got = serde_json::to_value(taped.outcome(&prepared).expect("tape evaluates"));
+                    assert_eq!(got.ok(), want.ok(), "{json} in {mode:?}");
+                    assert!(taped.try_tape(&prepared, true).is_some(), "{json}: no tape");
+                }
+            }
+        }
     }
 
     /// The compiled plan really runs (it does not give up) on the benchmark rules and on the

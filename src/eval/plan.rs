@@ -184,6 +184,18 @@ impl Slot {
         }
     }
 
+    /// The fact as the tape holds it, when the slot says enough (`None`: read the fact).
+    #[inline(always)]
+    pub(crate) fn small(self) -> Option<super::trace::Small> {
+        use super::trace::Small;
+        match self.view() {
+            View::Unknown => Some(Small::UNKNOWN),
+            View::Bool(b) => Some(Small::bool(b)),
+            View::Int(i) => Small::int(i),
+            View::Other => None,
+        }
+    }
+
     #[inline(always)]
     fn view(self) -> View {
         match self.0 {
