@@ -155,7 +155,7 @@ struct EvalArgs {
     /// Apply the law as of this date (overrides the case's `as_of`).
     #[arg(long)]
     as_of: Option<String>,
-    /// A missing fact that a rule needs is an error.
+    /// A missing fact that leaves a rule undecided is an error.
     #[arg(long)]
     strict: bool,
     /// For a conclusion that does not hold: each failed element and by how much it missed.

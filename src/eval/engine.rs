@@ -108,6 +108,10 @@ pub(crate) struct Engine<'a> {
     texts: Texts,
     steps: u64,
     max_steps: u64,
+    /// Strict mode: the first fact the rule being computed read while it was missing. It is an
+    /// error only if the rule then stays unknown: a fact whose absence did not matter (`all`
+    /// with a false branch, `any` with a true one) is not one the rule needs.
+    missing: Option<EvalError>,
 }
 
 impl<'a> Engine<'a> {
@@ -136,6 +140,7 @@ impl<'a> Engine<'a> {
             texts: buffers.texts,
             steps: 0,
             max_steps,
+            missing: None,
         }
     }
 
@@ -229,12 +234,17 @@ impl<'a> Engine<'a> {
             return Ok(done.clone());
         }
         let saved_suspension = std::mem::take(&mut self.suspended);
+        let outer_missing = self.missing.take();
         let mark = self.trace.len();
         self.rule_stack.push(id);
         let result = self.compute_rule(id);
         self.rule_stack.pop();
         self.suspended = saved_suspension;
+        let missing = std::mem::replace(&mut self.missing, outer_missing);
         let (value, version) = result?;
+        if let (None, Some(error)) = (&value, missing) {
+            return Err(error);
+        }
         if self.mode != ExplainMode::None {
             let children = self.trace.split_off(mark.min(self.trace.len()));
             let node = self.rule_node(id, &value, version, children);
@@ -445,13 +455,13 @@ impl<'a> Engine<'a> {
     fn fact(&mut self, id: FactId) -> Result<Tv> {
         let value = self.facts.values.get(id.0 as usize).cloned().flatten();
         let info = self.program.fact(id);
-        if value.is_none() && self.strict {
+        if value.is_none() && self.strict && self.missing.is_none() {
             let rule = self.rule_stack.last().and_then(|r| self.program.rule(*r));
             let citation = rule
                 .and_then(|r| select_version(&r.versions, self.current().as_of).and_then(|i| r.versions.get(i)))
                 .and_then(|v| v.cite.as_ref())
                 .map(|c| c.text.to_string());
-            return Err(EvalError::MissingFact {
+            self.missing = Some(EvalError::MissingFact {
                 fact: info.map(|f| f.name.clone()).unwrap_or_default(),
                 label: info.and_then(|f| f.label.clone()).unwrap_or_default(),
                 rule: rule.map(|r| r.name.clone()).unwrap_or_default(),

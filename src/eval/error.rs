@@ -19,7 +19,7 @@ pub enum EvalError {
         help("give `as_of` in the case file, `--as-of YYYY-MM-DD` on the command line, or the fact `conduct_date`")
     )]
     NoAsOf,
-    /// `--strict` and a fact a rule needs is missing.
+    /// `--strict` and a missing fact leaves a rule undecided.
     #[error("missing fact `{fact}` needed by `{rule}`{}", cite_suffix(citation))]
     #[diagnostic(code(ruling::eval::missing_fact), help("add `{fact}` to the case's facts ({label})"))]
     MissingFact {

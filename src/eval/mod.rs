@@ -78,7 +78,8 @@ pub enum ExplainMode {
 pub struct Options {
     /// Overrides the case's `as_of`.
     pub as_of: Option<Date>,
-    /// A missing fact that a rule needs is an error instead of *unknown*.
+    /// A missing fact that leaves a rule undecided is an error instead of *unknown* (a missing
+    /// fact whose absence decided nothing is not).
     pub strict: bool,
     /// What to record.
     pub explain: ExplainMode,

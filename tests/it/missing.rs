@@ -69,6 +69,29 @@ fn strict_mode_names_the_missing_fact_and_the_article() {
     }
 }
 
+/// Strict mode errs only on a missing fact that leaves a rule undecided. The 2021 某牛 case gives
+/// no art 286 facts (`sys_violates_state_regulations` …): art 286's elements are decided false by
+/// the facts given, so the whole shipped rule set evaluates strictly.
+#[test]
+fn strict_mode_ignores_missing_facts_that_decide_nothing() {
+    let rules = shipped_rules();
+    let case = ruling::Case::from_path(super::support::root().join("examples/cases/mouniu-2021.json")).expect("case");
+    let options = Options {
+        strict: true,
+        ..Options::default()
+    };
+    let outcome = rules.evaluate(&case, &options).expect("every conclusion is decided");
+    assert_eq!(
+        outcome.conclusion("cl286_1_established"),
+        Some(&serde_json::json!(true))
+    );
+    assert_eq!(
+        outcome.conclusion("cl286_elements_met"),
+        Some(&serde_json::json!(false))
+    );
+    assert!(!case.facts.contains_key("sys_violates_state_regulations"));
+}
+
 #[test]
 fn a_loaded_rule_set_is_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
