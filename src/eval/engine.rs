@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::ops::{self, Tv};
-use super::output::to_json;
+use super::output::{self, to_json};
 use super::FastMap;
 use super::{EvalError, ExplainMode};
 use crate::ast::{AggregateKind, BinaryOp, BlockKind};
@@ -470,7 +470,8 @@ impl<'a> Engine<'a> {
         }
         if self.full() {
             if let Some(info) = info {
-                let mut node = Node::new(NodeKind::Fact, to_json(&value, &info.ty), value.is_none());
+                let encoded = output::to_json_in(self.program, &value, &info.ty);
+                let mut node = Node::new(NodeKind::Fact, encoded, value.is_none());
                 node.id = Some(info.name.clone());
                 node.label = info.label.clone();
                 node.default = self.facts.defaulted.get(id.0 as usize).copied().unwrap_or(false);

@@ -3,7 +3,7 @@
 use serde_json::Value as Json;
 
 use super::ops::Tv;
-use crate::ir::Type;
+use crate::ir::{Program, Type};
 use crate::value::{self, Value};
 
 /// Encodes a possibly unknown value of a declared type (unknown and none are `null`).
@@ -11,6 +11,35 @@ pub(crate) fn to_json(value: &Tv, ty: &Type) -> Json {
     match value {
         None => Json::Null,
         Some(v) => encode(v, ty),
+    }
+}
+
+/// Like [`to_json`], with records written as the case file writes them: an object of field
+/// name → value, each field encoded by its declared type (money with two decimals).
+pub(crate) fn to_json_in(program: &Program, value: &Tv, ty: &Type) -> Json {
+    match value {
+        None => Json::Null,
+        Some(v) => encode_in(program, v, ty),
+    }
+}
+
+fn encode_in(program: &Program, value: &Value, ty: &Type) -> Json {
+    match (value, ty.strip_optional()) {
+        (Value::List(items), Type::List(element)) => {
+            Json::Array(items.iter().map(|i| encode_in(program, i, element)).collect())
+        }
+        (Value::Record(fields), Type::Record(id)) => match program.records.get(id.0 as usize) {
+            Some(record) => Json::Object(
+                record
+                    .fields
+                    .iter()
+                    .zip(fields.iter())
+                    .map(|(info, field)| (info.name.clone(), encode_in(program, field, &info.ty)))
+                    .collect(),
+            ),
+            None => encode(value, ty),
+        },
+        _ => encode(value, ty),
     }
 }
 

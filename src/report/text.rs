@@ -184,6 +184,13 @@ pub fn value_text(value: &Json, unknown: bool) -> String {
             let parts: Vec<String> = items.iter().map(|i| value_text(i, false)).collect();
             format!("[{}]", parts.join(", "))
         }
+        Json::Object(fields) => {
+            let parts: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", value_text(v, false)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
         other => other.to_string(),
     }
 }
