@@ -21,7 +21,7 @@ use serde_json::Value as Json;
 
 use super::engine::{select_version, version_text};
 use super::ops::{self, Tv};
-use super::output::to_json;
+use super::output::{to_json, to_json_in};
 use super::plan::{Bail, Slot};
 use crate::ast::{BinaryOp, BlockKind};
 use crate::explain::{Node, NodeKind};
@@ -604,7 +604,7 @@ impl Tape {
                     node.unknown = truth.is_none();
                 }
                 Dynamic::Fact(ty) => {
-                    node.value = to_json(value, ty);
+                    node.value = to_json_in(program, value, ty);
                     node.unknown = value.is_none();
                     node.default = *extra != 0;
                 }
