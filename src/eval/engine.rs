@@ -262,6 +262,7 @@ impl<'a> Engine<'a> {
         let info = self.program.rule(id);
         let ty = info.map(|i| i.ty.clone()).unwrap_or(Type::Error);
         let mut node = Node::new(NodeKind::Rule, to_json(value, &ty), value.is_none());
+        node.value_label = output::enum_label(self.program, value, &ty);
         node.id = info.map(|i| i.name.clone());
         node.label = info.and_then(|i| i.label.clone());
         if let Some(v) = version.and_then(|v| info.and_then(|i| i.versions.get(v))) {
@@ -472,6 +473,7 @@ impl<'a> Engine<'a> {
             if let Some(info) = info {
                 let encoded = output::to_json_in(self.program, &value, &info.ty);
                 let mut node = Node::new(NodeKind::Fact, encoded, value.is_none());
+                node.value_label = output::enum_label(self.program, &value, &info.ty);
                 node.id = Some(info.name.clone());
                 node.label = info.label.clone();
                 node.default = self.facts.defaulted.get(id.0 as usize).copied().unwrap_or(false);
@@ -487,6 +489,7 @@ impl<'a> Engine<'a> {
             if let Some(info) = self.program.param(id) {
                 let some = Some(value.clone());
                 let mut node = Node::new(NodeKind::Param, to_json(&some, &info.ty), false);
+                node.value_label = output::enum_label(self.program, &some, &info.ty);
                 node.id = Some(info.name.clone());
                 node.label = info.label.clone();
                 match version.and_then(|i| info.versions.get(i)) {
@@ -507,6 +510,7 @@ impl<'a> Engine<'a> {
         if self.outline() {
             if let Some(info) = self.program.rule(id) {
                 let mut node = Node::new(NodeKind::RuleRef, to_json(&value, &info.ty), value.is_none());
+                node.value_label = output::enum_label(self.program, &value, &info.ty);
                 node.id = Some(info.name.clone());
                 node.label = info.label.clone();
                 let as_of = self.current().as_of;

@@ -21,7 +21,7 @@ use serde_json::Value as Json;
 
 use super::engine::{select_version, version_text};
 use super::ops::{self, Tv};
-use super::output::{to_json, to_json_in};
+use super::output::{enum_label, to_json, to_json_in};
 use super::plan::{Bail, Slot};
 use crate::ast::{BinaryOp, BlockKind};
 use crate::explain::{Node, NodeKind};
@@ -596,6 +596,7 @@ impl Tape {
             match &template.dynamic {
                 Dynamic::Value(ty) => {
                     node.value = to_json(value, ty);
+                    node.value_label = enum_label(program, value, ty);
                     node.unknown = value.is_none();
                 }
                 Dynamic::Truth => {
@@ -605,6 +606,7 @@ impl Tape {
                 }
                 Dynamic::Fact(ty) => {
                     node.value = to_json_in(program, value, ty);
+                    node.value_label = enum_label(program, value, ty);
                     node.unknown = value.is_none();
                     node.default = *extra != 0;
                 }
@@ -744,6 +746,7 @@ impl Compiler<'_> {
                 let info = program.param(*id)?;
                 let value = self.params.get(id.0 as usize)?.clone();
                 let mut node = Node::new(NodeKind::Param, to_json(&Some(value.clone()), &info.ty), false);
+                node.value_label = enum_label(program, &Some(value.clone()), &info.ty);
                 node.id = Some(info.name.clone());
                 node.label = info.label.clone();
                 let version = select_version(&info.versions, self.as_of);

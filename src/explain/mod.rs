@@ -73,6 +73,9 @@ pub struct Node {
     pub citation: Option<String>,
     /// The value (`null` with `unknown: true` when it could not be decided).
     pub value: Json,
+    /// For a value of an enum type: the label the rule files give that value (`应用服务`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_label: Option<String>,
     /// True when the value is unknown because facts are missing.
     #[serde(skip_serializing_if = "is_false")]
     pub unknown: bool,
@@ -124,6 +127,7 @@ impl Node {
             label: None,
             citation: None,
             value,
+            value_label: None,
             unknown,
             version: None,
             default: false,

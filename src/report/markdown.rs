@@ -29,7 +29,7 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
             "| {} | `{}` | {} | {} |\n",
             escape(node.label.as_deref().unwrap_or("")),
             node.id.as_deref().unwrap_or(""),
-            escape(&value_text(&node.value, node.unknown)),
+            escape(&shown_value(node)),
             escape(node.citation.as_deref().unwrap_or("")),
         ));
     }
@@ -67,6 +67,15 @@ pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) 
         derivation(&mut out, explanation, node, &mut expanded);
     }
     out
+}
+
+/// A conclusion's value as the memo shows it: with the label of an enum value.
+fn shown_value(node: &Node) -> String {
+    let value = value_text(&node.value, node.unknown);
+    match &node.value_label {
+        Some(label) => format!("{value}（{label}）"),
+        None => value,
+    }
 }
 
 /// Whether a conclusion belongs in the memo of a whole case: it holds, has a value, or is unknown.
@@ -121,7 +130,7 @@ fn derivation(out: &mut String, explanation: &Explanation, node: &Node, expanded
         "\n### {}（`{}`）：{}\n\n",
         node.label.as_deref().unwrap_or(""),
         node.id.as_deref().unwrap_or(""),
-        value_text(&node.value, node.unknown)
+        shown_value(node)
     ));
     if let Some(c) = &node.citation {
         out.push_str(&format!("**依据：** {c}"));

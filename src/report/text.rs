@@ -215,7 +215,10 @@ fn cite_suffix(node: &Node) -> String {
 
 /// One line describing a node.
 pub fn describe(node: &Node, citation: Option<&str>) -> String {
-    let value = value_text(&node.value, node.unknown);
+    let mut value = value_text(&node.value, node.unknown);
+    if let Some(label) = &node.value_label {
+        value = format!("{value}（{label}）");
+    }
     match node.kind {
         NodeKind::Rule => format!("{} = {}{}", name_of(node), value, cite_suffix(node)),
         NodeKind::RuleRef => format!("{} = {}{}", name_of(node), value, cite_suffix(node)),
