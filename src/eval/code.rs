@@ -7,6 +7,7 @@
 //! false so far" and once for "one unknown so far" (`all` likewise), which gives exactly the
 //! engine's result: true at the first true branch, else unknown if a branch was, else false.
 
+use super::group::{Booleans, Formula, Group};
 use super::ops::Tv;
 use super::plan::{Bail, Fallback, Linear, Machine, Op, Slot};
 use crate::ast::{BinaryOp, BlockKind};
@@ -51,8 +52,16 @@ pub(crate) enum Ins {
     Linear { mask: u8, sum: Linear, exits: Exits },
     /// The truth of a rule computed earlier.
     Rule { slot: u32, exits: Exits },
+    /// The simple items of an `any`, tested together.
+    Group { group: Box<Group>, exits: Exits },
     /// Any other condition, by the machine.
     Truth { op: Op, exits: Exits },
+    /// A rule whose condition is one group, then `next`.
+    Formula {
+        formula: Box<Formula>,
+        rule: u32,
+        next: u32,
+    },
     /// A rule's value from a condition's outcome.
     Set { rule: u32, value: Option<bool>, next: u32 },
     /// A rule's value computed by the machine.
@@ -67,12 +76,20 @@ pub(crate) enum Ins {
 const MAX_CODE: usize = 1 << 16;
 
 /// Builds the code backwards: continuations first, so every exit is known when a test is emitted.
-#[derive(Default)]
 pub(crate) struct Emitter {
     code: Vec<Ins>,
+    booleans: Booleans,
 }
 
 impl Emitter {
+    /// An emitter for a program whose boolean facts and rules are `booleans`.
+    pub(crate) fn new(booleans: Booleans) -> Self {
+        Emitter {
+            code: Vec::new(),
+            booleans,
+        }
+    }
+
     fn push(&mut self, ins: Ins) -> Option<u32> {
         if self.code.len() >= MAX_CODE {
             return None;
@@ -88,6 +105,13 @@ impl Emitter {
 
     /// A rule whose value is a condition, then `next`.
     pub(crate) fn condition_rule(&mut self, rule: u32, op: &Op, next: u32) -> Option<u32> {
+        if let Some(formula) = Formula::of(op, &self.booleans) {
+            return self.push(Ins::Formula {
+                formula: Box::new(formula),
+                rule,
+                next,
+            });
+        }
         let exits = Exits {
             t: self.push(Ins::Set {
                 rule,
@@ -122,37 +146,11 @@ impl Emitter {
     fn condition(&mut self, op: &Op, e: Exits) -> Option<u32> {
         match op {
             Op::Not(a) => self.condition(a, Exits { t: e.f, f: e.t, u: e.u }),
-            Op::And(a, b) => {
-                let known = self.condition(b, e)?;
-                let unknown = self.condition(b, Exits { t: e.u, ..e })?;
-                self.condition(
-                    a,
-                    Exits {
-                        t: known,
-                        f: e.f,
-                        u: unknown,
-                    },
-                )
-            }
-            Op::Or(a, b) => {
-                let known = self.condition(b, e)?;
-                let unknown = self.condition(b, Exits { f: e.u, ..e })?;
-                self.condition(
-                    a,
-                    Exits {
-                        t: e.t,
-                        f: known,
-                        u: unknown,
-                    },
-                )
-            }
+            // `a or b` is `any { a b }`; `a and b` and `all` are `not any not`.
+            Op::Or(a, b) => self.any(&[(**a).clone(), (**b).clone()], e),
+            Op::And(a, b) => self.all(&[(**a).clone(), (**b).clone()], e),
             Op::Block(BlockKind::Any, branches) => self.any(branches, e),
-            Op::Block(BlockKind::All, branches) => {
-                // `all` is `not any not`.
-                let swapped = Exits { t: e.f, f: e.t, u: e.u };
-                let negated: Vec<Op> = branches.iter().map(|b| Op::Not(Box::new(b.clone()))).collect();
-                self.any(&negated, swapped)
-            }
+            Op::Block(BlockKind::All, branches) => self.all(branches, e),
             Op::Fact(slot) => self.push(Ins::Fact { slot: *slot, exits: e }),
             Op::CompareFactInt(op, slot, constant, mask) => self.push(Ins::Compare {
                 op: *op,
@@ -174,11 +172,37 @@ impl Emitter {
         }
     }
 
-    /// `any`: in state "false so far" and, after an unknown branch, "unknown so far".
+    /// `all` as `not any not`.
+    fn all(&mut self, branches: &[Op], e: Exits) -> Option<u32> {
+        let swapped = Exits { t: e.f, f: e.t, u: e.u };
+        let negated: Vec<Op> = branches.iter().map(|b| Op::Not(Box::new(b.clone()))).collect();
+        self.any(&negated, swapped)
+    }
+
+    /// `any`: its simple items tested together first (see [`Group`]), then the other branches.
     fn any(&mut self, branches: &[Op], e: Exits) -> Option<u32> {
+        let (group, rest) = Group::split(branches, &self.booleans);
+        let mut items: Vec<Item> = group.map(Item::Group).into_iter().collect();
+        items.extend(rest.into_iter().map(Item::Op));
+        self.any_items(&items, e)
+    }
+
+    /// One branch of an `any`.
+    fn item(&mut self, item: &Item, exits: Exits) -> Option<u32> {
+        match item {
+            Item::Group(group) => self.push(Ins::Group {
+                group: Box::new(group.clone()),
+                exits,
+            }),
+            Item::Op(op) => self.condition(op, exits),
+        }
+    }
+
+    /// The branches in state "false so far" and, after an unknown branch, "unknown so far".
+    fn any_items(&mut self, branches: &[Item], e: Exits) -> Option<u32> {
         let (mut next_false, mut next_unknown) = (e.f, e.u);
         for (index, branch) in branches.iter().enumerate().rev() {
-            let entry_false = self.condition(
+            let entry_false = self.item(
                 branch,
                 Exits {
                     t: e.t,
@@ -187,7 +211,7 @@ impl Emitter {
                 },
             )?;
             if index > 0 {
-                next_unknown = self.condition(
+                next_unknown = self.item(
                     branch,
                     Exits {
                         t: e.t,
@@ -207,15 +231,50 @@ impl Emitter {
     }
 }
 
+/// Sets a rule to a truth value (`None` = unknown).
+#[inline(always)]
+fn set(
+    rule: u32,
+    value: Option<bool>,
+    (values, truths): (&mut [Tv], &mut [Slot]),
+    fallback: Option<&mut (dyn Fallback + '_)>,
+) -> Result<()> {
+    if let Some(f) = fallback {
+        f.seed(RuleId(rule), &value.map(Value::Bool));
+    }
+    // Writing a whole new value from partial stores stalled on store forwarding (a fifth of
+    // the fast path's time): a rule that held a truth value keeps its slot and only its flag
+    // changes.
+    match (values.get_mut(rule as usize).ok_or(Bail)?, value) {
+        (Some(Value::Bool(slot)), Some(v)) => *slot = v,
+        (slot, v) => *slot = v.map(Value::Bool),
+    }
+    *truths.get_mut(rule as usize).ok_or(Bail)? = Slot::of_truth(value);
+    Ok(())
+}
+
+/// A branch of an `any`.
+enum Item {
+    Group(Group),
+    Op(Op),
+}
+
+/// What the code writes: every rule's value, and its truth as a word that groups read.
+pub(crate) struct Registers<'a> {
+    pub(crate) values: &'a mut [Tv],
+    pub(crate) truths: &'a mut [Slot],
+}
+
 /// Runs the code from `entry`: computes every rule into `values`.
 pub(crate) fn run(
     code: &[Ins],
     entry: u32,
     case: (&[Slot], &[Tv]),
-    values: &mut [Tv],
+    registers: Registers<'_>,
     fallback: Option<&mut dyn Fallback>,
 ) -> Result<()> {
     let (slots, facts) = case;
+    let Registers { values, truths } = registers;
     let mut fallback = fallback;
     let mut pc = entry;
     loop {
@@ -238,20 +297,17 @@ pub(crate) fn run(
                 }
             }
             Ins::Fact { slot, exits } => exits.pick(slots.get(*slot as usize).ok_or(Bail)?.truth()),
-            Ins::Rule { slot, exits } => exits.pick(super::ops::truth(values.get(*slot as usize).ok_or(Bail)?)),
+            Ins::Rule { slot, exits } => exits.pick(truths.get(*slot as usize).ok_or(Bail)?.truth()),
+            Ins::Group { group, exits } => exits.pick(group.truth((slots, facts), (truths, values))?),
             Ins::Linear { mask, sum, exits } => exits.pick(sum.holds(*mask, slots)?),
             Ins::Truth { op, exits } => exits.pick(Machine::new(slots, facts, values).truth(op)?),
+            Ins::Formula { formula, rule, next } => {
+                let value = formula.truth((slots, facts), (truths, values))?;
+                set(*rule, value, (values, truths), fallback.as_deref_mut())?;
+                *next
+            }
             Ins::Set { rule, value, next } => {
-                if let Some(f) = fallback.as_deref_mut() {
-                    f.seed(RuleId(*rule), &value.map(Value::Bool));
-                }
-                // Writing a whole new value from partial stores stalled on store forwarding
-                // (a fifth of the fast path's time): a rule that held a truth value keeps
-                // its slot and only its flag changes.
-                match (values.get_mut(*rule as usize).ok_or(Bail)?, value) {
-                    (Some(Value::Bool(slot)), Some(v)) => *slot = *v,
-                    (slot, v) => *slot = v.map(Value::Bool),
-                }
+                set(*rule, *value, (values, truths), fallback.as_deref_mut())?;
                 *next
             }
             Ins::Value { rule, op, next } => {
@@ -259,11 +315,13 @@ pub(crate) fn run(
                 if let Some(f) = fallback.as_deref_mut() {
                     f.seed(RuleId(*rule), &value);
                 }
+                *truths.get_mut(*rule as usize).ok_or(Bail)? = Slot::of(&value);
                 *values.get_mut(*rule as usize).ok_or(Bail)? = value;
                 *next
             }
             Ins::Engine { rule, next } => {
                 let value = fallback.as_deref_mut().ok_or(Bail)?.rule(RuleId(*rule))?;
+                *truths.get_mut(*rule as usize).ok_or(Bail)? = Slot::of(&value);
                 *values.get_mut(*rule as usize).ok_or(Bail)? = value;
                 *next
             }

@@ -3,6 +3,7 @@
 mod code;
 mod engine;
 mod error;
+mod group;
 mod ops;
 pub(crate) mod output;
 mod plan;
@@ -11,6 +12,7 @@ mod trace;
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value as Json;
+use smallvec::SmallVec;
 
 pub use error::EvalError;
 
@@ -155,9 +157,13 @@ impl RuleSet {
 pub struct PreparedCase {
     pub(crate) facts: FactValues,
     pub(crate) as_of: Date,
-    /// The facts as the compiled plan reads them.
-    slots: Vec<plan::Slot>,
+    /// The facts as the compiled plan reads them: inside the case for up to
+    /// [`INLINE_SLOTS`] facts, so that many prepared cases lie contiguous in memory.
+    slots: SmallVec<[plan::Slot; INLINE_SLOTS]>,
 }
+
+/// Facts whose slots a prepared case holds without a separate allocation.
+const INLINE_SLOTS: usize = 32;
 
 impl PreparedCase {
     /// A case without facts, to be filled in place.
@@ -168,12 +174,12 @@ impl PreparedCase {
                 defaulted: Vec::new(),
             },
             as_of: Date::MIN,
-            slots: Vec::new(),
+            slots: SmallVec::new(),
         }
     }
 
     fn new(facts: FactValues, as_of: Date) -> Self {
-        let slots = plan::slots(&facts.values);
+        let slots = facts.values.iter().map(plan::Slot::of).collect();
         PreparedCase { facts, as_of, slots }
     }
 
@@ -190,6 +196,8 @@ pub struct Evaluator<'r> {
     options: Options,
     buffers: Buffers,
     values: Vec<Tv>,
+    /// The truth of each rule's value as the plan's groups read it.
+    truths: Vec<plan::Slot>,
     /// Dates from which some version applies: the periods plans are compiled for.
     boundaries: Vec<Date>,
     /// Compiled plans by period (`None`: the period's parameters do not evaluate).
@@ -224,6 +232,7 @@ impl<'r> Evaluator<'r> {
             options,
             buffers: Buffers::default(),
             values: Vec::with_capacity(program.rules.len()),
+            truths: Vec::with_capacity(program.rules.len()),
             boundaries: plan::boundaries(program),
             plans: Vec::new(),
             tapes: Vec::new(),
@@ -322,16 +331,31 @@ impl<'r> Evaluator<'r> {
     /// Runs the compiled plan; `Err` when it gave up (the engine then evaluates the case).
     fn run_plan(&mut self, plan: &Plan, case: &PreparedCase) -> Result<(), plan::Bail> {
         // Every slot is overwritten: the plan computes every rule.
-        if self.values.len() != self.program.rules.len() {
-            self.values.resize(self.program.rules.len(), None);
+        let n = self.program.rules.len();
+        if self.values.len() != n || self.truths.len() != n {
+            self.values.resize(n, None);
+            self.truths.resize(n, plan::Slot::of_truth(None));
         }
-        let facts = (case.slots.as_slice(), case.facts.values.as_slice());
-        if !plan.needs_engine {
-            return plan.run(facts, &mut self.values, None);
+        let facts = (&case.slots[..], case.facts.values.as_slice());
+        let mut engine = plan.needs_engine.then(|| {
+            Engine::with_buffers(
+                self.program,
+                &case.facts,
+                case.as_of,
+                ExplainMode::None,
+                self.options.strict,
+                self.options.max_steps,
+                std::mem::take(&mut self.buffers),
+            )
+        });
+        let registers = code::Registers {
+            values: &mut self.values,
+            truths: &mut self.truths,
+        };
+        let result = plan.run(facts, registers, engine.as_mut().map(|e| e as &mut dyn plan::Fallback));
+        if let Some(engine) = engine {
+            self.buffers = engine.into_buffers();
         }
-        let mut engine = self.engine(case, ExplainMode::None);
-        let result = plan.run(facts, &mut self.values, Some(&mut engine));
-        self.buffers = engine.into_buffers();
         result
     }
 
@@ -645,6 +669,88 @@ mod tests {
                     let got = serde_json::to_value(taped.outcome(&prepared).expect("tape evaluates"));
                     assert_eq!(got.ok(), want.ok(), "{json} in {mode:?}");
                     assert!(taped.try_tape(&prepared, true).is_some(), "{json}: no tape");
+                }
+            }
+        }
+    }
+
+    /// Conditions written every which way over boolean facts, counts compared with constants
+    /// and linear sums, each fact known or unknown: the plan (its groups, their exact path and
+    /// its jump code) computes exactly what the engine computes, and does not give up.
+    mod plan_against_engine {
+        use super::*;
+        use proptest::prelude::*;
+
+        const HEADER: &str = "fact p0: bool\nfact p1: bool\nfact p2: bool\n\
+                              fact n0: count\nfact n1: count\nfact n2: integer\n";
+
+        fn condition() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                (0..3u8).prop_map(|i| format!("p{i}")),
+                (0..3u8, 0..6usize, -1..4i64).prop_map(|(i, op, c)| {
+                    let op = ["==", "!=", "<", "<=", ">", ">="][op];
+                    format!("n{i} {op} {c}")
+                }),
+                (1..4i64, 0..4i64).prop_map(|(k, c)| format!("n0 * {k} + n1 - n2 >= {c}")),
+            ];
+            leaf.prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    inner.clone().prop_map(|a| format!("not ({a})")),
+                    (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
+                    (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) or ({b})")),
+                    (prop::bool::ANY, prop::collection::vec(inner, 1..4)).prop_map(|(any, items)| {
+                        let branches: Vec<String> = items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| format!("\"{i}\": {item}"))
+                            .collect();
+                        format!("{} {{\n{}\n}}", if any { "any" } else { "all" }, branches.join("\n"))
+                    }),
+                ]
+            })
+        }
+
+        /// A fact's JSON value, or absent.
+        fn facts() -> impl Strategy<Value = Vec<Option<String>>> {
+            (
+                prop::collection::vec(prop::option::of(prop::bool::ANY.prop_map(|b| b.to_string())), 3),
+                prop::collection::vec(prop::option::of((0..5i64).prop_map(|n| n.to_string())), 2),
+                prop::option::of((-2..5i64).prop_map(|n| n.to_string())),
+            )
+                .prop_map(|(bools, counts, integer)| bools.into_iter().chain(counts).chain([integer]).collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn the_plan_computes_what_the_engine_computes(
+                first in condition(),
+                second in condition(),
+                values in prop::collection::vec(facts(), 4),
+            ) {
+                let source = format!(
+                    "{HEADER}rule r0: bool = {first}\nrule r1: bool = (r0) or ({second})\n\
+                     rule r2: bool = all {{\n\"a\": r1\n\"b\": not (r0)\n}}\n"
+                );
+                let rules = RuleSet::from_source("p.rule", &source).expect("generated rules check");
+                let mut evaluator = rules.evaluator(&Options::default());
+                let names = ["p0", "p1", "p2", "n0", "n1", "n2"];
+                for case_values in &values {
+                    let facts: Vec<String> = names
+                        .iter()
+                        .zip(case_values)
+                        .filter_map(|(name, value)| value.as_ref().map(|v| format!("\"{name}\": {v}")))
+                        .collect();
+                    let json = format!(r#"{{"as_of": "2021-01-01", "facts": {{{}}}}}"#, facts.join(", "));
+                    let case = Case::from_json(&json).expect("case parses");
+                    let prepared = evaluator.prepare(&case).expect("case is valid");
+                    let mut engine = evaluator.engine(&prepared, ExplainMode::None);
+                    evaluator.fill_values(&mut engine).expect("engine evaluates");
+                    evaluator.buffers = engine.into_buffers();
+                    let want = evaluator.values.clone();
+                    prop_assert!(evaluator.try_plan(&prepared), "the plan gave up on {}", json);
+                    prop_assert_eq!(&evaluator.values, &want, "{}\n{}", source, json);
                 }
             }
         }

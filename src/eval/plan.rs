@@ -15,8 +15,9 @@
 
 use std::cmp::Ordering;
 
-use super::code::{self, Emitter, Ins};
+use super::code::{self, Emitter, Ins, Registers};
 use super::engine::select_version;
+use super::group::Booleans;
 use super::ops::{self, Tv};
 use crate::ast::{BinaryOp, BlockKind};
 use crate::ir::{self, ExprKind, Program, RuleId};
@@ -146,10 +147,10 @@ enum View {
     Other,
 }
 
-const UNKNOWN: i64 = i64::MIN;
-const OTHER: i64 = i64::MIN + 1;
+pub(crate) const UNKNOWN: i64 = i64::MIN;
+pub(crate) const OTHER: i64 = i64::MIN + 1;
 const FALSE: i64 = i64::MIN + 2;
-const TRUE: i64 = i64::MIN + 3;
+pub(crate) const TRUE: i64 = i64::MIN + 3;
 
 impl Slot {
     pub(crate) fn of(fact: &Tv) -> Slot {
@@ -160,6 +161,22 @@ impl Slot {
             Some(Value::Number(n)) => integer(n).filter(|i| *i > TRUE).unwrap_or(OTHER),
             Some(_) => OTHER,
         })
+    }
+
+    /// A truth value (`None` = unknown), as a fact slot holds it.
+    #[inline(always)]
+    pub(crate) fn of_truth(truth: Option<bool>) -> Slot {
+        Slot(match truth {
+            None => UNKNOWN,
+            Some(false) => FALSE,
+            Some(true) => TRUE,
+        })
+    }
+
+    /// The encoded word: an integer, or a marker at or below [`TRUE`].
+    #[inline(always)]
+    pub(crate) fn raw(self) -> i64 {
+        self.0
     }
 
     /// The integer held, if any.
@@ -206,11 +223,6 @@ impl Slot {
             i => View::Int(i),
         }
     }
-}
-
-/// The fast-path view of a case's facts.
-pub(crate) fn slots(facts: &[Tv]) -> Vec<Slot> {
-    facts.iter().map(Slot::of).collect()
 }
 
 /// A rule set compiled for one period.
@@ -262,7 +274,11 @@ impl Plan {
             }
         }
         let needs_engine = steps.iter().any(|(_, op)| op.is_none());
-        let mut emitter = Emitter::default();
+        let booleans = Booleans {
+            facts: program.facts.iter().map(|f| f.ty == ir::Type::Bool).collect(),
+            rules: program.rules.iter().map(|r| r.ty == ir::Type::Bool).collect(),
+        };
+        let mut emitter = Emitter::new(booleans);
         let mut next = emitter.end()?;
         for (rule, op) in steps.into_iter().rev() {
             next = match op {
@@ -285,10 +301,10 @@ impl Plan {
     pub(crate) fn run(
         &self,
         case: (&[Slot], &[Tv]),
-        values: &mut [Tv],
+        registers: Registers<'_>,
         fallback: Option<&mut dyn Fallback>,
     ) -> Result<()> {
-        code::run(&self.code, self.entry, case, values, fallback)
+        code::run(&self.code, self.entry, case, registers, fallback)
     }
 }
 
@@ -684,7 +700,7 @@ fn compare(op: BinaryOp, a: &Value, b: &Value) -> Result<Option<bool>> {
 }
 
 /// The orderings that satisfy a comparison operator, as bits (less, equal, greater).
-fn mask(op: BinaryOp) -> u8 {
+pub(crate) fn mask(op: BinaryOp) -> u8 {
     [Ordering::Less, Ordering::Equal, Ordering::Greater]
         .iter()
         .enumerate()
