@@ -7,7 +7,7 @@
 //! false so far" and once for "one unknown so far" (`all` likewise), which gives exactly the
 //! engine's result: true at the first true branch, else unknown if a branch was, else false.
 
-use super::group::{Booleans, Formula, Group};
+use super::group::{Booleans, Case, Formula, Group};
 use super::ops::Tv;
 use super::plan::{Bail, Fallback, Linear, Machine, Op, Slot};
 use crate::ast::{BinaryOp, BlockKind};
@@ -231,6 +231,16 @@ impl Emitter {
     }
 }
 
+/// Runs rules that are each one formula, in order.
+pub(crate) fn run_formulas(formulas: &[(u32, Formula)], case: Case<'_>, registers: Registers<'_>) -> Result<()> {
+    let Registers { values, truths } = registers;
+    for (rule, formula) in formulas {
+        let value = formula.truth(case, (truths, values))?;
+        set(*rule, value, (values, truths), None)?;
+    }
+    Ok(())
+}
+
 /// Sets a rule to a truth value (`None` = unknown).
 #[inline(always)]
 fn set(
@@ -269,11 +279,11 @@ pub(crate) struct Registers<'a> {
 pub(crate) fn run(
     code: &[Ins],
     entry: u32,
-    case: (&[Slot], &[Tv]),
+    case: Case<'_>,
     registers: Registers<'_>,
     fallback: Option<&mut dyn Fallback>,
 ) -> Result<()> {
-    let (slots, facts) = case;
+    let slots = case.slots;
     let Registers { values, truths } = registers;
     let mut fallback = fallback;
     let mut pc = entry;
@@ -291,18 +301,18 @@ pub(crate) fn run(
                     Some(x) => exits.pick(Some(mask & (1 << (x.cmp(constant) as i8 + 1)) != 0)),
                     None if slot_value.is_unknown() => exits.u,
                     None => {
-                        let machine = Machine::new(slots, facts, values);
+                        let machine = Machine::new(slots, &case.facts.values, values);
                         exits.pick(machine.truth(&Op::CompareFactInt(*op, *slot, *constant, *mask))?)
                     }
                 }
             }
             Ins::Fact { slot, exits } => exits.pick(slots.get(*slot as usize).ok_or(Bail)?.truth()),
             Ins::Rule { slot, exits } => exits.pick(truths.get(*slot as usize).ok_or(Bail)?.truth()),
-            Ins::Group { group, exits } => exits.pick(group.truth((slots, facts), (truths, values))?),
+            Ins::Group { group, exits } => exits.pick(group.truth(case, (truths, values))?),
             Ins::Linear { mask, sum, exits } => exits.pick(sum.holds(*mask, slots)?),
-            Ins::Truth { op, exits } => exits.pick(Machine::new(slots, facts, values).truth(op)?),
+            Ins::Truth { op, exits } => exits.pick(Machine::new(slots, &case.facts.values, values).truth(op)?),
             Ins::Formula { formula, rule, next } => {
-                let value = formula.truth((slots, facts), (truths, values))?;
+                let value = formula.truth(case, (truths, values))?;
                 set(*rule, value, (values, truths), fallback.as_deref_mut())?;
                 *next
             }
@@ -311,7 +321,7 @@ pub(crate) fn run(
                 *next
             }
             Ins::Value { rule, op, next } => {
-                let value = Machine::new(slots, facts, values).value(op)?;
+                let value = Machine::new(slots, &case.facts.values, values).value(op)?;
                 if let Some(f) = fallback.as_deref_mut() {
                     f.seed(RuleId(*rule), &value);
                 }

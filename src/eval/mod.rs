@@ -155,32 +155,44 @@ impl RuleSet {
 /// A case whose facts have been checked against the declarations, with the date whose law applies.
 #[derive(Debug, Clone)]
 pub struct PreparedCase {
-    pub(crate) facts: FactValues,
+    /// The full values (boxed: the fast path reads only the slots, and many prepared cases
+    /// are read in a row, so the case itself stays small).
+    pub(crate) facts: Box<FactValues>,
     pub(crate) as_of: Date,
     /// The facts as the compiled plan reads them: inside the case for up to
     /// [`INLINE_SLOTS`] facts, so that many prepared cases lie contiguous in memory.
     slots: SmallVec<[plan::Slot; INLINE_SLOTS]>,
+    /// Whether every slot holds a known integer or boolean (the plan's tests then read
+    /// them without checking for markers).
+    clean: bool,
 }
 
 /// Facts whose slots a prepared case holds without a separate allocation.
-const INLINE_SLOTS: usize = 32;
+const INLINE_SLOTS: usize = 24;
 
 impl PreparedCase {
     /// A case without facts, to be filled in place.
     pub(crate) fn empty() -> Self {
         PreparedCase {
-            facts: FactValues {
+            facts: Box::new(FactValues {
                 values: Vec::new(),
                 defaulted: Vec::new(),
-            },
+            }),
             as_of: Date::MIN,
             slots: SmallVec::new(),
+            clean: false,
         }
     }
 
     fn new(facts: FactValues, as_of: Date) -> Self {
-        let slots = facts.values.iter().map(plan::Slot::of).collect();
-        PreparedCase { facts, as_of, slots }
+        let slots: SmallVec<_> = facts.values.iter().map(plan::Slot::of).collect();
+        let clean = group::clean(&slots);
+        PreparedCase {
+            facts: Box::new(facts),
+            as_of,
+            slots,
+            clean,
+        }
     }
 
     /// The date whose law applies.
@@ -202,6 +214,8 @@ pub struct Evaluator<'r> {
     boundaries: Vec<Date>,
     /// Compiled plans by period (`None`: the period's parameters do not evaluate).
     plans: Vec<(usize, Option<Plan>)>,
+    /// The date of the last case run on a plan, and that plan's index in `plans`.
+    last_plan: Option<(Date, usize)>,
     /// Tapes recording explanations, by period (`None`: the engine explains that period).
     tapes: Vec<(usize, Option<Tape>)>,
     /// The trace of the last case recorded on a tape.
@@ -235,6 +249,7 @@ impl<'r> Evaluator<'r> {
             truths: Vec::with_capacity(program.rules.len()),
             boundaries: plan::boundaries(program),
             plans: Vec::new(),
+            last_plan: None,
             tapes: Vec::new(),
             trace: Trace::default(),
             recorded: Recorded::Nothing,
@@ -275,30 +290,65 @@ impl<'r> Evaluator<'r> {
         Some(index)
     }
 
-    /// The plan for the period of `as_of`, compiled on first use.
     /// The index in `self.plans` of the plan for the period of `as_of`, compiled on first use.
     fn plan_index(&mut self, as_of: Date) -> usize {
+        if let Some((date, index)) = self.last_plan {
+            if date == as_of {
+                return index;
+            }
+        }
         let period = plan::period(&self.boundaries, as_of);
-        if let Some(index) = self.plans.iter().position(|(p, _)| *p == period) {
-            return index;
-        }
-        let plan = self.compile(as_of);
-        if self.plans.len() >= KEPT_PLANS {
-            self.plans.clear();
-        }
-        self.plans.push((period, plan));
-        self.plans.len() - 1
+        let index = match self.plans.iter().position(|(p, _)| *p == period) {
+            Some(index) => index,
+            None => {
+                let plan = self.compile(as_of);
+                if self.plans.len() >= KEPT_PLANS {
+                    self.plans.clear();
+                }
+                self.plans.push((period, plan));
+                self.plans.len() - 1
+            }
+        };
+        self.last_plan = Some((as_of, index));
+        index
     }
 
-    /// Runs the plan for the case's period; false when there is none or it gave up.
+    /// Runs the plan for the case's period; false when there is none or it gave up (the
+    /// engine then evaluates the case).
     fn try_plan(&mut self, case: &PreparedCase) -> bool {
         let index = self.plan_index(case.as_of);
-        let plans = std::mem::take(&mut self.plans);
-        let ran = match plans.get(index) {
-            Some((_, Some(plan))) => self.run_plan(plan, case).is_ok(),
-            _ => false,
+        let Some((_, Some(plan))) = self.plans.get(index) else {
+            return false;
         };
-        self.plans = plans;
+        // Every value is overwritten: the plan computes every rule.
+        let n = self.program.rules.len();
+        if self.values.len() != n || self.truths.len() != n {
+            self.values.resize(n, None);
+            self.truths.resize(n, plan::Slot::of_truth(None));
+        }
+        let facts = group::Case {
+            slots: &case.slots,
+            facts: &case.facts,
+            clean: case.clean,
+        };
+        let registers = code::Registers {
+            values: &mut self.values,
+            truths: &mut self.truths,
+        };
+        if !plan.needs_engine {
+            return plan.run(facts, registers, None).is_ok();
+        }
+        let mut engine = Engine::with_buffers(
+            self.program,
+            &case.facts,
+            case.as_of,
+            ExplainMode::None,
+            self.options.strict,
+            self.options.max_steps,
+            std::mem::take(&mut self.buffers),
+        );
+        let ran = plan.run(facts, registers, Some(&mut engine)).is_ok();
+        self.buffers = engine.into_buffers();
         ran
     }
 
@@ -326,37 +376,6 @@ impl<'r> Evaluator<'r> {
         let params = engine.param_values();
         self.buffers = engine.into_buffers();
         params.ok()
-    }
-
-    /// Runs the compiled plan; `Err` when it gave up (the engine then evaluates the case).
-    fn run_plan(&mut self, plan: &Plan, case: &PreparedCase) -> Result<(), plan::Bail> {
-        // Every slot is overwritten: the plan computes every rule.
-        let n = self.program.rules.len();
-        if self.values.len() != n || self.truths.len() != n {
-            self.values.resize(n, None);
-            self.truths.resize(n, plan::Slot::of_truth(None));
-        }
-        let facts = (&case.slots[..], case.facts.values.as_slice());
-        let mut engine = plan.needs_engine.then(|| {
-            Engine::with_buffers(
-                self.program,
-                &case.facts,
-                case.as_of,
-                ExplainMode::None,
-                self.options.strict,
-                self.options.max_steps,
-                std::mem::take(&mut self.buffers),
-            )
-        });
-        let registers = code::Registers {
-            values: &mut self.values,
-            truths: &mut self.truths,
-        };
-        let result = plan.run(facts, registers, engine.as_mut().map(|e| e as &mut dyn plan::Fallback));
-        if let Some(engine) = engine {
-            self.buffers = engine.into_buffers();
-        }
-        result
     }
 
     /// The options this evaluator applies.
@@ -388,6 +407,7 @@ impl<'r> Evaluator<'r> {
             .ok_or(EvalError::NoAsOf)?;
         case.slots.clear();
         case.slots.extend(case.facts.values.iter().map(plan::Slot::of));
+        case.clean = group::clean(&case.slots);
         Ok(())
     }
 
@@ -674,9 +694,9 @@ mod tests {
         }
     }
 
-    /// Conditions written every which way over boolean facts, counts compared with constants
-    /// and linear sums, each fact known or unknown: the plan (its groups, their exact path and
-    /// its jump code) computes exactly what the engine computes, and does not give up.
+    /// Conditions written every which way over boolean facts, counts compared with constants,
+    /// linear sums and products, each fact known or unknown: the plan (its formulas, their
+    /// exact path, its jump code) computes exactly what the engine computes, and does not give up.
     mod plan_against_engine {
         use super::*;
         use proptest::prelude::*;
@@ -692,6 +712,8 @@ mod tests {
                     format!("n{i} {op} {c}")
                 }),
                 (1..4i64, 0..4i64).prop_map(|(k, c)| format!("n0 * {k} + n1 - n2 >= {c}")),
+                // Not linear: left to the plan's jump code and its general operations.
+                (0..6i64).prop_map(|c| format!("n0 * n1 >= {c}")),
             ];
             leaf.prop_recursive(4, 24, 4, |inner| {
                 prop_oneof![

@@ -17,7 +17,7 @@ use std::cmp::Ordering;
 
 use super::code::{self, Emitter, Ins, Registers};
 use super::engine::select_version;
-use super::group::Booleans;
+use super::group::{Booleans, Formula};
 use super::ops::{self, Tv};
 use crate::ast::{BinaryOp, BlockKind};
 use crate::ir::{self, ExprKind, Program, RuleId};
@@ -121,6 +121,19 @@ impl Linear {
             Int::Unknown => Ok(None),
             Int::Other => Err(Bail),
         }
+    }
+
+    /// [`Linear::holds`] for a clean case (every slot a known integer or boolean), in 64-bit
+    /// arithmetic; `None` on overflow or a slot that is not an integer (the caller then uses
+    /// [`Linear::holds`]).
+    #[inline(always)]
+    pub(crate) fn holds_clean(&self, mask: u8, slots: &[Slot]) -> Option<bool> {
+        let mut total = i64::try_from(self.constant).ok()?;
+        for (slot, c) in &self.terms {
+            let x = slots.get(*slot as usize)?.int()?;
+            total = total.checked_add(x.checked_mul(*c)?)?;
+        }
+        Some(mask & (1 << (total.cmp(&0) as i8 + 1)) != 0)
     }
 
     fn scale(mut self, k: i64) -> Option<Linear> {
@@ -231,6 +244,8 @@ pub(crate) struct Plan {
     /// Every rule in dependency order, as jump code.
     code: Vec<Ins>,
     entry: u32,
+    /// The same rules when each is one formula: run in order, with no jumps to dispatch.
+    formulas: Option<Box<[(u32, Formula)]>>,
     /// Whether any rule needs the engine.
     pub(crate) needs_engine: bool,
 }
@@ -278,13 +293,20 @@ impl Plan {
             facts: program.facts.iter().map(|f| f.ty == ir::Type::Bool).collect(),
             rules: program.rules.iter().map(|r| r.ty == ir::Type::Bool).collect(),
         };
+        let formulas = steps
+            .iter()
+            .map(|(rule, op)| {
+                Some((
+                    *rule,
+                    Formula::of(op.as_ref().filter(|op| is_condition(op))?, &booleans)?,
+                ))
+            })
+            .collect::<Option<Box<[_]>>>();
         let mut emitter = Emitter::new(booleans);
         let mut next = emitter.end()?;
         for (rule, op) in steps.into_iter().rev() {
             next = match op {
-                Some(op @ (Op::Not(_) | Op::And(..) | Op::Or(..) | Op::Block(BlockKind::Any | BlockKind::All, _))) => {
-                    emitter.condition_rule(rule, &op, next)?
-                }
+                Some(op) if is_condition(&op) => emitter.condition_rule(rule, &op, next)?,
                 Some(op) => emitter.value_rule(rule, op, next)?,
                 None => emitter.engine_rule(rule, next)?,
             };
@@ -292,6 +314,7 @@ impl Plan {
         Some(Plan {
             code: emitter.finish(),
             entry: next,
+            formulas,
             needs_engine,
         })
     }
@@ -300,12 +323,23 @@ impl Plan {
     /// the plan does not compile and is told every value the plan computes.
     pub(crate) fn run(
         &self,
-        case: (&[Slot], &[Tv]),
+        case: super::group::Case<'_>,
         registers: Registers<'_>,
         fallback: Option<&mut dyn Fallback>,
     ) -> Result<()> {
-        code::run(&self.code, self.entry, case, registers, fallback)
+        match &self.formulas {
+            Some(formulas) => code::run_formulas(formulas, case, registers),
+            None => code::run(&self.code, self.entry, case, registers, fallback),
+        }
     }
+}
+
+/// Whether an operation is a condition (a rule whose value is its truth).
+fn is_condition(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Not(_) | Op::And(..) | Op::Or(..) | Op::Block(BlockKind::Any | BlockKind::All, _)
+    )
 }
 
 /// Computes the rules a plan does not compile.
