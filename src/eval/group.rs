@@ -218,7 +218,18 @@ impl Group {
     /// false. Unknown facts and values the tests do not read go to the exact path, which
     /// evaluates the items one by one.
     #[inline(always)]
-    pub(crate) fn truth(&self, case: Case<'_>, (truths, rules): (&[Slot], &[Tv])) -> Result<Option<bool>> {
+    pub(crate) fn truth(&self, case: Case<'_>, rules: (&[Slot], &[Tv])) -> Result<Option<bool>> {
+        self.truth_within::<true>(case, rules)
+    }
+
+    /// [`Group::truth`]; `NESTING`: whether the group may have nested groups (a group
+    /// without them is evaluated inline, a group with them through a call).
+    #[inline(always)]
+    fn truth_within<const NESTING: bool>(
+        &self,
+        case: Case<'_>,
+        (truths, rules): (&[Slot], &[Tv]),
+    ) -> Result<Option<bool>> {
         let Case { slots, facts, clean } = case;
         let mut found = if clean {
             scan_clean(&self.facts, slots)
@@ -231,29 +242,35 @@ impl Group {
         if found.special {
             return self.exact(Machine::new(slots, &facts.values, rules));
         }
-        if found.hit {
-            return Ok(Some(true));
-        }
+        // Every item is evaluated, with no branch on a hit: whether an item holds is as
+        // unpredictable as the cases are, and a mispredicted branch costs more than the items.
+        let mut hits = u32::from(found.hit);
         let mut unknown = false;
         for (mask, sum) in self.linear.iter() {
             let fast = if clean { sum.holds_clean(*mask, slots) } else { None };
             match fast.map_or_else(|| sum.holds(*mask, slots), |b| Ok(Some(b)))? {
-                Some(true) => return Ok(Some(true)),
-                Some(false) => {}
+                Some(holds) => hits += u32::from(!holds),
                 None => unknown = true,
             }
         }
-        for group in self.negated.iter() {
-            match group.nested_truth(case, (truths, rules))? {
-                Some(false) => return Ok(Some(true)),
-                Some(true) => {}
+        for group in self.negated.iter().filter(|_| NESTING) {
+            let truth = if group.negated.is_empty() {
+                group.truth_within::<false>(case, (truths, rules))?
+            } else {
+                group.nested_truth(case, (truths, rules))?
+            };
+            match truth {
+                Some(holds) => hits += u32::from(!holds),
                 None => unknown = true,
             }
         }
-        Ok(if unknown { None } else { Some(false) })
+        Ok(match (hits, unknown) {
+            (0, true) => None,
+            (hits, _) => Some(hits != 0),
+        })
     }
 
-    /// The truth of a nested group (a call: the hot path inlines only the outer group).
+    /// The truth of a group nested two deep or more (a call: recursion cannot be inlined).
     #[inline(never)]
     fn nested_truth(&self, case: Case<'_>, rules: (&[Slot], &[Tv])) -> Result<Option<bool>> {
         self.truth(case, rules)
