@@ -249,7 +249,7 @@ impl Group {
         for (mask, sum) in self.linear.iter() {
             let fast = if clean { sum.holds_clean(*mask, slots) } else { None };
             match fast.map_or_else(|| sum.holds(*mask, slots), |b| Ok(Some(b)))? {
-                Some(holds) => hits += u32::from(!holds),
+                Some(holds) => hits += u32::from(holds),
                 None => unknown = true,
             }
         }
