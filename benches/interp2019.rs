@@ -327,24 +327,26 @@ fn bench_end_to_end(c: &mut Criterion) {
 
 // ---------------------------------------------------------------- the table of ratios
 
-/// Mean time of one benchmark in this run (ns per iteration), from criterion's estimates.
-fn mean_ns(id: &str) -> Option<f64> {
+/// Median time of one benchmark in this run (ns per iteration), from criterion's estimates.
+/// The median, not the mean: on a shared machine another tenant's burst inflates some samples,
+/// and the median of the samples is what a quiet machine would show (criterion prints both).
+fn median_ns(id: &str) -> Option<f64> {
     let base = std::env::var_os("CRITERION_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("criterion")))
         .unwrap_or_else(|| root().join("target").join("criterion"));
     let text = std::fs::read_to_string(base.join(id).join("new").join("estimates.json")).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json.get("mean")?.get("point_estimate")?.as_f64()
+    json.get("median")?.get("point_estimate")?.as_f64()
 }
 
 fn print_table() {
-    let per_case = |id: &str, n: usize| mean_ns(id).map(|ns| ns / n as f64);
+    let per_case = |id: &str, n: usize| median_ns(id).map(|ns| ns / n as f64);
     let n = in_memory();
     let Some(base) = per_case("eval/handwritten", n) else {
         return;
     };
-    println!("\ninterp2019, same run (mean per case; ratio to the hand-written baseline):");
+    println!("\ninterp2019, same run (median per case; ratio to the hand-written baseline):");
     println!("| measurement | per case | × baseline | target |");
     println!("|---|---:|---:|---:|");
     println!("| hand-written Rust | {base:.1} ns | 1.0 | |");
@@ -365,7 +367,7 @@ fn print_table() {
             println!("| {label} | {ns:.1} ns | {:.1} | {target} |", ns / base);
         }
     }
-    if let (Some(b), Some(r)) = (mean_ns("batch/handwritten_program"), mean_ns("batch/ruling_batch")) {
+    if let (Some(b), Some(r)) = (median_ns("batch/handwritten_program"), median_ns("batch/ruling_batch")) {
         println!(
             "| end to end, 100,000 cases: baseline program | {:.3} s | 1.0 | |",
             b / 1e9
@@ -376,7 +378,7 @@ fn print_table() {
             r / b
         );
     }
-    if let Some(ns) = mean_ns("load/rules") {
+    if let Some(ns) = median_ns("load/rules") {
         println!("| load + check of rules/ | {:.2} ms | | < 50 ms |", ns / 1e6);
     }
 }
