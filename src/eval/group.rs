@@ -119,8 +119,8 @@ fn scan(tests: &[Test], words: &[Slot], scan: &mut Scan) {
 /// [`clean`]): no word can be special, so only the tests run.
 #[inline(always)]
 fn scan_clean(tests: &[Test], words: &[Slot]) -> Scan {
-    // Counting rather than or-ing booleans keeps the loop free of a serial `or; and; mov`
-    // chain per test (a third of the loop's time).
+    // Counting rather than or-ing booleans: the compiler turned `hit |= …` into a serial
+    // `or; and; mov` chain through every test, and a count into one `sbb` each.
     let mut hits = 0u32;
     let mut missing = 0u32;
     for test in tests {
