@@ -135,6 +135,21 @@ fn scan_clean(tests: &[Test], words: &[Slot]) -> Scan {
     }
 }
 
+/// [`scan`] for truth tests on rules: a rule's word is a boolean marker, unknown, or another
+/// value's marker (the last two for the exact path).
+#[inline(always)]
+fn scan_truths(tests: &[Test], words: &[Slot], scan: &mut Scan) {
+    let mut hits = 0u32;
+    let mut special = 0u32;
+    for test in tests {
+        let raw = words.get(test.slot as usize).map_or(i64::MIN, |w| w.raw());
+        hits += u32::from(raw == test.lo);
+        special += u32::from(raw <= OTHER);
+    }
+    scan.hit |= hits != 0;
+    scan.special |= special != 0;
+}
+
 /// Whether every fact of a case is known and held in its slot as an integer or a boolean,
 /// so that the tests of a group read all of them directly.
 pub(crate) fn clean(slots: &[Slot]) -> bool {
@@ -238,7 +253,7 @@ impl Group {
             scan(&self.facts, slots, &mut found);
             found
         };
-        scan(&self.rules, truths, &mut found);
+        scan_truths(&self.rules, truths, &mut found);
         if found.special {
             return self.exact(Machine::new(slots, &facts.values, rules));
         }
