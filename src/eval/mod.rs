@@ -800,4 +800,21 @@ mod tests {
             assert!(evaluator.try_plan(&prepared), "{path}: the plan gave up");
         }
     }
+
+    /// The benchmark's rules are all formulas (their speed depends on it); the shipped rules
+    /// are not (exceptions, `held`, dates), and run as jump code with the engine's help.
+    #[test]
+    fn the_benchmark_rules_compile_to_formulas() {
+        for (path, as_of, formulas) in [
+            ("benches/interp2019.rule", "2021-01-01", true),
+            ("rules", "2021-05-26", false),
+        ] {
+            let rules = load(path);
+            let mut evaluator = rules.evaluator(&Options::default());
+            let date = crate::value::parse_date(as_of).expect("a date");
+            let index = evaluator.plan_index(date);
+            let plan = evaluator.plans.get(index).and_then(|(_, plan)| plan.as_ref());
+            assert_eq!(plan.map(Plan::is_formulas), Some(formulas), "{path}");
+        }
+    }
 }

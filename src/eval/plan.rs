@@ -319,6 +319,12 @@ impl Plan {
         })
     }
 
+    /// Whether every rule is one formula (the plan then runs without jump code).
+    #[cfg(test)]
+    pub(crate) fn is_formulas(&self) -> bool {
+        self.formulas.is_some()
+    }
+
     /// Computes every rule into `values` (declaration order); `fallback` computes the rules
     /// the plan does not compile and is told every value the plan computes.
     pub(crate) fn run(
