@@ -6,6 +6,9 @@
 //! remembers whether an earlier branch was unknown by being compiled twice: once for "all
 //! false so far" and once for "one unknown so far" (`all` likewise), which gives exactly the
 //! engine's result: true at the first true branch, else unknown if a branch was, else false.
+//!
+//! Conditions made only of simple tests are not jumps but formulas ([`super::group`]): one
+//! instruction each, or, when every rule of the plan is one, a list run without dispatch.
 
 use super::group::{Booleans, Case, Formula, Group};
 use super::ops::Tv;

@@ -2,9 +2,10 @@
 //!
 //! Compiling resolves, once per period (the dates between two version boundaries), which
 //! version of each rule and parameter applies; folds parameters and constant
-//! sub-expressions into constants; turns names into slot indices; and fuses the commonest
-//! shape, `fact <op> constant`, into one operation. Conditions are evaluated as
-//! `Option<bool>` (three-valued, one byte) without building values.
+//! sub-expressions into constants; turns names into slot indices; fuses the commonest
+//! shape, `fact <op> constant`, into one operation; and turns conditions made of such tests
+//! into formulas ([`super::group`]). Conditions are evaluated as `Option<bool>`
+//! (three-valued, one byte) without building values.
 //!
 //! The plan only computes values. It is used when no explanation is recorded, and it gives
 //! up on anything unusual — an arithmetic error, a value of an unexpected shape — so that
