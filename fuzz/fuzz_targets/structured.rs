@@ -1,6 +1,7 @@
 //! Well-formed rule files generated from the fuzzer's bytes (`arbitrary`), checked for
 //! invariants: loading and evaluation terminate without panicking; `fmt` is idempotent
-//! and its output evaluates to the same conclusions; the laws of
+//! and its output evaluates to the same conclusions; evaluating without an explanation (the
+//! compiled plan) gives the same conclusions as with one; the laws of
 //! three-valued logic hold (`any` with a true branch is true whatever the unknowns,
 //! `not not e == e`, De Morgan, `or` commutes); and knowing more never changes a
 //! decided conclusion (filling in unknown facts keeps every known value).
@@ -8,7 +9,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use ruling::{Case, EvalError, Options, Outcome, RuleSet};
+use ruling::{Case, EvalError, ExplainMode, Options, Outcome, RuleSet};
 use serde_json::{json, Map, Value};
 
 const BOOL_FACTS: usize = 4;
@@ -183,11 +184,21 @@ fn evaluate(rules: &RuleSet, case: &Case) -> Option<Outcome> {
         max_steps: 1_000_000,
         ..Options::default()
     };
-    match rules.evaluate(case, &options) {
-        Ok(outcome) => Some(outcome),
-        Err(EvalError::Arithmetic { .. }) => None,
+    let outcome = match rules.evaluate(case, &options) {
+        Ok(outcome) => outcome,
+        Err(EvalError::Arithmetic { .. }) => return None,
         Err(e) => panic!("evaluation failed: {e}"),
+    };
+    // Without an explanation the compiled plan evaluates: the same conclusions.
+    let quick = Options {
+        explain: ExplainMode::None,
+        ..options
+    };
+    match rules.evaluate(case, &quick) {
+        Ok(values) => assert_eq!(values.conclusions, outcome.conclusions, "the plan disagrees"),
+        Err(e) => panic!("evaluation without explanation failed where with one it did not: {e}"),
     }
+    Some(outcome)
 }
 
 fn laws(outcome: &Outcome, n: usize, text: &str) {
