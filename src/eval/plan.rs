@@ -242,13 +242,19 @@ impl Slot {
 /// A rule set compiled for one period.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
-    /// Every rule in dependency order, as jump code.
-    code: Vec<Ins>,
-    entry: u32,
-    /// The same rules when each is one formula: run in order, with no jumps to dispatch.
-    formulas: Option<Box<[(u32, Formula)]>>,
+    /// Every rule, in dependency order.
+    body: Body,
     /// Whether any rule needs the engine.
     pub(crate) needs_engine: bool,
+}
+
+/// How a plan runs its rules.
+#[derive(Debug, Clone)]
+enum Body {
+    /// Each rule is one formula: run in order, with no jumps to dispatch.
+    Formulas(Box<[(u32, Formula)]>),
+    /// Jump code from `entry`.
+    Code { code: Vec<Ins>, entry: u32 },
 }
 
 /// The version boundaries of a program: every date from which some version applies.
@@ -303,27 +309,17 @@ impl Plan {
                 ))
             })
             .collect::<Option<Box<[_]>>>();
-        let mut emitter = Emitter::new(booleans);
-        let mut next = emitter.end()?;
-        for (rule, op) in steps.into_iter().rev() {
-            next = match op {
-                Some(op) if is_condition(&op) => emitter.condition_rule(rule, &op, next)?,
-                Some(op) => emitter.value_rule(rule, op, next)?,
-                None => emitter.engine_rule(rule, next)?,
-            };
-        }
-        Some(Plan {
-            code: emitter.finish(),
-            entry: next,
-            formulas,
-            needs_engine,
-        })
+        let body = match formulas {
+            Some(formulas) => Body::Formulas(formulas),
+            None => emit(steps, booleans)?,
+        };
+        Some(Plan { body, needs_engine })
     }
 
     /// Whether every rule is one formula (the plan then runs without jump code).
     #[cfg(test)]
     pub(crate) fn is_formulas(&self) -> bool {
-        self.formulas.is_some()
+        matches!(self.body, Body::Formulas(_))
     }
 
     /// Computes every rule into `values` (declaration order); `fallback` computes the rules
@@ -334,11 +330,28 @@ impl Plan {
         registers: Registers<'_>,
         fallback: Option<&mut dyn Fallback>,
     ) -> Result<()> {
-        match &self.formulas {
-            Some(formulas) => code::run_formulas(formulas, case, registers),
-            None => code::run(&self.code, self.entry, case, registers, fallback),
+        match &self.body {
+            Body::Formulas(formulas) => code::run_formulas(formulas, case, registers),
+            Body::Code { code, entry } => code::run(code, *entry, case, registers, fallback),
         }
     }
+}
+
+/// The rules as jump code, last to first so that every continuation is known.
+fn emit(steps: Vec<(u32, Option<Op>)>, booleans: Booleans) -> Option<Body> {
+    let mut emitter = Emitter::new(booleans);
+    let mut next = emitter.end()?;
+    for (rule, op) in steps.into_iter().rev() {
+        next = match op {
+            Some(op) if is_condition(&op) => emitter.condition_rule(rule, &op, next)?,
+            Some(op) => emitter.value_rule(rule, op, next)?,
+            None => emitter.engine_rule(rule, next)?,
+        };
+    }
+    Some(Body::Code {
+        code: emitter.finish(),
+        entry: next,
+    })
 }
 
 /// Whether an operation is a condition (a rule whose value is its truth).
