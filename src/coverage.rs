@@ -590,8 +590,12 @@ fn node_key(node: &Node) -> Option<Key> {
         _ => return None,
     };
     Some(match kind {
-        SiteKind::Rule | SiteKind::Exception => (kind, String::new(), node.id.clone()?),
-        SiteKind::Branch | SiteKind::Comparison => (kind, node.location.clone()?, node.text.clone()?),
+        SiteKind::Rule | SiteKind::Exception => (kind, String::new(), node.id.as_deref()?.to_string()),
+        SiteKind::Branch | SiteKind::Comparison => (
+            kind,
+            node.location.as_deref()?.to_string(),
+            node.text.as_deref()?.to_string(),
+        ),
     })
 }
 

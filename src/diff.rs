@@ -400,10 +400,10 @@ fn references(explanation: &Explanation, conclusion: &str) -> Vec<String> {
 
 fn collect_refs(node: &Node, seen: &mut Vec<String>, pending: &mut Vec<String>) {
     if node.kind == NodeKind::RuleRef {
-        if let Some(id) = &node.id {
-            if !seen.contains(id) {
-                seen.push(id.clone());
-                pending.push(id.clone());
+        if let Some(id) = node.id.as_deref() {
+            if !seen.iter().any(|s| s == id) {
+                seen.push(id.to_string());
+                pending.push(id.to_string());
             }
         }
     }

@@ -8,14 +8,17 @@ use thiserror::Error;
 
 use crate::check;
 use crate::diagnostic::Diagnostics;
+use crate::eval::Compiled;
 use crate::ir::Program;
 use crate::parse::{self, ParseLimits};
 use crate::source::SourceMap;
 
-/// A checked rule set, ready to evaluate many cases (`Send + Sync`).
+/// A checked and compiled rule set, ready to evaluate many cases. Cloning it is cheap (the
+/// program and its compiled form are shared), and it is `Send + Sync`.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub(crate) program: Arc<Program>,
+    pub(crate) compiled: Arc<Compiled>,
     warnings: Arc<Diagnostics>,
 }
 
@@ -108,6 +111,7 @@ impl RuleSet {
         }
         match check::check_with_limits(source_map, &parsed, limits, &mut diagnostics) {
             Some(program) => Ok(RuleSet {
+                compiled: crate::eval::compile(&program),
                 program: Arc::new(program),
                 warnings: Arc::new(diagnostics),
             }),

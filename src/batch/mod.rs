@@ -91,12 +91,12 @@ pub(crate) type Sent<T> = (u64, Chunk<T>, Vec<u8>);
 
 /// Evaluates one record with a worker, appending its output line.
 pub(crate) trait Evaluate<T>:
-    Fn(&record::Context<'_>, &mut record::Worker<'_>, &[u8], &T, u64, &mut Vec<u8>) -> Done + Sync
+    Fn(&record::Context<'_>, &mut record::Worker, &[u8], &T, u64, &mut Vec<u8>) -> Done + Sync
 {
 }
 
 impl<T, F> Evaluate<T> for F where
-    F: Fn(&record::Context<'_>, &mut record::Worker<'_>, &[u8], &T, u64, &mut Vec<u8>) -> Done + Sync
+    F: Fn(&record::Context<'_>, &mut record::Worker, &[u8], &T, u64, &mut Vec<u8>) -> Done + Sync
 {
 }
 
@@ -114,7 +114,7 @@ pub fn run(
         InputFormat::Jsonl => pipeline(
             |tx, recycled| read_jsonl(input, options.chunk_size, tx, &recycled),
             |ctx: &record::Context<'_>,
-             ev: &mut record::Worker<'_>,
+             ev: &mut record::Worker,
              data: &[u8],
              line: &std::ops::Range<usize>,
              n,
@@ -126,7 +126,7 @@ pub fn run(
         InputFormat::Csv => pipeline(
             |tx, _| csv_input::read(input, rules.program(), options.chunk_size, tx),
             |ctx: &record::Context<'_>,
-             ev: &mut record::Worker<'_>,
+             ev: &mut record::Worker,
              _: &[u8],
              row: &csv_input::Row,
              n,

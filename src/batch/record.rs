@@ -5,11 +5,10 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 
 use super::{csv_input::Row, eval_options, fast, timed, BatchOptions, Done};
-use crate::eval::{output, EvalError, Evaluator, ExplainMode, Options, PreparedCase};
+use crate::eval::{EvalError, Evaluator, ExplainMode, Options, PreparedCase};
 use crate::facts::{Case, CaseError, CaseFormat, CaseOrigin};
 use crate::ir::Program;
 use crate::ruleset::RuleSet;
-use crate::value::Value;
 
 /// What every worker shares: the rules, the options and precomputed output keys.
 pub(crate) struct Context<'r> {
@@ -23,8 +22,8 @@ pub(crate) struct Context<'r> {
 }
 
 /// What one parallel task evaluates with.
-pub(crate) struct Worker<'r> {
-    evaluator: Evaluator<'r>,
+pub(crate) struct Worker {
+    evaluator: Evaluator,
     scratch: fast::Scratch,
 }
 
@@ -58,7 +57,7 @@ impl<'r> Context<'r> {
     }
 
     /// A fresh worker (one per parallel task).
-    pub(crate) fn worker(&self) -> Worker<'r> {
+    pub(crate) fn worker(&self) -> Worker {
         Worker {
             evaluator: self.rules.evaluator(&self.options),
             scratch: fast::Scratch::new(),
@@ -66,7 +65,7 @@ impl<'r> Context<'r> {
     }
 
     /// One JSONL line.
-    pub(crate) fn jsonl_line(&self, worker: &mut Worker<'_>, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
+    pub(crate) fn jsonl_line(&self, worker: &mut Worker, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
         let Worker { evaluator, scratch } = worker;
         let Some(parsed) = fast::parse(self.program, &self.index, line, scratch) else {
             return self.general_line(evaluator, line, n, out);
@@ -78,12 +77,12 @@ impl<'r> Context<'r> {
     }
 
     /// One CSV row (already shaped as a case-file object).
-    pub(crate) fn csv_row(&self, worker: &mut Worker<'_>, row: &Row, n: u64, out: &mut Vec<u8>) -> Done {
+    pub(crate) fn csv_row(&self, worker: &mut Worker, row: &Row, n: u64, out: &mut Vec<u8>) -> Done {
         self.general(&mut worker.evaluator, row.case.clone(), &row.text, n, out)
     }
 
     /// The general path: a JSON tree, a case, validation with precise errors.
-    fn general_line(&self, evaluator: &mut Evaluator<'_>, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
+    fn general_line(&self, evaluator: &mut Evaluator, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
         let text = String::from_utf8_lossy(line);
         let text = text.trim();
         match serde_json::from_str::<Json>(text) {
@@ -99,7 +98,7 @@ impl<'r> Context<'r> {
         }
     }
 
-    fn general(&self, evaluator: &mut Evaluator<'_>, json: Json, text: &str, n: u64, out: &mut Vec<u8>) -> Done {
+    fn general(&self, evaluator: &mut Evaluator, json: Json, text: &str, n: u64, out: &mut Vec<u8>) -> Done {
         let id = json.get("id").cloned();
         let origin = Arc::new(CaseOrigin {
             name: format!("line {n}"),
@@ -119,7 +118,7 @@ impl<'r> Context<'r> {
     /// Evaluates a prepared case and writes its result line (or an error record).
     fn evaluate(
         &self,
-        evaluator: &mut Evaluator<'_>,
+        evaluator: &mut Evaluator,
         case: &PreparedCase,
         id: Option<&Json>,
         n: u64,
@@ -146,29 +145,30 @@ impl<'r> Context<'r> {
     /// The fast output: values straight from the evaluator's slots.
     fn write_values(
         &self,
-        evaluator: &mut Evaluator<'_>,
+        evaluator: &mut Evaluator,
         case: &PreparedCase,
         id: Option<&Json>,
         out: &mut Vec<u8>,
     ) -> Result<std::time::Duration, EvalError> {
-        let (values, elapsed) = timed(self.measure, || evaluator.values(case));
-        let values = values?;
+        let (result, elapsed) = timed(self.measure, || evaluator.values(case).map(|_| ()));
+        result?;
+        let values = evaluator.last_values(case);
         open_record(id, out);
         out.extend_from_slice(b"\"conclusions\":{");
         let mut unknown = Vec::new();
-        for (index, ((value, key), rule)) in values.iter().zip(&self.keys).zip(&self.program.rules).enumerate() {
+        for (index, (key, rule)) in self.keys.iter().zip(&self.program.rules).enumerate() {
             if index > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(key);
-            match value {
-                Some(Value::Bool(true)) => out.extend_from_slice(b"true"),
-                Some(Value::Bool(false)) => out.extend_from_slice(b"false"),
-                None => {
+            match values.truth(index) {
+                Some(true) => out.extend_from_slice(b"true"),
+                Some(false) => out.extend_from_slice(b"false"),
+                None if values.is_unknown(index) => {
                     out.extend_from_slice(b"null");
                     unknown.push(rule.name.clone());
                 }
-                Some(_) => write_json(out, &output::to_json(value, &rule.ty)),
+                None => write_json(out, &values.json(index)),
             }
         }
         out.extend_from_slice(b"},\"unknown_conclusions\":");
@@ -187,7 +187,7 @@ impl<'r> Context<'r> {
     /// The output with an explanation: the evaluator's full outcome.
     fn write_outcome(
         &self,
-        evaluator: &mut Evaluator<'_>,
+        evaluator: &mut Evaluator,
         case: &PreparedCase,
         id: Option<&Json>,
         out: &mut Vec<u8>,

@@ -181,9 +181,9 @@ fn references(
     seen: &mut Vec<String>,
 ) -> Vec<String> {
     if node.kind == ruling::explain::NodeKind::RuleRef {
-        if let Some(id) = &node.id {
-            if !seen.contains(id) {
-                seen.push(id.clone());
+        if let Some(id) = node.id.as_deref() {
+            if !seen.iter().any(|s| s == id) {
+                seen.push(id.to_string());
                 if let Some(target) = explanation.conclusions.get(id) {
                     references(target, explanation, seen);
                 }

@@ -83,6 +83,18 @@ pub enum EvalError {
     },
 }
 
+impl EvalError {
+    /// `name` is not a conclusion: the error names the nearest of `candidates`.
+    pub(crate) fn unknown_conclusion<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> EvalError {
+        let candidates: Vec<&str> = candidates.map(String::as_str).collect();
+        EvalError::UnknownConclusion {
+            name: name.to_string(),
+            help: crate::check::suggest::did_you_mean(name, candidates.iter().copied())
+                .map(|s| format!("did you mean `{s}`?")),
+        }
+    }
+}
+
 fn cite_suffix(citation: &Option<String>) -> String {
     citation.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
 }

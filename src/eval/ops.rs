@@ -11,15 +11,6 @@ use crate::value::{self, ArithmeticError, Rational, Value};
 /// A value that may be unknown.
 pub(crate) type Tv = Option<Value>;
 
-/// Truth of a value in a condition: `Some(bool)`, or `None` when unknown.
-pub(crate) fn truth(v: &Tv) -> Option<bool> {
-    match v {
-        None => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => Some(false),
-    }
-}
-
 /// `a and b` given both sides (b may be skipped when a is false).
 pub(crate) fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     match (a, b) {
@@ -128,16 +119,138 @@ pub(crate) fn negate(v: &Value) -> Value {
     }
 }
 
-/// The larger (or smaller) of two comparable values.
-pub(crate) fn extreme(max: bool, a: Value, b: Value) -> Result<Value, ArithmeticError> {
-    let a_less = matches!(compare(BinaryOp::Lt, &a, &b)?, Value::Bool(true));
-    Ok(if a_less == max { b } else { a })
-}
-
 /// `left − right` for numeric comparisons, rendered exactly (for "missed by").
 pub(crate) fn margin(a: &Value, b: &Value) -> Option<String> {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => value::sub(x, y).ok().map(|d: Rational| value::format_rational(&d)),
         _ => None,
+    }
+}
+
+// ------------------------------------------------------------------ on words
+
+use super::word::{number_word, Kind, Store, Strings, W};
+
+/// The values of two words, for the exact fallback (`None` when either is unknown).
+fn values_of(a: W, b: W, store: &Store<'_>, strings: &Strings) -> Option<(Value, Value)> {
+    Some((store.value(a, strings)?, store.value(b, strings)?))
+}
+
+/// A comparison of two known words, as [`compare`] does on values.
+pub(crate) fn compare_words(
+    op: BinaryOp,
+    a: W,
+    b: W,
+    store: &mut Store<'_>,
+    strings: &Strings,
+) -> Result<W, ArithmeticError> {
+    // Integers, and dates (whose words order as the dates do), compare as words.
+    if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+        return Ok(W::bool(ordered(op, x.cmp(&y))));
+    }
+    if a.is_date() && b.is_date() && op != BinaryOp::In {
+        return Ok(W::bool(ordered(op, a.raw().cmp(&b.raw()))));
+    }
+    let ordering = match (a.kind(), b.kind()) {
+        (Kind::Date(x), Kind::Date(y)) => Some(x.cmp(&y)),
+        (Kind::Bool(x), Kind::Bool(y)) => return Ok(W::bool(equality(op, x == y))),
+        (Kind::Text(x), Kind::Text(y)) => return Ok(W::bool(equality(op, x == y))),
+        _ => None,
+    };
+    if let (Some(o), false) = (ordering, op == BinaryOp::In) {
+        return Ok(W::bool(ordered(op, o)));
+    }
+    let Some((x, y)) = values_of(a, b, store, strings) else {
+        return Ok(W::UNKNOWN);
+    };
+    let result = compare(op, &x, &y)?;
+    Ok(store.word(result, strings))
+}
+
+/// `==` / `!=` given whether the sides are equal; other operators on unordered values are false.
+fn equality(op: BinaryOp, equal: bool) -> bool {
+    match op {
+        BinaryOp::Eq => equal,
+        BinaryOp::Ne => !equal,
+        _ => false,
+    }
+}
+
+fn ordered(op: BinaryOp, o: Ordering) -> bool {
+    match op {
+        BinaryOp::Eq => o == Ordering::Equal,
+        BinaryOp::Ne => o != Ordering::Equal,
+        BinaryOp::Ge => o != Ordering::Less,
+        BinaryOp::Gt => o == Ordering::Greater,
+        BinaryOp::Le => o != Ordering::Greater,
+        BinaryOp::Lt => o == Ordering::Less,
+        _ => false,
+    }
+}
+
+/// Exact arithmetic on two known words, as [`arithmetic`] does on values.
+pub(crate) fn arithmetic_words(
+    op: BinaryOp,
+    a: W,
+    b: W,
+    store: &mut Store<'_>,
+    strings: &Strings,
+) -> Result<W, ArithmeticError> {
+    if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+        let fast = match op {
+            BinaryOp::Add => x.checked_add(y),
+            BinaryOp::Sub => x.checked_sub(y),
+            BinaryOp::Mul => x.checked_mul(y),
+            _ => None,
+        };
+        if let Some(result) = fast.and_then(W::int) {
+            return Ok(result);
+        }
+        if op == BinaryOp::Div {
+            let quotient = value::div(
+                &Rational::from_integer(i128::from(x)),
+                &Rational::from_integer(i128::from(y)),
+            )?;
+            return Ok(number_word(quotient, store));
+        }
+    }
+    let Some((x, y)) = values_of(a, b, store, strings) else {
+        return Ok(W::UNKNOWN);
+    };
+    let result = arithmetic(op, &x, &y)?;
+    Ok(store.word(result, strings))
+}
+
+/// Negation of a known word, as [`negate`] does on values.
+pub(crate) fn negate_word(a: W, store: &mut Store<'_>, strings: &Strings) -> W {
+    if let Some(n) = a.as_int().and_then(i64::checked_neg).and_then(W::int) {
+        return n;
+    }
+    match store.value(a, strings) {
+        Some(v) => store.word(negate(&v), strings),
+        None => W::UNKNOWN,
+    }
+}
+
+/// The larger (or smaller) of two known words, as [`extreme`] does on values.
+pub(crate) fn extreme_words(
+    max: bool,
+    a: W,
+    b: W,
+    store: &mut Store<'_>,
+    strings: &Strings,
+) -> Result<W, ArithmeticError> {
+    let a_less = compare_words(BinaryOp::Lt, a, b, store, strings)? == W::TRUE;
+    Ok(if a_less == max { b } else { a })
+}
+
+/// Whether two known words hold the same value (numbers by value).
+pub(crate) fn same_words(a: W, b: W, store: &Store<'_>, strings: &Strings) -> bool {
+    if a == b {
+        return true;
+    }
+    match (store.value(a, strings), store.value(b, strings)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
     }
 }

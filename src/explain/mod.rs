@@ -3,6 +3,8 @@
 //! `eval` builds it; `report` renders it. Its JSON form is a public contract
 //! documented in `docs/explanation-schema.md` (versioned by [`SCHEMA_VERSION`]).
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -64,13 +66,13 @@ pub struct Node {
     pub kind: NodeKind,
     /// Identifier of the rule, fact, parameter or exception.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Arc<str>>,
     /// Human label (Chinese where the rules are Chinese).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub label: Option<Arc<str>>,
     /// Citation down to 款/项.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub citation: Option<String>,
+    pub citation: Option<Arc<str>>,
     /// The value (`null` with `unknown: true` when it could not be decided).
     pub value: Json,
     /// For a value of an enum type: the label the rule files give that value (`应用服务`).
@@ -81,16 +83,16 @@ pub struct Node {
     pub unknown: bool,
     /// The version applied (`2019-11-01起施行` style text: "in force from …").
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<Arc<str>>,
     /// For facts: the value is the declared default.
     #[serde(skip_serializing_if = "is_false")]
     pub default: bool,
     /// The expression as written in the rule file.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<Arc<str>>,
     /// For comparisons: the operator.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub op: Option<String>,
+    pub op: Option<Arc<str>>,
     /// For comparisons: the left value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left: Option<String>,
@@ -105,10 +107,10 @@ pub struct Node {
     pub date: Option<String>,
     /// Where the rule, branch, comparison or exception is written (`rules/x.rule:12`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    pub location: Option<Arc<str>>,
     /// Statute text quoted in the rule's doc comment.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub doc: Vec<String>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub doc: Arc<[String]>,
     /// What this node rests on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Node>,
@@ -116,6 +118,10 @@ pub struct Node {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn is_empty(lines: &Arc<[String]>) -> bool {
+    lines.is_empty()
 }
 
 impl Node {
@@ -138,7 +144,7 @@ impl Node {
             margin: None,
             date: None,
             location: None,
-            doc: Vec::new(),
+            doc: Arc::from(Vec::new()),
             children: Vec::new(),
         }
     }
@@ -151,15 +157,15 @@ impl Node {
     /// Every citation in this tree (depth first), including referenced rules' trees.
     pub fn citations<'a>(&'a self, all: &'a IndexMap<String, Node>, out: &mut Vec<String>, seen: &mut Vec<String>) {
         if let Some(c) = &self.citation {
-            if !out.contains(c) {
-                out.push(c.clone());
+            if !out.iter().any(|o| o.as_str() == c.as_ref()) {
+                out.push(c.to_string());
             }
         }
         if self.kind == NodeKind::RuleRef {
             if let Some(id) = &self.id {
-                if !seen.contains(id) {
-                    seen.push(id.clone());
-                    if let Some(target) = all.get(id) {
+                if !seen.iter().any(|s| s.as_str() == id.as_ref()) {
+                    seen.push(id.to_string());
+                    if let Some(target) = all.get(id.as_ref()) {
                         target.citations(all, out, seen);
                     }
                 }

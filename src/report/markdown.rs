@@ -108,7 +108,7 @@ fn roots<'a>(explanation: &Explanation, selected: &[&'a Node]) -> Vec<&'a Node> 
     }
     selected
         .iter()
-        .filter(|n| n.id.as_ref().is_none_or(|id| !referred.contains(id)))
+        .filter(|n| n.id.as_deref().is_none_or(|id| !referred.contains(id)))
         .copied()
         .collect()
 }
@@ -117,9 +117,9 @@ fn roots<'a>(explanation: &Explanation, selected: &[&'a Node]) -> Vec<&'a Node> 
 fn references(explanation: &Explanation, node: &Node, seen: &mut Vec<String>) {
     for child in &node.children {
         if child.kind == NodeKind::RuleRef {
-            if let Some(id) = &child.id {
-                if !seen.contains(id) {
-                    seen.push(id.clone());
+            if let Some(id) = child.id.as_deref() {
+                if !seen.iter().any(|s| s == id) {
+                    seen.push(id.to_string());
                     if let Some(target) = explanation.conclusions.get(id) {
                         references(explanation, target, seen);
                     }
@@ -144,13 +144,13 @@ fn derivation(out: &mut String, explanation: &Explanation, node: &Node, expanded
         }
         out.push_str("\n\n");
     }
-    for doc in &node.doc {
+    for doc in node.doc.iter() {
         out.push_str(&format!("> {doc}\n"));
     }
     if !node.doc.is_empty() {
         out.push('\n');
     }
-    expanded.push(node.id.clone().unwrap_or_default());
+    expanded.push(node.id.as_deref().unwrap_or_default().to_string());
     for child in &node.children {
         bullet(out, explanation, child, 0, node.citation.as_deref(), expanded);
     }
@@ -181,9 +181,9 @@ fn bullet(
     ));
     let inherited = node.citation.as_deref().or(citation);
     if node.kind == NodeKind::RuleRef {
-        if let Some(id) = &node.id {
-            if !expanded.contains(id) {
-                expanded.push(id.clone());
+        if let Some(id) = node.id.as_deref() {
+            if !expanded.iter().any(|e| e == id) {
+                expanded.push(id.to_string());
                 if let Some(target) = explanation.conclusions.get(id) {
                     for child in &target.children {
                         bullet(out, explanation, child, depth + 1, target.citation.as_deref(), expanded);

@@ -72,7 +72,7 @@ impl Renderer<'_> {
         let mark = self.paint(mark(node), node);
         self.out.push_str(&format!("{indent}{mark} {line}\n"));
         if self.options.quote_statutes && node.kind == NodeKind::Rule {
-            for doc in &node.doc {
+            for doc in node.doc.iter() {
                 self.out.push_str(&format!("{indent}    │ {doc}\n"));
             }
         }
@@ -117,11 +117,11 @@ impl Renderer<'_> {
     }
 
     fn expand_reference(&mut self, node: &Node, depth: usize) {
-        let Some(id) = &node.id else { return };
-        if self.expanded.contains(id) {
+        let Some(id) = node.id.as_deref() else { return };
+        if self.expanded.iter().any(|e| e == id) {
             return;
         }
-        self.expanded.push(id.clone());
+        self.expanded.push(id.to_string());
         if let Some(target) = self.explanation.conclusions.get(id) {
             let inherited = target.citation.as_deref();
             for child in &target.children {
@@ -198,8 +198,8 @@ pub fn value_text(value: &Json, unknown: bool) -> String {
 fn name_of(node: &Node) -> String {
     match (&node.label, &node.id) {
         (Some(label), Some(id)) => format!("{label}（{id}）"),
-        (Some(label), None) => label.clone(),
-        (None, Some(id)) => id.clone(),
+        (Some(label), None) => label.to_string(),
+        (None, Some(id)) => id.to_string(),
         (None, None) => String::new(),
     }
 }

@@ -207,7 +207,7 @@ fn explanations_on_request_and_stats_line() {
 
 /// Evaluates a case on the fast path and with the engine and asserts the same outcome; false when
 /// the case does not evaluate (it is then not compared).
-fn agree(fast: &mut ruling::Evaluator<'_>, traced: &mut ruling::Evaluator<'_>, case: &Case, what: &str) -> bool {
+fn agree(fast: &mut ruling::Evaluator, traced: &mut ruling::Evaluator, case: &Case, what: &str) -> bool {
     let Ok(prepared) = fast.prepare(case) else { return false };
     let (Ok(a), Ok(b)) = (fast.outcome(&prepared), traced.outcome(&prepared)) else {
         return false;

@@ -292,7 +292,7 @@ mod catalogue {
             out,
         );
         let steps = Options {
-            max_steps: 2,
+            max_steps: 1,
             ..Options::default()
         };
         add(

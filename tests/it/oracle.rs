@@ -69,7 +69,7 @@ fn explained_disagreement(rules: &RuleSet, oracle: &Oracle, case_json: &Json, ex
 /// The fast path (`Evaluator::values`) against the oracle on the conclusions at
 /// `indexes` (all of them when the main evaluator stops with an error).
 fn fast_disagreement(
-    evaluator: &mut ruling::Evaluator<'_>,
+    evaluator: &mut ruling::Evaluator,
     oracle: &Oracle,
     case_json: &Json,
     indexes: &[usize],

@@ -1,0 +1,542 @@
+//! The checked program → its one compiled form, built once when a rule set is loaded.
+//!
+//! What the law fixes is computed here, once: the periods of the law (the dates between two
+//! version boundaries), the value of every parameter in every period, which version of each
+//! rule is in force in each period, the interned texts and constants, and the sites (the
+//! explanation nodes, with their labels, citations, texts and locations). Every rule version,
+//! exception and `held` branch becomes instructions (`op.rs`), in a plain and a recording
+//! sequence written by one emitter (`expr.rs`).
+
+pub(crate) mod code;
+mod expr;
+pub(crate) mod inputs;
+pub(crate) mod sites;
+
+use std::collections::HashMap;
+
+use crate::eval::word::{self, Strings, W};
+use crate::ir::{self, ExprKind, FactId, ParamId, Program, RuleId};
+use crate::source::Span;
+use crate::value::{Date, Value};
+
+pub(crate) use code::{Code, Fault, Leaf, Out, NO_SITE};
+pub(crate) use sites::{Fill, Sites};
+
+/// A rule set compiled for evaluation; shared by every evaluator of the rule set.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    /// The explanation nodes the code can record.
+    pub(crate) sites: Sites,
+    /// The texts the rule files name.
+    pub(crate) strings: Strings,
+    /// Constants too large for a word ([`W::Ref`] below `constants.len()`).
+    pub(crate) constants: Vec<Value>,
+    /// Spans of the expressions named in error messages.
+    pub(crate) spans: Vec<Span>,
+    /// Per rule: the code of each version, its exceptions.
+    pub(crate) rules: Vec<RuleCode>,
+    /// Per exception: its code.
+    pub(crate) exceptions: Vec<ExceptionCode>,
+    /// Dates on which some version or exception takes effect, sorted.
+    pub(crate) boundaries: Vec<Date>,
+    /// Per period (`0` before the first boundary, `k` from `boundaries[k-1]`): parameter
+    /// values and rule versions in force.
+    pub(crate) periods: Vec<Period>,
+    /// Rules in an order where each comes after every rule it uses.
+    pub(crate) order: Vec<u32>,
+    /// Per rule: what it reads.
+    pub(crate) inputs: Vec<inputs::Inputs>,
+    /// Per fact, parameter and rule: the site of its use.
+    pub(crate) fact_sites: Vec<u32>,
+    pub(crate) param_sites: Vec<u32>,
+    pub(crate) rule_ref_sites: Vec<u32>,
+    /// The empty list (`held` of a rule with no version in force).
+    pub(crate) empty_list: W,
+    /// Parameters whose definition has no exact value: the expression and the message.
+    pub(crate) param_failures: Vec<(String, String)>,
+    /// While compiling: the rules `held(…)` asks about.
+    held_wanted: Vec<u32>,
+}
+
+/// The compiled rule.
+#[derive(Debug)]
+pub(crate) struct RuleCode {
+    /// One per version, in the program's order.
+    pub(crate) versions: Vec<VersionCode>,
+    /// The site of the rule's tree on a date with no version in force.
+    pub(crate) no_version_site: u32,
+    /// Indexes into [`Compiled::exceptions`], in declaration order.
+    pub(crate) exceptions: Vec<u32>,
+}
+
+/// One version of a rule.
+#[derive(Debug)]
+pub(crate) struct VersionCode {
+    /// Values only.
+    pub(crate) plain: Code,
+    /// Recording an explanation.
+    pub(crate) recording: Code,
+    /// The site of the rule's tree under this version.
+    pub(crate) site: u32,
+    /// For rules `held(…)` asks about: each branch's label and (plain) code.
+    pub(crate) held: Vec<(W, Code)>,
+}
+
+/// A compiled exception.
+#[derive(Debug)]
+pub(crate) struct ExceptionCode {
+    /// Considered from this date on.
+    pub(crate) from: Option<Date>,
+    /// The condition: plain and recording.
+    pub(crate) when: [Code; 2],
+    /// The value given: plain and recording.
+    pub(crate) value: [Code; 2],
+    /// Its site.
+    pub(crate) site: u32,
+}
+
+/// What is in force during one period of the law.
+#[derive(Debug, Clone)]
+pub(crate) struct Period {
+    /// Per parameter: its value.
+    pub(crate) params: Vec<ParamValue>,
+    /// Per rule: the index of the version in force.
+    pub(crate) versions: Vec<Option<u32>>,
+}
+
+/// A parameter's value in one period.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ParamValue {
+    /// Its value (`none` before its first version).
+    Value(W),
+    /// Its definition has no exact value (overflow, division by zero): the index of the
+    /// expression and message in [`Compiled::param_failures`].
+    Failed(u32),
+}
+
+impl Compiled {
+    /// Compiles a checked program.
+    pub(crate) fn new(program: &Program) -> Compiled {
+        let mut builder = Builder::new(program);
+        let rules = program
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(index, info)| builder.rule(program, RuleId(index as u32), info))
+            .collect();
+        let exceptions = program
+            .exceptions
+            .iter()
+            .map(|e| builder.exception(program, e))
+            .collect();
+        let params: Vec<Vec<Code>> = program
+            .params
+            .iter()
+            .map(|info| {
+                info.versions
+                    .iter()
+                    .map(|v| expr::Compiler::quiet(&mut builder, program).expr(&v.body))
+                    .collect()
+            })
+            .collect();
+        let mut compiled = builder.finish(program, rules, exceptions);
+        compiled.held_code(program);
+        compiled.evaluate_params(program, &params);
+        compiled.classify_periods(program);
+        compiled
+    }
+
+    /// Groups, per rule, the periods in which it behaves the same (see
+    /// [`inputs::Inputs::period_class`]).
+    fn classify_periods(&mut self, program: &Program) {
+        let periods = &self.periods;
+        let dates: Vec<Date> = std::iter::once(Date::MIN)
+            .chain(self.boundaries.iter().copied())
+            .collect();
+        for (rule, inputs) in self.inputs.iter_mut().enumerate() {
+            let mut classes: Vec<Vec<i64>> = Vec::new();
+            inputs.period_class = periods
+                .iter()
+                .zip(&dates)
+                .map(|(period, date)| {
+                    let mut key = vec![period.versions.get(rule).copied().flatten().map_or(-1, i64::from)];
+                    key.extend(inputs.params.iter().map(|p| match period.params.get(*p as usize) {
+                        Some(ParamValue::Value(w)) => w.raw(),
+                        Some(ParamValue::Failed(i)) => -2 - i64::from(*i),
+                        None => -1,
+                    }));
+                    if let Some(info) = program.rules.get(rule) {
+                        key.extend(info.exceptions.iter().map(|e| {
+                            let from = program.exceptions.get(*e).and_then(|x| x.from);
+                            i64::from(from.is_none_or(|f| f <= *date))
+                        }));
+                    }
+                    let class = classes.iter().position(|k| *k == key).unwrap_or_else(|| {
+                        classes.push(key);
+                        classes.len() - 1
+                    });
+                    u32::try_from(class).unwrap_or(u32::MAX)
+                })
+                .collect();
+        }
+    }
+
+    /// The period a date falls in.
+    pub(crate) fn period_of(&self, date: Date) -> usize {
+        self.boundaries.partition_point(|b| *b <= date)
+    }
+
+    /// Compiles the branches of the rules `held(…)` asks about.
+    fn held_code(&mut self, program: &Program) {
+        let mut builder = Builder::resume(self);
+        let mut wanted = std::mem::take(&mut builder.held_wanted);
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut held = Vec::new();
+        for rule in wanted {
+            let Some(info) = program.rule(RuleId(rule)) else {
+                continue;
+            };
+            for (index, version) in info.versions.iter().enumerate() {
+                let (ExprKind::Block(_, branches) | ExprKind::AtLeast(_, branches)) = &version.body.kind else {
+                    continue;
+                };
+                let codes: Vec<(W, Code)> = branches
+                    .iter()
+                    .map(|b| {
+                        let label = b.label.as_deref().unwrap_or("");
+                        let label = W::text(builder.strings.intern(label));
+                        (label, expr::Compiler::quiet(&mut builder, program).expr(&b.expr))
+                    })
+                    .collect();
+                held.push((rule, index, codes));
+            }
+        }
+        builder.suspend(self);
+        for (rule, index, codes) in held {
+            if let Some(version) = self
+                .rules
+                .get_mut(rule as usize)
+                .and_then(|r| r.versions.get_mut(index))
+            {
+                version.held = codes;
+            }
+        }
+    }
+
+    /// Computes every parameter in every period, each after the parameters it uses.
+    fn evaluate_params(&mut self, program: &Program, code: &[Vec<Code>]) {
+        let representative: Vec<Date> = std::iter::once(Date::MIN)
+            .chain(self.boundaries.iter().copied())
+            .collect();
+        for param in param_order(program) {
+            let Some(info) = program.param(ParamId(param)) else {
+                continue;
+            };
+            for (period, date) in representative.iter().enumerate() {
+                let version = crate::eval::select_version(&info.versions, *date);
+                let body = version.and_then(|v| code.get(param as usize)?.get(v));
+                let value = match body {
+                    None => ParamValue::Value(W::NULL),
+                    Some(body) => self.param_value(program, body, *date),
+                };
+                if let Some(slot) = self
+                    .periods
+                    .get_mut(period)
+                    .and_then(|p| p.params.get_mut(param as usize))
+                {
+                    *slot = value;
+                }
+            }
+        }
+    }
+
+    /// Runs a parameter's body on a date; a value too large for a word becomes a constant.
+    fn param_value(&mut self, program: &Program, body: &Code, date: Date) -> ParamValue {
+        let result = crate::eval::machine::evaluate_constant(self, program, body, date);
+        match result {
+            Ok(Some(value)) => match word::direct(&value, &self.strings) {
+                Some(w) => ParamValue::Value(w),
+                None => ParamValue::Value(self.constant(value)),
+            },
+            Ok(None) => ParamValue::Value(W::UNKNOWN),
+            Err(failure) => {
+                let index = u32::try_from(self.param_failures.len()).unwrap_or(u32::MAX);
+                self.param_failures.push(failure);
+                ParamValue::Failed(index)
+            }
+        }
+    }
+
+    fn constant(&mut self, value: Value) -> W {
+        let index = u32::try_from(self.constants.len()).unwrap_or(u32::MAX);
+        self.constants.push(value);
+        W::reference(index)
+    }
+}
+
+/// Parameters in an order where each comes after the parameters its definitions use.
+fn param_order(program: &Program) -> Vec<u32> {
+    fn visit(program: &Program, param: u32, state: &mut [u8], out: &mut Vec<u32>) {
+        match state.get(param as usize) {
+            Some(0) => {}
+            _ => return,
+        }
+        if let Some(s) = state.get_mut(param as usize) {
+            *s = 1;
+        }
+        if let Some(info) = program.param(ParamId(param)) {
+            let mut used = Vec::new();
+            for version in &info.versions {
+                params_used(&version.body, &mut used);
+            }
+            for p in used {
+                visit(program, p, state, out);
+            }
+        }
+        if let Some(s) = state.get_mut(param as usize) {
+            *s = 2;
+        }
+        out.push(param);
+    }
+    let mut state = vec![0u8; program.params.len()];
+    let mut out = Vec::with_capacity(program.params.len());
+    for param in 0..program.params.len() {
+        visit(program, param as u32, &mut state, &mut out);
+    }
+    out
+}
+
+fn params_used(e: &ir::Expr, out: &mut Vec<u32>) {
+    if let ExprKind::Param(id) = e.kind {
+        out.push(id.0);
+    }
+    e.for_each_child(|c| params_used(c, out));
+}
+
+/// Collects instructions, sites, texts and constants while compiling.
+pub(crate) struct Builder {
+    pub(crate) sites: Sites,
+    pub(crate) strings: Strings,
+    constants: Vec<Value>,
+    spans: Vec<Span>,
+    span_index: HashMap<Span, u32>,
+    fact_sites: Vec<u32>,
+    param_sites: Vec<u32>,
+    rule_ref_sites: Vec<u32>,
+    held_wanted: Vec<u32>,
+}
+
+impl Builder {
+    fn new(program: &Program) -> Builder {
+        let mut builder = Builder {
+            sites: Sites::default(),
+            strings: Strings::default(),
+            constants: Vec::new(),
+            spans: Vec::new(),
+            span_index: HashMap::new(),
+            fact_sites: Vec::new(),
+            param_sites: Vec::new(),
+            rule_ref_sites: Vec::new(),
+            held_wanted: Vec::new(),
+        };
+        // Every enum value is interned, so a case's enum values are words.
+        for info in &program.enums {
+            for (value, _) in &info.values {
+                builder.strings.intern(value);
+            }
+        }
+        builder.fact_sites = (0..program.facts.len())
+            .map(|i| builder.sites.fact(program, FactId(i as u32)))
+            .collect();
+        builder.param_sites = (0..program.params.len())
+            .map(|i| builder.sites.param(program, ParamId(i as u32)))
+            .collect();
+        builder.rule_ref_sites = (0..program.rules.len())
+            .map(|i| builder.sites.rule_ref(program, RuleId(i as u32)))
+            .collect();
+        builder
+    }
+
+    /// Takes the compiled parts back to add code to them.
+    fn resume(compiled: &mut Compiled) -> Builder {
+        Builder {
+            sites: std::mem::take(&mut compiled.sites),
+            strings: std::mem::take(&mut compiled.strings),
+            constants: std::mem::take(&mut compiled.constants),
+            spans: std::mem::take(&mut compiled.spans),
+            span_index: HashMap::new(),
+            fact_sites: compiled.fact_sites.clone(),
+            param_sites: compiled.param_sites.clone(),
+            rule_ref_sites: compiled.rule_ref_sites.clone(),
+            held_wanted: std::mem::take(&mut compiled.held_wanted),
+        }
+    }
+
+    /// Gives the parts back.
+    fn suspend(self, compiled: &mut Compiled) {
+        compiled.sites = self.sites;
+        compiled.strings = self.strings;
+        compiled.constants = self.constants;
+        compiled.spans = self.spans;
+    }
+
+    fn finish(self, program: &Program, rules: Vec<RuleCode>, exceptions: Vec<ExceptionCode>) -> Compiled {
+        let boundaries = boundaries(program);
+        let representative: Vec<Date> = std::iter::once(Date::MIN).chain(boundaries.iter().copied()).collect();
+        let periods = representative
+            .iter()
+            .map(|date| Period {
+                params: vec![ParamValue::Value(W::NULL); program.params.len()],
+                versions: program
+                    .rules
+                    .iter()
+                    .map(|r| crate::eval::select_version(&r.versions, *date).map(|v| v as u32))
+                    .collect(),
+            })
+            .collect();
+        let mut constants = self.constants;
+        let empty_list = W::reference(u32::try_from(constants.len()).unwrap_or(u32::MAX));
+        constants.push(Value::List(Vec::new().into()));
+        Compiled {
+            sites: self.sites,
+            strings: self.strings,
+            constants,
+            spans: self.spans,
+            rules,
+            exceptions,
+            boundaries,
+            periods,
+            order: program.rule_order.iter().map(|r| r.0).collect(),
+            inputs: inputs::inputs(program),
+            fact_sites: self.fact_sites,
+            param_sites: self.param_sites,
+            rule_ref_sites: self.rule_ref_sites,
+            empty_list,
+            param_failures: Vec::new(),
+            held_wanted: self.held_wanted,
+        }
+    }
+
+    fn rule(&mut self, program: &Program, id: RuleId, info: &ir::ValueInfo) -> RuleCode {
+        let versions = info
+            .versions
+            .iter()
+            .enumerate()
+            .map(|(index, version)| VersionCode {
+                plain: expr::Compiler::new(self, program, false).expr(&version.body),
+                recording: expr::Compiler::new(self, program, true).expr(&version.body),
+                site: self.sites.rule(program, id, Some(index)),
+                held: Vec::new(),
+            })
+            .collect();
+        RuleCode {
+            versions,
+            no_version_site: self.sites.rule(program, id, None),
+            exceptions: info.exceptions.iter().map(|e| *e as u32).collect(),
+        }
+    }
+
+    fn exception(&mut self, program: &Program, exception: &ir::ExceptionInfo) -> ExceptionCode {
+        ExceptionCode {
+            from: exception.from,
+            when: [
+                expr::Compiler::new(self, program, false).expr(&exception.when),
+                expr::Compiler::new(self, program, true).expr(&exception.when),
+            ],
+            value: [
+                expr::Compiler::new(self, program, false).expr(&exception.value),
+                expr::Compiler::new(self, program, true).expr(&exception.value),
+            ],
+            site: self.sites.exception(program, exception),
+        }
+    }
+
+    /// The word of a constant: held directly when it fits, else kept in the constants.
+    pub(crate) fn constant(&mut self, value: &Value) -> W {
+        intern_texts(value, &mut self.strings);
+        if let Some(w) = word::direct(value, &self.strings) {
+            return w;
+        }
+        let index = u32::try_from(self.constants.len()).unwrap_or(u32::MAX);
+        self.constants.push(value.clone());
+        W::reference(index)
+    }
+
+    /// The index of an expression's span (for error messages).
+    pub(crate) fn expression(&mut self, span: Span) -> u32 {
+        if let Some(index) = self.span_index.get(&span) {
+            return *index;
+        }
+        let index = u32::try_from(self.spans.len()).unwrap_or(u32::MAX);
+        self.spans.push(span);
+        self.span_index.insert(span, index);
+        index
+    }
+
+    pub(crate) fn fact_site(&self, fact: u32) -> u32 {
+        self.fact_sites.get(fact as usize).copied().unwrap_or(NO_SITE)
+    }
+
+    pub(crate) fn param_site(&self, param: u32) -> u32 {
+        self.param_sites.get(param as usize).copied().unwrap_or(NO_SITE)
+    }
+
+    pub(crate) fn rule_ref_site(&self, rule: u32) -> u32 {
+        self.rule_ref_sites.get(rule as usize).copied().unwrap_or(NO_SITE)
+    }
+
+    /// Notes that `held(rule)` is used, so its branches are compiled.
+    pub(crate) fn want_held(&mut self, rule: u32) {
+        self.held_wanted.push(rule);
+    }
+}
+
+/// Texts inside a constant are interned (a text constant compares as a word).
+fn intern_texts(value: &Value, strings: &mut Strings) {
+    match value {
+        Value::Text(t) => {
+            strings.intern(t);
+        }
+        Value::List(items) | Value::Record(items) => items.iter().for_each(|i| intern_texts(i, strings)),
+        _ => {}
+    }
+}
+
+/// Dates from which some version or exception applies, sorted and without repeats.
+fn boundaries(program: &Program) -> Vec<Date> {
+    let mut dates: Vec<Date> = program
+        .params
+        .iter()
+        .chain(&program.rules)
+        .flat_map(|v| v.versions.iter().filter_map(|version| version.from))
+        .chain(program.exceptions.iter().filter_map(|e| e.from))
+        .collect();
+    dates.sort_unstable();
+    dates.dedup();
+    dates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_split_the_law_into_periods() {
+        let rules = crate::RuleSet::from_source(
+            "t.rule",
+            "param k: count from 2015-11-01 = 1\n from 2020-01-01 = 2\nrule r: bool = k > 1\n",
+        )
+        .expect("rules load");
+        let compiled = Compiled::new(rules.program());
+        assert_eq!(compiled.boundaries.len(), 2);
+        let date = |s| crate::value::parse_date(s).expect("a date");
+        assert_eq!(compiled.period_of(date("2015-10-31")), 0);
+        assert_eq!(compiled.period_of(date("2015-11-01")), 1);
+        assert_eq!(compiled.period_of(date("2021-01-01")), 2);
+        let values: Vec<_> = compiled.periods.iter().map(|p| p.params.first().copied()).collect();
+        assert!(matches!(values.first(), Some(Some(ParamValue::Value(W::NULL)))));
+        assert!(matches!(values.get(1), Some(Some(ParamValue::Value(w))) if *w == W::int(1).unwrap_or(W::NULL)));
+        assert!(matches!(values.get(2), Some(Some(ParamValue::Value(w))) if *w == W::int(2).unwrap_or(W::NULL)));
+    }
+}

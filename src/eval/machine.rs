@@ -1,0 +1,881 @@
+//! The machine that runs the compiled form over one case, in either mode: computing values
+//! only (plain code), or also recording the explanation trace (recording code).
+//!
+//! Rules are computed per *frame* — the law of one date: frame 0 is the law of `as_of`; `at`
+//! opens a frame for another date, where rules are computed on first use. Three-valued
+//! logic, exact arithmetic, exceptions, strictness and the step limit work the same in both
+//! modes: the recording code is the plain code plus the calls that append records.
+
+use std::sync::Arc;
+
+use super::compile::inputs::meet;
+use super::compile::{Code, Compiled, Fault, Leaf, Out, ParamValue, NO_SITE};
+use super::error::EvalError;
+use super::ops;
+use super::record::{Rec, Trace, DEFAULTED, DETACHED, OPERAND};
+use super::word::{Kind, Store, W};
+use crate::ast::{AggregateKind, BinaryOp};
+use crate::ir::Program;
+use crate::value::{ArithmeticError, Date, Value};
+
+type Result<T> = std::result::Result<T, Fault>;
+
+/// What to record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recording {
+    /// Nothing: plain code.
+    Off,
+    /// Rules, blocks, branches, conditions, exceptions, `at`, `held`.
+    Outline,
+    /// Also facts, parameters, comparisons, aggregates.
+    Full,
+}
+
+/// What `at` evaluates under the law of another date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A rule.
+    Rule(u32),
+    /// A parameter.
+    Param(u32),
+}
+
+/// The law of one date: the rules computed under it.
+#[derive(Debug, Clone, Default)]
+struct Frame {
+    date: Option<Date>,
+    period: usize,
+    values: Vec<W>,
+    done: Vec<bool>,
+}
+
+/// The items of the aggregates being folded, innermost last.
+#[derive(Debug, Clone)]
+struct Item {
+    items: Arc<[Value]>,
+    index: usize,
+}
+
+/// What the previous case of an evaluator left, for reusing the values of rules whose
+/// inputs did not change.
+#[derive(Debug, Default)]
+pub(crate) struct Previous {
+    /// Whether the rest describes a case evaluated without error.
+    valid: bool,
+    /// Its facts.
+    facts: Vec<W>,
+    /// The period of its law.
+    period: usize,
+    /// Its main-frame values.
+    values: Vec<W>,
+    /// Steps each rule took when last computed.
+    steps: Vec<u64>,
+    /// The facts and rules that changed since the previous case (bit sets, scratch).
+    fact_changed: Vec<u64>,
+    rule_changed: Vec<u64>,
+}
+
+/// Allocations kept from one case to the next.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    pub(crate) previous: Previous,
+    frames: Vec<Frame>,
+    items: Vec<Item>,
+    temps: Vec<Value>,
+    pub(crate) trace: Trace,
+}
+
+impl Buffers {
+    /// The values the last evaluation computed (behind the case's facts in the store).
+    pub(crate) fn temps(&self) -> &[Value] {
+        &self.temps
+    }
+
+    /// The main-frame value of every rule in the last evaluation.
+    pub(crate) fn values(&self) -> &[W] {
+        self.frames.first().map(|f| f.values.as_slice()).unwrap_or(&[])
+    }
+}
+
+/// A case as the machine reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts<'c> {
+    /// One word per fact.
+    pub(crate) words: &'c [W],
+    /// The values behind the facts' [`W::Ref`]s.
+    pub(crate) values: &'c [Value],
+    /// Whether each fact took its declared default.
+    pub(crate) defaulted: &'c [bool],
+}
+
+/// One evaluation in progress.
+pub(crate) struct Machine<'c> {
+    compiled: &'c Compiled,
+    program: &'c Program,
+    facts: Facts<'c>,
+    store: Store<'c>,
+    recording: Recording,
+    strict: bool,
+    max_steps: u64,
+    steps: u64,
+    frames: Vec<Frame>,
+    n_frames: usize,
+    frame: usize,
+    items: Vec<Item>,
+    trace: Trace,
+    /// The rule being computed (for messages).
+    rule: Option<u32>,
+    /// Strict mode: the first fact the rule being computed read while it was missing. It is
+    /// an error only if the rule then stays unknown.
+    missing: Option<u32>,
+    previous: Previous,
+}
+
+impl<'c> Machine<'c> {
+    /// A machine for one case, reusing `buffers`.
+    #[expect(clippy::too_many_arguments, reason = "the parts of one evaluation, each used")]
+    pub(crate) fn new(
+        compiled: &'c Compiled,
+        program: &'c Program,
+        facts: Facts<'c>,
+        as_of: Date,
+        recording: Recording,
+        strict: bool,
+        max_steps: u64,
+        buffers: Buffers,
+    ) -> Self {
+        let Buffers {
+            previous,
+            frames,
+            mut items,
+            temps,
+            mut trace,
+        } = buffers;
+        trace.recs.clear();
+        trace.values.clear();
+        trace.frames.clear();
+        trace.full = recording == Recording::Full;
+        items.clear();
+        let mut machine = Machine {
+            compiled,
+            program,
+            facts,
+            store: Store::new(&compiled.constants, facts.values, temps),
+            recording,
+            strict,
+            max_steps,
+            steps: 0,
+            frames,
+            n_frames: 0,
+            frame: 0,
+            items,
+            trace,
+            rule: None,
+            missing: None,
+            previous,
+        };
+        machine.open_frame(as_of);
+        machine
+    }
+
+    /// Gives the allocations back; the trace holds what was recorded.
+    pub(crate) fn into_buffers(mut self) -> Buffers {
+        if self.recording != Recording::Off {
+            self.trace.values = self.store.case_part();
+            self.trace.frames = self.frames.iter().take(self.n_frames).filter_map(|f| f.date).collect();
+        }
+        Buffers {
+            previous: self.previous,
+            frames: self.frames,
+            items: self.items,
+            temps: self.store.into_temps(),
+            trace: self.trace,
+        }
+    }
+
+    /// Computes the given rules (and what they use) in the main frame, in `order`. When
+    /// `reuse` is set, a rule none of whose inputs changed since the previous case keeps its
+    /// value instead of being computed again (it is charged the steps it took then, so the
+    /// step limit does not depend on which case came before).
+    pub(crate) fn run(&mut self, order: &[u32], reuse: bool) -> std::result::Result<(), EvalError> {
+        let reuse = reuse && self.prepare_reuse();
+        let result = if reuse {
+            self.run_reusing(order)
+        } else {
+            order.iter().try_for_each(|rule| self.rule_value(*rule, 0).map(|_| ()))
+        };
+        self.remember(result.is_ok());
+        result.map_err(|e| *e)
+    }
+
+    /// Marks the facts that changed since the previous case; false when nothing can be reused.
+    fn prepare_reuse(&mut self) -> bool {
+        let previous = &mut self.previous;
+        let n_rules = self.program.rules.len();
+        if !previous.valid || previous.values.len() != n_rules || previous.facts.len() != self.facts.words.len() {
+            return false;
+        }
+        previous.fact_changed.clear();
+        previous.fact_changed.resize(self.facts.words.len().div_ceil(64), 0);
+        for (index, (now, then)) in self.facts.words.iter().zip(&previous.facts).enumerate() {
+            if now != then || now.is_ref() {
+                if let Some(bits) = previous.fact_changed.get_mut(index / 64) {
+                    *bits |= 1 << (index % 64);
+                }
+            }
+        }
+        previous.rule_changed.clear();
+        previous.rule_changed.resize(n_rules.div_ceil(64), 0);
+        true
+    }
+
+    fn run_reusing(&mut self, order: &[u32]) -> Result<()> {
+        let compiled = self.compiled;
+        let (then, now) = (self.previous.period, self.period(0));
+        for &rule in order {
+            let index = rule as usize;
+            let before = self.previous.values.get(index).copied().unwrap_or(W::UNKNOWN);
+            let previous = &self.previous;
+            let reusable = compiled.inputs.get(index).is_some_and(|inputs| {
+                !inputs.volatile
+                    && !before.is_ref()
+                    && inputs.period_class.get(then) == inputs.period_class.get(now)
+                    && !meet(&inputs.fact_mask, &previous.fact_changed)
+                    && !meet(&inputs.rule_mask, &previous.rule_changed)
+            });
+            let changed = if reusable {
+                self.steps += self.previous.steps.get(index).copied().unwrap_or(1);
+                if self.steps > self.max_steps {
+                    return Err(Box::new(EvalError::StepLimit { limit: self.max_steps }));
+                }
+                self.set_value(rule, 0, before);
+                false
+            } else {
+                let value = self.rule_value(rule, 0)?;
+                value != before || value.is_ref()
+            };
+            if changed {
+                if let Some(bits) = self.previous.rule_changed.get_mut(index / 64) {
+                    *bits |= 1 << (index % 64);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps this case's facts and values for the next one.
+    fn remember(&mut self, ok: bool) {
+        let period = self.period(0);
+        let previous = &mut self.previous;
+        previous.valid = ok;
+        if !ok {
+            return;
+        }
+        previous.facts.clear();
+        previous.facts.extend_from_slice(self.facts.words);
+        previous.period = period;
+        previous.values.clear();
+        if let Some(frame) = self.frames.first() {
+            previous.values.extend_from_slice(&frame.values);
+        }
+    }
+
+    // ------------------------------------------------------------ recording
+
+    /// Whether facts, parameters, comparisons and aggregates are recorded.
+    pub(crate) fn full(&self) -> bool {
+        self.recording == Recording::Full
+    }
+
+    /// The index the next record will have (where a node's children start).
+    #[inline]
+    pub(crate) fn here(&self) -> u32 {
+        u32::try_from(self.trace.recs.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Records a node whose children start at `start`.
+    pub(crate) fn record(&mut self, site: u32, start: u32, flags: u8, value: W) {
+        let frame = u16::try_from(self.frame).unwrap_or(u16::MAX);
+        self.trace.recs.push(Rec::new(site, start, frame, flags, value));
+    }
+
+    /// Records a node without children.
+    fn record_leaf(&mut self, site: u32, flags: u8, value: W) {
+        let here = self.here();
+        self.record(site, here, flags, value);
+    }
+
+    /// Records a comparison: its sides, then its result (full mode).
+    pub(crate) fn record_comparison(&mut self, site: u32, start: u32, left: W, right: W, result: W) {
+        if self.full() {
+            self.record_leaf(OPERAND, 0, left);
+            self.record_leaf(OPERAND, 0, right);
+            self.record(site, start, 0, result);
+        }
+    }
+
+    /// Runs a branch of a block in the recording form: its truth, recorded at its site.
+    pub(crate) fn branch(&mut self, code: &Code, site: u32) -> Result<Option<bool>> {
+        let mark = self.here();
+        let truth = code.run(self)?.truth();
+        self.record(site, mark, 0, W::of_truth(truth));
+        Ok(truth)
+    }
+
+    // ------------------------------------------------------------ leaves
+
+    /// The value of a leaf, recorded at its site when it has one.
+    #[inline]
+    pub(crate) fn leaf(&mut self, leaf: Leaf) -> Out {
+        match leaf {
+            Leaf::Const(w) => Ok(w),
+            Leaf::Fact { fact, site, strict } => Ok(self.fact(fact, site, strict)),
+            Leaf::Param { param, site } => {
+                let value = self.param(param, self.frame)?;
+                if site != NO_SITE && self.full() {
+                    self.record_leaf(site, 0, value);
+                }
+                Ok(value)
+            }
+            Leaf::Rule { rule, site } => {
+                // In the main frame every rule used was computed before (dependency order).
+                let value = match self.frames.first() {
+                    Some(main) if self.frame == 0 && main.done.get(rule as usize) == Some(&true) => {
+                        main.values.get(rule as usize).copied().unwrap_or(W::UNKNOWN)
+                    }
+                    _ => self.rule_value(rule, self.frame)?,
+                };
+                if site != NO_SITE {
+                    self.record_leaf(site, 0, value);
+                }
+                Ok(value)
+            }
+        }
+    }
+
+    #[inline]
+    fn fact(&mut self, fact: u32, site: u32, strict: bool) -> W {
+        let value = self.facts.words.get(fact as usize).copied().unwrap_or(W::UNKNOWN);
+        if value == W::UNKNOWN && strict && self.strict && self.missing.is_none() {
+            self.missing = Some(fact);
+        }
+        if site != NO_SITE && self.full() {
+            let defaulted = self.facts.defaulted.get(fact as usize).copied().unwrap_or(false);
+            self.record_leaf(site, if defaulted { DEFAULTED } else { 0 }, value);
+        }
+        value
+    }
+
+    /// A parameter's value under the law of a frame.
+    fn param(&self, param: u32, frame: usize) -> Out {
+        let value = self
+            .compiled
+            .periods
+            .get(self.period(frame))
+            .and_then(|p| p.params.get(param as usize))
+            .copied();
+        match value {
+            Some(ParamValue::Value(w)) => Ok(w),
+            Some(ParamValue::Failed(index)) => {
+                let (expression, message) = self
+                    .compiled
+                    .param_failures
+                    .get(index as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                Err(Box::new(EvalError::Arithmetic {
+                    rule: self.rule_name(self.rule),
+                    expression,
+                    message,
+                }))
+            }
+            None => Ok(W::UNKNOWN),
+        }
+    }
+
+    /// A field of the current item of an enclosing aggregate (`depth` 0 = innermost).
+    pub(crate) fn field(&mut self, depth: u32, field: u32) -> W {
+        let value = (|| {
+            let index = self.items.len().checked_sub(1 + depth as usize)?;
+            let item = self.items.get(index)?;
+            match item.items.get(item.index)? {
+                Value::Record(fields) => fields.get(field as usize).cloned(),
+                other => Some(other.clone()),
+            }
+        })();
+        self.store.word_of(value, &self.compiled.strings)
+    }
+
+    // ------------------------------------------------------------ frames and rules
+
+    /// The frame of a date: an existing one, or a new one.
+    fn open_frame(&mut self, date: Date) -> usize {
+        let live = self.frames.get(..self.n_frames).unwrap_or(&[]);
+        if let Some(index) = live.iter().position(|f| f.date == Some(date)) {
+            return index;
+        }
+        let n_rules = self.program.rules.len();
+        let period = self.compiled.period_of(date);
+        if self.frames.len() <= self.n_frames {
+            self.frames.push(Frame::default());
+        }
+        let index = self.n_frames;
+        if let Some(frame) = self.frames.get_mut(index) {
+            frame.date = Some(date);
+            frame.period = period;
+            frame.values.clear();
+            frame.values.resize(n_rules, W::UNKNOWN);
+            frame.done.clear();
+            frame.done.resize(n_rules, false);
+        }
+        self.n_frames += 1;
+        index
+    }
+
+    fn frame_date(&self, frame: usize) -> Date {
+        self.frames.get(frame).and_then(|f| f.date).unwrap_or(Date::MIN)
+    }
+
+    fn period(&self, frame: usize) -> usize {
+        self.frames.get(frame).map_or(0, |f| f.period)
+    }
+
+    /// Whether a decided block may skip its remaining (infallible) branches: only where no
+    /// rule it reads can still need computing (the main frame) and no missing fact can
+    /// become an error (not strict).
+    #[inline]
+    pub(crate) fn may_skip(&self) -> bool {
+        self.frame == 0 && !self.strict
+    }
+
+    fn step(&mut self) -> Result<()> {
+        self.steps += 1;
+        if self.steps > self.max_steps {
+            return Err(Box::new(EvalError::StepLimit { limit: self.max_steps }));
+        }
+        Ok(())
+    }
+
+    /// A rule's value in a frame, computing it there on first use.
+    fn rule_value(&mut self, rule: u32, frame: usize) -> Out {
+        if let Some(f) = self.frames.get(frame) {
+            if f.done.get(rule as usize).copied().unwrap_or(false) {
+                return Ok(f.values.get(rule as usize).copied().unwrap_or(W::UNKNOWN));
+            }
+        }
+        let steps_before = self.steps;
+        self.step()?;
+        let saved = (self.frame, self.rule, self.missing.take());
+        self.frame = frame;
+        self.rule = Some(rule);
+        let start = self.here();
+        let result = self.compute_rule(rule);
+        let missing = std::mem::replace(&mut self.missing, saved.2);
+        let computed = result.map(|(value, site)| {
+            if self.recording != Recording::Off {
+                let flags = if frame == 0 { 0 } else { DETACHED };
+                self.record(site, start, flags, value);
+            }
+            value
+        });
+        self.frame = saved.0;
+        self.rule = saved.1;
+        let value = computed?;
+        if let (W::UNKNOWN, Some(fact)) = (value, missing) {
+            return Err(self.missing_fact(fact, rule, frame));
+        }
+        if frame == 0 {
+            let taken = self.steps - steps_before;
+            let previous = &mut self.previous;
+            if previous.steps.len() != self.program.rules.len() {
+                previous.steps.resize(self.program.rules.len(), 1);
+            }
+            if let Some(slot) = previous.steps.get_mut(rule as usize) {
+                *slot = taken;
+            }
+        }
+        self.set_value(rule, frame, value);
+        Ok(value)
+    }
+
+    fn set_value(&mut self, rule: u32, frame: usize, value: W) {
+        if let Some(f) = self.frames.get_mut(frame) {
+            if let Some(slot) = f.values.get_mut(rule as usize) {
+                *slot = value;
+            }
+            if let Some(done) = f.done.get_mut(rule as usize) {
+                *done = true;
+            }
+        }
+    }
+
+    /// A rule's value and the site of its tree, in the current frame.
+    fn compute_rule(&mut self, rule: u32) -> Result<(W, u32)> {
+        let compiled = self.compiled;
+        let Some(code) = compiled.rules.get(rule as usize) else {
+            return Ok((W::UNKNOWN, NO_SITE));
+        };
+        let version = compiled
+            .periods
+            .get(self.period(self.frame))
+            .and_then(|p| p.versions.get(rule as usize).copied().flatten());
+        let Some(version) = version.and_then(|v| code.versions.get(v as usize)) else {
+            return Ok((W::NULL, code.no_version_site));
+        };
+        let body = if self.recording == Recording::Off {
+            &version.plain
+        } else {
+            &version.recording
+        };
+        let base = body.run(self)?;
+        let value = self.apply_exceptions(&code.exceptions, base)?;
+        Ok((value, version.site))
+    }
+
+    fn apply_exceptions(&mut self, exceptions: &[u32], base: W) -> Out {
+        if exceptions.is_empty() {
+            return Ok(base);
+        }
+        let compiled = self.compiled;
+        let date = self.frame_date(self.frame);
+        let form = usize::from(self.recording != Recording::Off);
+        let mut applied: Option<(W, u32)> = None;
+        let mut undecided_differ = false;
+        for index in exceptions {
+            let Some(exception) = compiled.exceptions.get(*index as usize) else {
+                continue;
+            };
+            if exception.from.is_some_and(|from| from > date) {
+                continue;
+            }
+            let start = self.here();
+            let when = match exception.when.get(form) {
+                Some(code) => code.run(self)?.truth(),
+                None => None,
+            };
+            let value = match (when, exception.value.get(form)) {
+                (Some(false), _) | (_, None) => W::UNKNOWN,
+                (_, Some(code)) => code.run(self)?,
+            };
+            if self.recording != Recording::Off {
+                self.record(exception.site, start, 0, W::of_truth(when));
+            }
+            match (when, value) {
+                (Some(true), W::UNKNOWN) => undecided_differ = true,
+                (Some(true), v) => {
+                    if let Some((previous, first)) = applied {
+                        if !self.same(previous, v) {
+                            return Err(self.exception_conflict(first, *index));
+                        }
+                    }
+                    applied = Some((v, *index));
+                }
+                (None, v) => {
+                    if !(v.is_known() && base.is_known() && self.same(v, base)) {
+                        undecided_differ = true;
+                    }
+                }
+                (Some(false), _) => {}
+            }
+        }
+        // An exception that may apply leaves the rule unknown unless it gives the same value.
+        Ok(match applied {
+            Some((v, _)) => v,
+            None if undecided_differ => W::UNKNOWN,
+            None => base,
+        })
+    }
+
+    // ------------------------------------------------------------ operations
+
+    /// Whether two known words hold the same value.
+    pub(crate) fn same(&self, a: W, b: W) -> bool {
+        ops::same_words(a, b, &self.store, &self.compiled.strings)
+    }
+
+    /// A comparison (unknown when either side is).
+    #[inline]
+    pub(crate) fn compare(&mut self, op: BinaryOp, a: W, b: W, expr: u32) -> Out {
+        if !a.is_known() || !b.is_known() {
+            return Ok(W::UNKNOWN);
+        }
+        ops::compare_words(op, a, b, &mut self.store, &self.compiled.strings)
+            .map_err(|e| self.arithmetic_error(expr, e))
+    }
+
+    /// Arithmetic (unknown when either side is).
+    pub(crate) fn arithmetic(&mut self, op: BinaryOp, a: W, b: W, expr: u32) -> Out {
+        if !a.is_known() || !b.is_known() {
+            return Ok(W::UNKNOWN);
+        }
+        ops::arithmetic_words(op, a, b, &mut self.store, &self.compiled.strings)
+            .map_err(|e| self.arithmetic_error(expr, e))
+    }
+
+    /// Arithmetic negation (unknown stays unknown).
+    pub(crate) fn negate(&mut self, a: W) -> W {
+        if a.is_known() {
+            ops::negate_word(a, &mut self.store, &self.compiled.strings)
+        } else {
+            W::UNKNOWN
+        }
+    }
+
+    /// The larger (`max`) or smaller of two known words.
+    pub(crate) fn extreme(&mut self, max: bool, a: W, b: W, expr: u32) -> Out {
+        ops::extreme_words(max, a, b, &mut self.store, &self.compiled.strings)
+            .map_err(|e| self.arithmetic_error(expr, e))
+    }
+
+    /// A list of known words.
+    pub(crate) fn list(&mut self, words: &[W]) -> W {
+        let values: Vec<Value> = words
+            .iter()
+            .map(|w| self.store.value(*w, &self.compiled.strings).unwrap_or(Value::Null))
+            .collect();
+        self.store.push(Value::List(values.into()))
+    }
+
+    /// Folds an aggregate over the list `items`: `None` when it is not a list (the aggregate
+    /// is then unknown and records nothing), else its value.
+    pub(crate) fn aggregate(
+        &mut self,
+        kind: AggregateKind,
+        items: W,
+        filter: Option<&Code>,
+        value: Option<&Code>,
+        expr: u32,
+    ) -> Result<Option<W>> {
+        let list = match items.kind() {
+            Kind::Ref(index) => match self.store.get(index) {
+                Some(Value::List(items)) => Some(Arc::clone(items)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(list) = list else { return Ok(None) };
+        let n = list.len();
+        self.items.push(Item { items: list, index: 0 });
+        let result = self.fold_items(kind, n, filter, value, expr);
+        self.items.pop();
+        Ok(Some(result?))
+    }
+
+    fn fold_items(
+        &mut self,
+        kind: AggregateKind,
+        n: usize,
+        filter: Option<&Code>,
+        value: Option<&Code>,
+        expr: u32,
+    ) -> Out {
+        let mut count: i64 = 0;
+        let mut acc: Option<W> = None;
+        let mut truth = Some(kind == AggregateKind::All);
+        for index in 0..n {
+            self.step()?;
+            if let Some(item) = self.items.last_mut() {
+                item.index = index;
+            }
+            if let Some(f) = filter {
+                match f.run(self)?.truth() {
+                    None => return Ok(W::UNKNOWN),
+                    Some(false) => continue,
+                    Some(true) => {}
+                }
+            }
+            let v = match value {
+                Some(code) => code.run(self)?,
+                None => W::TRUE,
+            };
+            count += 1;
+            match kind {
+                AggregateKind::Any => truth = ops::or(truth, v.truth()),
+                AggregateKind::All => truth = ops::and(truth, v.truth()),
+                AggregateKind::Count => {}
+                AggregateKind::Sum | AggregateKind::Max | AggregateKind::Min => {
+                    if !v.is_known() {
+                        return Ok(W::UNKNOWN);
+                    }
+                    acc = Some(match acc {
+                        None => v,
+                        Some(a) if kind == AggregateKind::Sum => self.arithmetic(BinaryOp::Add, a, v, expr)?,
+                        Some(a) => self.extreme(kind == AggregateKind::Max, a, v, expr)?,
+                    });
+                }
+            }
+        }
+        Ok(match kind {
+            AggregateKind::Count => W::int(count).unwrap_or(W::UNKNOWN),
+            AggregateKind::Any | AggregateKind::All => W::of_truth(truth),
+            AggregateKind::Sum => acc.unwrap_or(W::ZERO),
+            AggregateKind::Max | AggregateKind::Min => acc.unwrap_or(W::NULL),
+        })
+    }
+
+    /// `held(rule)`: the labels of the branches of the rule's version in force that hold.
+    pub(crate) fn held(&mut self, rule: u32, site: u32) -> Out {
+        let compiled = self.compiled;
+        let frame = self.frame;
+        let version = compiled
+            .periods
+            .get(self.period(frame))
+            .and_then(|p| p.versions.get(rule as usize).copied().flatten())
+            .and_then(|v| compiled.rules.get(rule as usize)?.versions.get(v as usize));
+        let Some(version) = version else {
+            return Ok(compiled.empty_list);
+        };
+        // The rule itself first, so that its exceptions and tree are recorded.
+        let rule_value = self.rule_value(rule, frame)?;
+        let mut labels = Vec::new();
+        let mut unknown = false;
+        for (label, code) in &version.held {
+            match code.run(self)?.truth() {
+                Some(true) => labels.push(*label),
+                None => unknown = true,
+                Some(false) => {}
+            }
+        }
+        // When an exception defeats the rule, no item is taken to hold.
+        if rule_value == W::FALSE {
+            labels.clear();
+            unknown = false;
+        }
+        let result = if unknown { W::UNKNOWN } else { self.list(&labels) };
+        if site != NO_SITE {
+            self.record_leaf(site, 0, result);
+        }
+        Ok(result)
+    }
+
+    /// `target at date`: the target's value under the law of `date` (unknown when `date` is
+    /// not a date); records the use inside the `at` node started at `mark`.
+    pub(crate) fn at(&mut self, target: Target, date: W, site: u32, mark: u32) -> Out {
+        let Kind::Date(when) = date.kind() else {
+            return Ok(W::UNKNOWN);
+        };
+        let frame = self.open_frame(when);
+        let saved = std::mem::replace(&mut self.frame, frame);
+        let result = self.at_target(target, frame, site != NO_SITE);
+        self.frame = saved;
+        let value = result?;
+        if site != NO_SITE {
+            self.record_leaf(OPERAND, 0, date);
+            self.record(site, mark, 0, value);
+        }
+        Ok(value)
+    }
+
+    fn at_target(&mut self, target: Target, frame: usize, records: bool) -> Out {
+        let compiled = self.compiled;
+        match target {
+            Target::Rule(rule) => {
+                let value = self.rule_value(rule, frame)?;
+                if records {
+                    let site = compiled.rule_ref_sites.get(rule as usize).copied().unwrap_or(NO_SITE);
+                    self.record_leaf(site, 0, value);
+                }
+                Ok(value)
+            }
+            Target::Param(param) => {
+                let value = self.param(param, frame)?;
+                if records && self.full() {
+                    let site = compiled.param_sites.get(param as usize).copied().unwrap_or(NO_SITE);
+                    self.record_leaf(site, 0, value);
+                }
+                Ok(value)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ errors
+
+    fn rule_name(&self, rule: Option<u32>) -> String {
+        rule.and_then(|r| self.program.rules.get(r as usize))
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn arithmetic_error(&self, expr: u32, error: ArithmeticError) -> Fault {
+        let span = self.compiled.spans.get(expr as usize).copied().unwrap_or_default();
+        Box::new(EvalError::Arithmetic {
+            rule: self.rule_name(self.rule),
+            expression: self.program.source_map.one_line(span),
+            message: error.to_string(),
+        })
+    }
+
+    fn missing_fact(&self, fact: u32, rule: u32, frame: usize) -> Fault {
+        let info = self.program.facts.get(fact as usize);
+        let citation = self
+            .program
+            .rules
+            .get(rule as usize)
+            .and_then(|r| {
+                let v = super::select_version(&r.versions, self.frame_date(frame))?;
+                r.versions.get(v)
+            })
+            .and_then(|v| v.cite.as_ref())
+            .map(|c| c.text.to_string());
+        Box::new(EvalError::MissingFact {
+            fact: info.map(|f| f.name.clone()).unwrap_or_default(),
+            label: info.and_then(|f| f.label.clone()).unwrap_or_default(),
+            rule: self.rule_name(Some(rule)),
+            citation,
+        })
+    }
+
+    fn exception_conflict(&self, first: u32, second: u32) -> Fault {
+        let exceptions = &self.program.exceptions;
+        let name = |i: u32| exceptions.get(i as usize).map(|e| e.name.clone()).unwrap_or_default();
+        let cite = |i: u32| {
+            exceptions
+                .get(i as usize)
+                .and_then(|e| e.cite.as_ref())
+                .map(|c| c.text.to_string())
+                .unwrap_or_else(|| String::from("no citation"))
+        };
+        Box::new(EvalError::ExceptionConflict {
+            rule: self.rule_name(self.rule),
+            first: name(first),
+            first_cite: cite(first),
+            second: name(second),
+            second_cite: cite(second),
+        })
+    }
+}
+
+/// Evaluates a parameter's body (which uses no facts or rules) under the law of `date`,
+/// while compiling: its value (`None`: unknown), or the expression and message of an
+/// arithmetic error.
+pub(crate) fn evaluate_constant(
+    compiled: &Compiled,
+    program: &Program,
+    body: &Code,
+    date: Date,
+) -> std::result::Result<Option<Value>, (String, String)> {
+    let facts = Facts {
+        words: &[],
+        values: &[],
+        defaulted: &[],
+    };
+    let mut machine = Machine::new(
+        compiled,
+        program,
+        facts,
+        date,
+        Recording::Off,
+        false,
+        u64::MAX,
+        Buffers::default(),
+    );
+    match body.run(&mut machine) {
+        Ok(w) => Ok(machine.store.value(w, &compiled.strings)),
+        Err(error) => match *error {
+            EvalError::Arithmetic {
+                expression, message, ..
+            } => Err((expression, message)),
+            _ => Ok(None),
+        },
+    }
+}
