@@ -153,3 +153,18 @@ fn consequences_of_an_unknown_offence_are_unknown_not_false() {
         );
     }
 }
+
+/// A compliance fact has no default (vocabulary §0.3): a case silent on the transfer mechanism of
+/// 个人信息保护法第三十八条 leaves the breach unknown and names the fact (issue #11 item 5).
+#[test]
+fn a_silent_cross_border_mechanism_is_unknown_not_none() {
+    let rules = shipped_rules();
+    let path = "tests/cases/pipl/f10_art38_mechanism_missing_unknown.json";
+    let case = ruling::Case::from_path(super::support::root().join(path)).expect("case");
+    let outcome = rules.evaluate(&case, &Options::default()).expect("evaluates");
+    for conclusion in ["pipl_breached_articles", "pipl_penalty_tier"] {
+        assert_eq!(outcome.conclusion(conclusion), Some(&serde_json::Value::Null));
+        assert!(outcome.unknown_conclusions.iter().any(|c| c == conclusion));
+    }
+    assert!(outcome.missing_facts().iter().any(|f| f == "pi_cross_border_mechanism"));
+}
