@@ -117,12 +117,20 @@ fn consequences_of_an_unknown_offence_are_unknown_not_false() {
     let cases: [(&str, &[&str], &str); 3] = [
         (
             "tests/cases/general/k20_unit_service_type_missing_consequences_unknown.json",
-            &["cl286_1_established", "criminal_unit_fined", "criminal_responsible_persons_punished"],
+            &[
+                "cl286_1_established",
+                "criminal_unit_fined",
+                "criminal_responsible_persons_punished",
+            ],
             "network_service_type",
         ),
         (
             "tests/cases/general/k21_age_17_help_type_missing_mitigation_unknown.json",
-            &["cl287_2_established", "cl17_minor_mitigation_required", "i2019_may_not_prosecute_or_exempt"],
+            &[
+                "cl287_2_established",
+                "cl17_minor_mitigation_required",
+                "i2019_may_not_prosecute_or_exempt",
+            ],
             "help_type",
         ),
         (
