@@ -99,3 +99,30 @@ fn decisions_before_the_2021_revision_cite_the_earlier_text() {
         &["行政处罚法 第二十八条第一款"],
     );
 }
+
+/// 竞合 with equal statutory penalties: which offence governs depends on the facts of the case; a
+/// case silent on them leaves the conclusion unknown and names the fact (issue #11 item 7).
+#[test]
+fn equal_penalties_leave_the_governing_offence_to_the_facts() {
+    let rules = shipped_rules();
+    let path = "tests/cases/concurrence/c02_287_1_and_287_2_equal_penalties_unknown.json";
+    let case = ruling::Case::from_path(root().join(path)).expect("case");
+    let outcome = rules.evaluate(&case, &Options::default()).expect("evaluates");
+    assert_eq!(outcome.conclusion("cl_concurrence_applies"), Some(&serde_json::json!(true)));
+    assert_eq!(outcome.conclusion("cl_governing_offence"), Some(&serde_json::Value::Null));
+    assert!(outcome.unknown_conclusions.iter().any(|c| c == "cl_governing_offence"));
+    assert!(outcome.missing_facts().iter().any(|f| f == "concurrence_heavier_offence"));
+}
+
+/// 追诉时效: past the end of the period the date the prosecution started decides; a case silent on
+/// it leaves `cl_time_barred` unknown and names the fact (issue #11 item 8).
+#[test]
+fn a_missing_prosecution_date_leaves_the_limitation_unknown() {
+    let rules = shipped_rules();
+    let path = "tests/cases/limitation/t03_prosecution_date_missing_unknown.json";
+    let case = ruling::Case::from_path(root().join(path)).expect("case");
+    let outcome = rules.evaluate(&case, &Options::default()).expect("evaluates");
+    assert_eq!(outcome.conclusion("cl_time_barred"), Some(&serde_json::Value::Null));
+    assert!(outcome.unknown_conclusions.iter().any(|c| c == "cl_time_barred"));
+    assert!(outcome.missing_facts().iter().any(|f| f == "prosecution_start_date"));
+}
