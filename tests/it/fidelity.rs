@@ -108,10 +108,19 @@ fn equal_penalties_leave_the_governing_offence_to_the_facts() {
     let path = "tests/cases/concurrence/c02_287_1_and_287_2_equal_penalties_unknown.json";
     let case = ruling::Case::from_path(root().join(path)).expect("case");
     let outcome = rules.evaluate(&case, &Options::default()).expect("evaluates");
-    assert_eq!(outcome.conclusion("cl_concurrence_applies"), Some(&serde_json::json!(true)));
-    assert_eq!(outcome.conclusion("cl_governing_offence"), Some(&serde_json::Value::Null));
+    assert_eq!(
+        outcome.conclusion("cl_concurrence_applies"),
+        Some(&serde_json::json!(true))
+    );
+    assert_eq!(
+        outcome.conclusion("cl_governing_offence"),
+        Some(&serde_json::Value::Null)
+    );
     assert!(outcome.unknown_conclusions.iter().any(|c| c == "cl_governing_offence"));
-    assert!(outcome.missing_facts().iter().any(|f| f == "concurrence_heavier_offence"));
+    assert!(outcome
+        .missing_facts()
+        .iter()
+        .any(|f| f == "concurrence_heavier_offence"));
 }
 
 /// 追诉时效: past the end of the period the date the prosecution started decides; a case silent on

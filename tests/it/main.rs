@@ -19,5 +19,6 @@ mod language;
 mod missing;
 mod oracle;
 mod support;
+mod time_effect;
 mod vocabulary;
 mod workflow;
