@@ -87,8 +87,58 @@ pub struct ValueDecl {
     pub label: Option<String>,
     /// Definitions, each possibly dated and cited.
     pub definitions: Vec<Definition>,
+    /// `prefer … at DATE over DATE`: which version applies where the value is used.
+    pub prefer: Option<Prefer>,
     /// The whole declaration.
     pub span: Span,
+}
+
+/// `prefer higher at decision_date over conduct_date "label" cite 时间效力规定 第三条`: wherever the
+/// parameter or rule is used, its value is the one of the version in force on `preferred` when that
+/// value is the preferred one compared with the version in force on `over`, and the one of the
+/// version in force on `over` otherwise (the check rewrites every use into `at` expressions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prefer {
+    /// Which value is preferred (lighter).
+    pub order: PreferOrder,
+    /// The date whose version applies when its value is preferred (`decision_date`).
+    pub preferred: Expr,
+    /// The date whose version applies otherwise (`conduct_date`).
+    pub over: Expr,
+    /// How explanations name the choice.
+    pub label: Option<String>,
+    /// The rule of law that makes the choice (`时间效力规定 第三条`).
+    pub citation: Option<Citation>,
+    /// `prefer … over DATE`, without label and citation: what explanations quote.
+    pub head_span: Span,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// What `prefer` prefers: for numbers, amounts, dates and durations the higher or lower value, for
+/// truth values `true` or `false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreferOrder {
+    /// `prefer higher`: a higher threshold is lighter for the accused.
+    Higher,
+    /// `prefer lower`: a lower penalty is lighter.
+    Lower,
+    /// `prefer true`.
+    True,
+    /// `prefer false`: a conclusion that does not hold is lighter.
+    False,
+}
+
+impl PreferOrder {
+    /// The word as written.
+    pub fn word(self) -> &'static str {
+        match self {
+            PreferOrder::Higher => "higher",
+            PreferOrder::Lower => "lower",
+            PreferOrder::True => "true",
+            PreferOrder::False => "false",
+        }
+    }
 }
 
 /// `from 2026-01-01 cite 网络安全法2025 第六十九条 = expr`

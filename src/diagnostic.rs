@@ -263,6 +263,11 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "事实不随法律变化：写作 `规则名 at 日期`。",
     ),
     (
+        "ruling::check::invalid_prefer",
+        "prefer 子句有误",
+        "higher/lower 用于数值、金额、日期、期间，true/false 用于是非值；两个日期写事实名或日期；并以 cite 写明选择版本的条文。",
+    ),
+    (
         "ruling::check::too_deep",
         "求值路径过深",
         "缩短规则之间的引用链或拆分嵌套的表达式，或提高 ParseLimits::max_eval_depth。",

@@ -218,6 +218,19 @@ pub enum CheckError {
         #[label("not a rule or parameter")]
         span: SourceSpan,
     },
+    /// `param p: text … prefer higher at decision_date over conduct_date` (text has no order), or
+    /// `prefer higher at decision_date + 1 day over conduct_date` (a date must be a fact or a literal)
+    #[error("{problem}")]
+    #[diagnostic(code(ruling::check::invalid_prefer), help("{help}"))]
+    InvalidPrefer {
+        #[source_code]
+        src: Src,
+        #[label("{label}")]
+        span: SourceSpan,
+        problem: String,
+        label: String,
+        help: String,
+    },
     /// `rule r1: bool = r2`, `rule r2: bool = r3`, … thousands long
     #[error("evaluating `{name}` goes {depth} levels deep, more than the limit of {limit}")]
     #[diagnostic(

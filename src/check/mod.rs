@@ -1,14 +1,16 @@
 //! AST → checked [`Program`] plus every diagnostic that can be found without facts.
 //!
 //! Passes, in order: declare names (`names`), resolve types (`types`), resolve and
-//! type expressions (`resolve`), dependency cycles and order (`graph`), versions,
-//! exception conflicts and lints (`lints`). Checking never stops at the first problem.
+//! type expressions (`resolve`), rewrite the uses of values with a `prefer` clause (`prefer`),
+//! dependency cycles and order (`graph`), versions, exception conflicts and lints (`lints`).
+//! Checking never stops at the first problem.
 
 mod depth;
 mod errors;
 mod graph;
 mod lints;
 mod names;
+mod prefer;
 mod resolve;
 pub mod suggest;
 mod types;
@@ -38,6 +40,7 @@ pub fn check_with_limits(
     checker.resolve_fact_types(files);
     checker.resolve_value_types(files);
     checker.resolve_bodies(files);
+    checker.apply_prefer_clauses(files);
     checker.check_graph();
     checker.check_versions();
     checker.check_exception_conflicts(files);

@@ -253,7 +253,7 @@ impl Printer<'_> {
         if is_composite(&d.ty) && (width(&head) > WIDTH || wants_lines(&d.ty)) {
             head = format!("{keyword} {}: {}{label}", d.name.text, self.type_broken(&d.ty, INDENT));
         }
-        if let [only] = d.definitions.as_slice() {
+        if let ([only], None) = (d.definitions.as_slice(), &d.prefer) {
             // Comments between a doc comment and the keyword are printed above the doc, and those after
             // the code (the parser's span may take them in) after it; only those among the definitions
             // keep the declaration from being written on one line.
@@ -272,7 +272,35 @@ impl Printer<'_> {
             let param = keyword == "param";
             self.element(&mut run, definition.span, |p| p.definition(definition, param));
         }
+        if let Some(prefer) = &d.prefer {
+            self.element(&mut run, prefer.span, |p| p.prefer(prefer));
+        }
         format!("{head}\n{}", run.out.trim_end_matches('\n'))
+    }
+
+    /// `prefer higher at decision_date over conduct_date "label" cite …` at indentation 4; the
+    /// label and citation go on the next line when the clause is too wide.
+    fn prefer(&mut self, prefer: &ast::Prefer) -> String {
+        let date = |p: &mut Self, e: &ast::Expr| p.flat(e).unwrap_or_else(|| p.layout(e, INDENT, INDENT));
+        let preferred = date(self, &prefer.preferred);
+        let over = date(self, &prefer.over);
+        let head = format!("prefer {} at {preferred} over {over}", prefer.order.word());
+        let mut tail = Vec::new();
+        if let Some(label) = &prefer.label {
+            tail.push(quote(label));
+        }
+        if let Some(c) = &prefer.citation {
+            tail.push(citation(c));
+        }
+        if tail.is_empty() {
+            return head;
+        }
+        let one = format!("{head} {}", tail.join(" "));
+        if INDENT + width(&one) <= WIDTH {
+            one
+        } else {
+            format!("{head}\n{}{}", spaces(INDENT + 4), tail.join(" "))
+        }
     }
 
     /// One definition at indentation 4: `from … cite … = value` on one line for a parameter or a

@@ -43,6 +43,15 @@ fn item_spans(item: &mut Item) {
                 expr_spans(&mut definition.body);
                 definition.span = Span::default();
             }
+            if let Some(prefer) = &mut d.prefer {
+                expr_spans(&mut prefer.preferred);
+                expr_spans(&mut prefer.over);
+                if let Some(c) = &mut prefer.citation {
+                    citation_spans(c);
+                }
+                prefer.head_span = Span::default();
+                prefer.span = Span::default();
+            }
             d.span = Span::default();
         }
         Item::Exception(d) => {

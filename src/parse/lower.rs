@@ -202,12 +202,14 @@ impl Lowerer<'_> {
             ty,
             label: None,
             definitions: Vec::new(),
+            prefer: None,
             span,
         };
         for p in inner {
             match p.as_rule() {
                 Rule::string => decl.label = Some(literal::string(p.as_str())),
                 Rule::definition => decl.definitions.push(self.definition(p)?),
+                Rule::prefer_clause => decl.prefer = Some(self.prefer(p)?),
                 _ => return Err(self.internal(self.span(&p), "unexpected part of declaration")),
             }
         }
@@ -233,6 +235,48 @@ impl Lowerer<'_> {
             from,
             citation,
             body,
+            span,
+        })
+    }
+
+    fn prefer(&self, pair: Pair<'_, Rule>) -> Result<Prefer> {
+        let span = self.span(&pair);
+        let mut order = None;
+        let mut dates = Vec::new();
+        let (mut label, mut citation) = (None, None);
+        let mut head_end = span.start;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::kw_prefer | Rule::kw_at | Rule::kw_over => {}
+                Rule::prefer_order => {
+                    order = Some(match p.as_str() {
+                        "higher" => PreferOrder::Higher,
+                        "lower" => PreferOrder::Lower,
+                        "true" => PreferOrder::True,
+                        _ => PreferOrder::False,
+                    });
+                }
+                Rule::string => label = Some(literal::string(p.as_str())),
+                Rule::citation => citation = Some(self.citation(p)?),
+                _ => {
+                    let date = self.primary(p)?;
+                    head_end = date.span.end;
+                    dates.push(date);
+                }
+            }
+        }
+        let order = order.ok_or_else(|| self.internal(span, "`prefer` without an order"))?;
+        let mut dates = dates.into_iter();
+        let (Some(preferred), Some(over)) = (dates.next(), dates.next()) else {
+            return Err(self.internal(span, "`prefer` without two dates"));
+        };
+        Ok(Prefer {
+            order,
+            preferred,
+            over,
+            label,
+            citation,
+            head_span: Span::new(self.file_id, span.start, head_end),
             span,
         })
     }

@@ -107,3 +107,72 @@ fn a_loaded_rule_set_is_shared_across_threads() {
         assert!(handle.join().unwrap_or(false));
     }
 }
+
+/// A consequence of an offence whose establishment is unknown is itself unknown, never a definite
+/// `false` (issue #11 item 4): the unit fine and the responsible persons of 刑法第三十一条, the
+/// mitigation of 刑法第十七条第四款, the guardian discipline of 第五款 and 法释〔2019〕15号第十五条.
+#[test]
+fn consequences_of_an_unknown_offence_are_unknown_not_false() {
+    let rules = shipped_rules();
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "tests/cases/general/k20_unit_service_type_missing_consequences_unknown.json",
+            &[
+                "cl286_1_established",
+                "criminal_unit_fined",
+                "criminal_responsible_persons_punished",
+            ],
+            "network_service_type",
+        ),
+        (
+            "tests/cases/general/k21_age_17_help_type_missing_mitigation_unknown.json",
+            &[
+                "cl287_2_established",
+                "cl17_minor_mitigation_required",
+                "i2019_may_not_prosecute_or_exempt",
+            ],
+            "help_type",
+        ),
+        (
+            "tests/cases/general/k22_age_15_help_type_missing_guardian_unknown.json",
+            &["cl287_2_elements_met", "cl17_guardian_discipline"],
+            "help_type",
+        ),
+    ];
+    for (path, unknown, fact) in cases {
+        let case = ruling::Case::from_path(super::support::root().join(path)).expect("case");
+        let outcome = rules.evaluate(&case, &Options::default()).expect("evaluates");
+        for conclusion in unknown {
+            assert_eq!(
+                outcome.conclusion(conclusion),
+                Some(&serde_json::Value::Null),
+                "{path}: {conclusion}"
+            );
+            assert!(
+                outcome.unknown_conclusions.iter().any(|c| c == conclusion),
+                "{path}: {conclusion} is not listed as unknown: {:?}",
+                outcome.unknown_conclusions
+            );
+        }
+        assert!(
+            outcome.missing_facts().iter().any(|f| f == fact),
+            "{path}: {fact} is not listed as missing: {:?}",
+            outcome.missing_facts()
+        );
+    }
+}
+
+/// A compliance fact has no default (vocabulary §0.3): a case silent on the transfer mechanism of
+/// 个人信息保护法第三十八条 leaves the breach unknown and names the fact (issue #11 item 5).
+#[test]
+fn a_silent_cross_border_mechanism_is_unknown_not_none() {
+    let rules = shipped_rules();
+    let path = "tests/cases/pipl/f10_art38_mechanism_missing_unknown.json";
+    let case = ruling::Case::from_path(super::support::root().join(path)).expect("case");
+    let outcome = rules.evaluate(&case, &Options::default()).expect("evaluates");
+    for conclusion in ["pipl_breached_articles", "pipl_penalty_tier"] {
+        assert_eq!(outcome.conclusion(conclusion), Some(&serde_json::Value::Null));
+        assert!(outcome.unknown_conclusions.iter().any(|c| c == conclusion));
+    }
+    assert!(outcome.missing_facts().iter().any(|f| f == "pi_cross_border_mechanism"));
+}
