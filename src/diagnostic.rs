@@ -385,6 +385,12 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
     ),
     ("ruling::eval::unknown_conclusion", "未知结论", "检查结论名称的拼写。"),
     (
+        "ruling::trace::other_rule_set",
+        "轨迹与目录不属于同一规则集",
+        "用与轨迹一同写出的目录读取它。",
+    ),
+    ("ruling::trace::malformed", "解释轨迹格式错误", "轨迹应原样取自 ruling 的输出。"),
+    (
         "ruling::load::io",
         "无法读取规则路径",
         "给出 .rule 文件，或包含 .rule 文件的目录。",

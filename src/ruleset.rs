@@ -74,7 +74,7 @@ impl RuleSet {
             let shown = display_name(path, file);
             match read_limited(file, limits.max_file_bytes)? {
                 Ok(text) => {
-                    source_map.add(shown, file, text);
+                    source_map.add_relative(shown, relative_name(path, file), file, text);
                 }
                 Err(size) => too_large.push(parse::ParseError::TooLarge {
                     src: miette::NamedSource::new(shown, Arc::from("")),
@@ -124,6 +124,12 @@ impl RuleSet {
         &self.warnings
     }
 
+    /// The catalog of the rule set's explanations: declarations, versions, citations and every
+    /// node an explanation can contain (what a [`Trace`](crate::explain::Trace) names).
+    pub fn catalog(&self) -> &crate::explain::Catalog {
+        &self.compiled.catalog
+    }
+
     /// The checked program (declarations, types, versions).
     pub fn program(&self) -> &Program {
         &self.program
@@ -169,6 +175,21 @@ fn display_name(root: &Path, file: &Path) -> String {
         file.to_path_buf()
     };
     shown.display().to_string()
+}
+
+/// The file's path below the rule-set root, with `/` separators (the file name alone when the
+/// rule set is one file).
+fn relative_name(root: &Path, file: &Path) -> String {
+    let relative = if root.is_dir() {
+        file.strip_prefix(root).unwrap_or(file)
+    } else {
+        Path::new(file.file_name().unwrap_or(file.as_os_str()))
+    };
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Reads a rule file, but never more than `limit` bytes of it: an oversized file (a mistake, or a

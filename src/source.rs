@@ -33,8 +33,11 @@ impl Span {
 /// One rule file, its path as shown to users and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Path relative to the rule-set root, as shown in diagnostics.
+    /// Path as shown in diagnostics (the rule-set root as given, then the path below it).
     pub name: String,
+    /// Path below the rule-set root, with `/` separators (`criminal-law/art-286-1.rule`): how
+    /// explanations and the catalog locate declarations, whatever the root was called.
+    pub relative: String,
     /// Absolute or given path on disk.
     pub path: PathBuf,
     /// The whole text.
@@ -42,6 +45,16 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file known by its name only (text held in memory, not read from disk).
+    pub fn in_memory(name: &str, text: &str) -> SourceFile {
+        SourceFile {
+            name: name.to_string(),
+            relative: name.replace('\\', "/"),
+            path: PathBuf::from(name),
+            text: Arc::from(text),
+        }
+    }
+
     /// A miette source for rendering diagnostics that point into this file.
     pub fn named_source(&self) -> miette::NamedSource<Arc<str>> {
         miette::NamedSource::new(self.name.clone(), Arc::clone(&self.text)).with_language("ruling")
@@ -66,11 +79,18 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    /// Adds a file and returns its id.
+    /// Adds a file (its path below the root is its name) and returns its id.
     pub fn add(&mut self, name: String, path: &Path, text: impl Into<Arc<str>>) -> FileId {
+        let relative = name.replace('\\', "/");
+        self.add_relative(name, relative, path, text)
+    }
+
+    /// Adds a file with its path below the rule-set root, and returns its id.
+    pub fn add_relative(&mut self, name: String, relative: String, path: &Path, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
             name,
+            relative,
             path: path.to_path_buf(),
             text: text.into(),
         });
@@ -101,10 +121,11 @@ impl SourceMap {
         self.slice(span).split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
-    /// `file:line` of a span, for listings.
+    /// `file:line` of a span, the file named below the rule-set root
+    /// (`criminal-law/art-286-1.rule:12`), for explanations and listings.
     pub fn location(&self, span: Span) -> String {
         match self.get(span.file) {
-            Some(file) => format!("{}:{}", file.name, file.line_of(span.start)),
+            Some(file) => format!("{}:{}", file.relative, file.line_of(span.start)),
             None => String::from("?"),
         }
     }

@@ -40,6 +40,10 @@ pub struct BatchOptions {
     pub chunk_size: usize,
     /// Measure evaluation time per case (for `--stats`).
     pub measure: bool,
+    /// Only these conclusions and what they depend on (all when empty).
+    pub questions: Vec<String>,
+    /// Write explanations as trees instead of compact traces naming the rule set's catalog.
+    pub trees: bool,
 }
 
 impl Default for BatchOptions {
@@ -49,6 +53,8 @@ impl Default for BatchOptions {
             as_of: None,
             chunk_size: 2048,
             measure: false,
+            questions: Vec::new(),
+            trees: false,
         }
     }
 }
@@ -325,6 +331,7 @@ fn eval_options(options: &BatchOptions) -> Options {
         as_of: options.as_of,
         strict: false,
         explain: options.explain,
+        questions: options.questions.clone(),
         ..Options::default()
     }
 }

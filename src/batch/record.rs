@@ -16,6 +16,8 @@ pub(crate) struct Context<'r> {
     program: &'r Program,
     options: Options,
     measure: bool,
+    /// Explanations as trees (else as compact traces naming the catalog).
+    trees: bool,
     index: fast::FactIndex<'r>,
     /// `"name":` of each conclusion, JSON-encoded once.
     keys: Vec<Vec<u8>>,
@@ -51,6 +53,7 @@ impl<'r> Context<'r> {
             program,
             options: eval_options(options),
             measure: options.measure,
+            trees: options.trees,
             index: fast::index(program),
             keys,
         }
@@ -125,11 +128,7 @@ impl<'r> Context<'r> {
         out: &mut Vec<u8>,
     ) -> Done {
         let mark = out.len();
-        let result = if self.options.explain == ExplainMode::None {
-            self.write_values(evaluator, case, id, out)
-        } else {
-            self.write_outcome(evaluator, case, id, out)
-        };
+        let result = self.write_result(evaluator, case, id, out);
         match result {
             Ok(eval_time) => Done {
                 error: false,
@@ -142,22 +141,27 @@ impl<'r> Context<'r> {
         }
     }
 
-    /// The fast output: values straight from the evaluator's slots.
-    fn write_values(
+    /// A result line: the conclusions asked about straight from the evaluator's words, then
+    /// the explanation recorded (the compact trace, or the tree), then the missing facts.
+    fn write_result(
         &self,
         evaluator: &mut Evaluator,
         case: &PreparedCase,
         id: Option<&Json>,
         out: &mut Vec<u8>,
     ) -> Result<std::time::Duration, EvalError> {
-        let (result, elapsed) = timed(self.measure, || evaluator.values(case).map(|_| ()));
+        let (result, elapsed) = timed(self.measure, || evaluator.record(case).map(|_| ()));
         result?;
         let values = evaluator.last_values(case);
         open_record(id, out);
         out.extend_from_slice(b"\"conclusions\":{");
         let mut unknown = Vec::new();
+        let mut first = true;
         for (index, (key, rule)) in self.keys.iter().zip(&self.program.rules).enumerate() {
-            if index > 0 {
+            if !values.is_reported(index) {
+                continue;
+            }
+            if !std::mem::take(&mut first) {
                 out.push(b',');
             }
             out.extend_from_slice(key);
@@ -173,37 +177,25 @@ impl<'r> Context<'r> {
         }
         out.extend_from_slice(b"},\"unknown_conclusions\":");
         write_json(out, &unknown);
+        // Taken before the missing facts, which may record the case again.
+        let mut explanation = Vec::new();
+        if self.options.explain != ExplainMode::None {
+            if self.trees {
+                write_json(&mut explanation, &evaluator.recorded_explanation());
+            } else {
+                write_json(&mut explanation, &evaluator.recorded_trace());
+            }
+        }
         out.extend_from_slice(b",\"missing_facts\":");
         if unknown.is_empty() {
-            out.extend_from_slice(b"[]}\n");
+            out.extend_from_slice(b"[]");
         } else {
             let missing = evaluator.missing_facts(case, &unknown)?;
             write_json(out, &missing);
-            out.extend_from_slice(b"}\n");
         }
-        Ok(elapsed)
-    }
-
-    /// The output with an explanation: the evaluator's full outcome.
-    fn write_outcome(
-        &self,
-        evaluator: &mut Evaluator,
-        case: &PreparedCase,
-        id: Option<&Json>,
-        out: &mut Vec<u8>,
-    ) -> Result<std::time::Duration, EvalError> {
-        let (outcome, elapsed) = timed(self.measure, || evaluator.outcome(case));
-        let outcome = outcome?;
-        open_record(id, out);
-        out.extend_from_slice(b"\"conclusions\":");
-        write_json(out, &outcome.conclusions);
-        out.extend_from_slice(b",\"unknown_conclusions\":");
-        write_json(out, &outcome.unknown_conclusions);
-        out.extend_from_slice(b",\"missing_facts\":");
-        write_json(out, &outcome.missing_facts);
-        if let Some(explanation) = &outcome.explanation {
+        if !explanation.is_empty() {
             out.extend_from_slice(b",\"explanation\":");
-            write_json(out, explanation);
+            out.extend_from_slice(&explanation);
         }
         out.extend_from_slice(b"}\n");
         Ok(elapsed)

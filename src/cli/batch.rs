@@ -36,6 +36,22 @@ pub(crate) struct BatchArgs {
     /// Print `BENCH load_ms=… eval_ns_per_case=… cases=…` to standard error at the end.
     #[arg(long)]
     stats: bool,
+    /// Only these conclusions and what they depend on (repeat, or separate with commas).
+    #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
+    questions: Vec<String>,
+    /// How explanations are written: `trace` (compact, naming the catalog) or `tree`.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Trace)]
+    explain_format: ExplainFormat,
+    /// Where the rule set's catalog goes, which `--explain-format trace` names (default:
+    /// beside the output, `OUTPUT.catalog.json`).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExplainFormat {
+    Trace,
+    Tree,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,8 +105,19 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
         },
         as_of,
         measure: args.stats,
+        questions: args.questions.clone(),
+        trees: args.explain_format == ExplainFormat::Tree,
         ..BatchOptions::default()
     };
+    if let Some(unknown) = args.questions.iter().find(|q| rules.program().rule_id(q).is_none()) {
+        eprintln!("error: `--question {unknown}` is not a conclusion of the rule set");
+        return BAD_INPUT;
+    }
+    if options.explain != ExplainMode::None && !options.trees {
+        if let Err(status) = write_catalog(&rules, args) {
+            return status;
+        }
+    }
     let bar = progress_bar(size);
     let report = |bytes: u64, summary: &BatchSummary| report(bar.as_ref(), bytes, summary);
     let result = batch::run(&rules, input, format_of(args), &mut output, &options, Some(&report));
@@ -104,6 +131,29 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
             BAD_INPUT
         }
     }
+}
+
+/// Writes the catalog the traces name, once, beside the results or where `--catalog` says.
+fn write_catalog(rules: &ruling::RuleSet, args: &BatchArgs) -> Result<(), u8> {
+    let path = match (&args.catalog, args.output.as_path()) {
+        (Some(path), _) => path.clone(),
+        (None, output) if output != Path::new("-") => {
+            let mut name = output.as_os_str().to_owned();
+            name.push(".catalog.json");
+            PathBuf::from(name)
+        }
+        (None, _) => {
+            eprintln!("error: traces written to standard output need `--catalog FILE` for the catalog they name");
+            return Err(BAD_INPUT);
+        }
+    };
+    let written = File::create(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|file| serde_json::to_writer(BufWriter::new(file), rules.catalog()).map_err(|e| e.to_string()));
+    written.map_err(|message| {
+        eprintln!("error: cannot write `{}`: {message}", path.display());
+        BAD_INPUT
+    })
 }
 
 fn finish(summary: &BatchSummary, stats: bool, load_ms: f64) -> u8 {

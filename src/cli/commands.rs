@@ -104,7 +104,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         },
         None => None,
     };
-    if let Some(name) = &args.conclusion {
+    for name in args.conclusion.iter().chain(&args.questions) {
         if rules.program().rule_id(name).is_none() {
             let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
             let help = ruling::suggest::help_line(name, names).unwrap_or_default();
@@ -116,6 +116,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         as_of,
         strict: args.strict,
         max_steps: args.max_steps,
+        questions: args.questions.clone(),
         ..Options::default()
     };
     let outcome = match rules.evaluate(&case, &options) {

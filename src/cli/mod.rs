@@ -138,6 +138,12 @@ enum Command {
     },
     /// Evaluate many cases (JSONL or CSV), one result line each, in input order.
     Batch(batch::BatchArgs),
+    /// Print the catalog of a rule set's explanations (JSON): declarations, dated versions,
+    /// citations and every node a trace can name.
+    Catalog {
+        /// Rule file or directory.
+        rules: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -167,6 +173,10 @@ struct EvalArgs {
     /// Stop evaluation after this many steps (raise it for cases with very long lists).
     #[arg(long, value_name = "N", default_value_t = ruling::Options::default().max_steps)]
     max_steps: u64,
+    /// Evaluate and report only these conclusions and what they depend on (repeat, or separate
+    /// with commas).
+    #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
+    questions: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -214,6 +224,7 @@ pub(crate) fn main() -> ExitCode {
             },
         ),
         Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
+        Command::Catalog { rules } => schema_cmd::catalog(&rules),
         Command::Fmt { paths, check } => fmt_cmd::run(&paths, check),
         Command::Diff {
             rules,

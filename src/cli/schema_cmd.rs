@@ -1,4 +1,5 @@
-//! `ruling schema`: JSON Schemas of case files and of evaluation results.
+//! `ruling schema` and `ruling catalog`: what the JSON a rule set reads and writes means —
+//! the schemas of case files and results, and the catalog that traces name.
 
 use std::path::Path;
 
@@ -17,6 +18,17 @@ pub(crate) fn run(rules: &Path, conclusions: bool) -> u8 {
         ruling::schema::case_schema(rules.program())
     };
     let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    outln!("{text}");
+    OK
+}
+
+/// Prints the rule set's catalog.
+pub(crate) fn catalog(rules: &Path) -> u8 {
+    let rules = match load(rules) {
+        Ok(r) => r,
+        Err(status) => return status,
+    };
+    let text = serde_json::to_string_pretty(rules.catalog()).unwrap_or_default();
     outln!("{text}");
     OK
 }

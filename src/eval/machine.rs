@@ -750,13 +750,13 @@ impl<'c> Machine<'c> {
 
     /// `target at date`: the target's value under the law of `date` (unknown when `date` is
     /// not a date); records the use inside the `at` node started at `mark`.
-    pub(crate) fn at(&mut self, target: Target, date: W, site: u32, mark: u32) -> Out {
+    pub(crate) fn at(&mut self, target: Target, date: W, [inner, site]: [u32; 2], mark: u32) -> Out {
         let Kind::Date(when) = date.kind() else {
             return Ok(W::UNKNOWN);
         };
         let frame = self.open_frame(when);
         let saved = std::mem::replace(&mut self.frame, frame);
-        let result = self.at_target(target, frame, site != NO_SITE);
+        let result = self.at_target(target, frame, inner);
         self.frame = saved;
         let value = result?;
         if site != NO_SITE {
@@ -766,21 +766,19 @@ impl<'c> Machine<'c> {
         Ok(value)
     }
 
-    fn at_target(&mut self, target: Target, frame: usize, records: bool) -> Out {
-        let compiled = self.compiled;
+    /// The value of an `at` target in `frame` (the current frame), recorded at `site`.
+    fn at_target(&mut self, target: Target, frame: usize, site: u32) -> Out {
         match target {
             Target::Rule(rule) => {
                 let value = self.rule_value(rule, frame)?;
-                if records {
-                    let site = compiled.rule_ref_sites.get(rule as usize).copied().unwrap_or(NO_SITE);
+                if site != NO_SITE {
                     self.record_leaf(site, 0, value);
                 }
                 Ok(value)
             }
             Target::Param(param) => {
                 let value = self.param(param, frame)?;
-                if records && self.full() {
-                    let site = compiled.param_sites.get(param as usize).copied().unwrap_or(NO_SITE);
+                if site != NO_SITE && self.full() {
                     self.record_leaf(site, 0, value);
                 }
                 Ok(value)

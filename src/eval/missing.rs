@@ -4,18 +4,21 @@
 
 use std::collections::HashMap;
 
-use super::compile::{Compiled, Fill};
+use super::compile::Compiled;
 use super::record::{Trace, DETACHED, OPERAND};
 use super::word::W;
+use crate::explain::NodeKind;
 use crate::ir::Program;
 
 /// Missing facts of the `unknown` conclusions (rule indexes), in declaration order.
 pub(crate) fn missing_facts(compiled: &Compiled, program: &Program, trace: &Trace, unknown: &[u32]) -> Vec<String> {
     let mut rules: HashMap<(u32, u16), usize> = HashMap::new();
     for (index, rec) in trace.recs.iter().enumerate() {
-        if let Some(Fill::Rule(rule)) = compiled.sites.get(rec.site).map(|s| &s.fill) {
-            let frame = if rec.has(DETACHED) { rec.frame } else { 0 };
-            rules.insert((rule.0, frame), index);
+        if let Some(node) = compiled.catalog.nodes.get(rec.site as usize) {
+            if let (NodeKind::Rule, Some(rule)) = (node.kind, node.rule) {
+                let frame = if rec.has(DETACHED) { rec.frame } else { 0 };
+                rules.insert((rule, frame), index);
+            }
         }
     }
     let mut walk = Walk {
@@ -56,14 +59,15 @@ impl Walk<'_> {
         if rec.value() != W::UNKNOWN {
             return;
         }
-        match self.compiled.sites.get(rec.site).map(|s| &s.fill) {
-            Some(Fill::Fact(fact)) => {
-                if let Some(found) = self.found.get_mut(fact.0 as usize) {
+        let node = self.compiled.catalog.nodes.get(rec.site as usize);
+        match node.map(|n| (n.kind, n.fact, n.rule)) {
+            Some((NodeKind::Fact, Some(fact), _)) => {
+                if let Some(found) = self.found.get_mut(fact as usize) {
                     *found = true;
                 }
             }
-            Some(Fill::RuleRef(rule)) => {
-                let key = (rule.0, rec.frame);
+            Some((NodeKind::RuleRef, _, Some(rule))) => {
+                let key = (rule, rec.frame);
                 if !self.visited.contains(&key) {
                     self.visited.push(key);
                     if let Some(target) = self.rules.get(&key).copied() {

@@ -302,6 +302,21 @@ impl Evaluator {
         }
     }
 
+    /// The compact trace of the case last given to [`Evaluator::record`] (`None` when
+    /// explanations are off or that evaluation failed); read it back with
+    /// [`Catalog::explanation`](crate::explain::Catalog::explanation).
+    pub fn recorded_trace(&self) -> Option<crate::explain::Trace> {
+        let (recording, _) = self.recorded?;
+        if recording == Recording::Off {
+            return None;
+        }
+        Some(tree::compact(
+            &self.rules.compiled,
+            self.rules.program(),
+            &self.buffers.trace,
+        ))
+    }
+
     /// The options this evaluator applies.
     pub fn options(&self) -> &Options {
         &self.options
@@ -516,6 +531,15 @@ impl Values<'_> {
     pub fn get(&self, index: usize) -> Option<Value> {
         self.store
             .value(self.word(index), &self.evaluator.rules.compiled.strings)
+    }
+
+    /// Whether conclusion `index` is one the evaluator reports (asked about, or one those
+    /// depend on; all of them when no question was asked).
+    pub fn is_reported(&self, index: usize) -> bool {
+        match &self.evaluator.selection {
+            Ok(selection) => selection.reported.get(index).copied().unwrap_or(false),
+            Err(_) => false,
+        }
     }
 
     /// Whether conclusion `index` is unknown.

@@ -14,18 +14,6 @@ pub(crate) fn to_json(value: &Tv, ty: &Type) -> Json {
     }
 }
 
-/// The label the rule files give an enum value (`None` for other types, unknown values or `none`).
-pub(crate) fn enum_label(program: &Program, value: &Tv, ty: &Type) -> Option<String> {
-    let (Some(Value::Text(code)), Type::Enum(id)) = (value, ty.strip_optional()) else {
-        return None;
-    };
-    let values = &program.enums.get(id.0 as usize)?.values;
-    values
-        .iter()
-        .find(|(v, _)| v.as_str() == code.as_ref())
-        .and_then(|(_, label)| label.clone())
-}
-
 /// Like [`to_json`], with records written as the case file writes them: an object of field
 /// name → value, each field encoded by its declared type (money with two decimals).
 pub(crate) fn to_json_in(program: &Program, value: &Tv, ty: &Type) -> Json {

@@ -1,16 +1,28 @@
-//! The explanation tree: what each conclusion rests on, node by node.
+//! Explanations: what each conclusion rests on, node by node.
 //!
-//! `eval` builds it; `report` renders it. Its JSON form is a public contract
-//! documented in `docs/explanation-schema.md` (versioned by [`SCHEMA_VERSION`]).
+//! Two forms, one contract (`docs/explanation-schema.md`, versioned by [`SCHEMA_VERSION`]):
+//! the [`Catalog`] of a rule set (its declarations and every node an explanation can contain,
+//! written once) with a compact per-case [`Trace`] naming catalog nodes; and the
+//! [`Explanation`] tree the two make, which `report` renders. `eval` records traces and
+//! builds trees only when asked for.
+
+mod assemble;
+mod catalog;
+mod trace;
 
 use std::sync::Arc;
 
+pub(crate) use assemble::{assemble, Entry};
+pub use catalog::{Catalog, Declaration, EnumValue, ExceptionEntry, NodeEntry, SourceEntry, VersionEntry};
+pub(crate) use trace::encode;
+pub use trace::{Trace, TraceError};
+
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 /// Version of the explanation JSON schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Explanations of all conclusions of one evaluation.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -24,7 +36,7 @@ pub struct Explanation {
 }
 
 /// What a node stands for.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     /// A rule (conclusion) with the version applied.

@@ -21,9 +21,6 @@ mod expr;
 mod spans;
 mod text;
 
-use std::path::Path;
-use std::sync::Arc;
-
 use crate::ast::{self, Item};
 use crate::parse::{self, ParseError, ParseLimits};
 use crate::source::{FileId, SourceFile, Span};
@@ -45,11 +42,7 @@ pub fn display_width(text: &str) -> usize {
 
 /// Parses one rule file's text into its AST (for tools that compare or print rule files).
 pub fn parse_source(name: &str, text: &str) -> Result<ast::File, ParseError> {
-    let file = SourceFile {
-        name: name.to_string(),
-        path: Path::new(name).to_path_buf(),
-        text: Arc::from(text),
-    };
+    let file = SourceFile::in_memory(name, text);
     parse::parse_file(FileId(0), &file, &ParseLimits::default())
 }
 

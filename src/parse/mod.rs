@@ -79,11 +79,7 @@ pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> R
 
 /// Parses the text of one rule file (for tools and tests that work on the syntax tree).
 pub fn parse_text(file_id: FileId, name: &str, text: &str, limits: &ParseLimits) -> Result<ast::File, ParseError> {
-    let file = SourceFile {
-        name: name.to_string(),
-        path: std::path::PathBuf::from(name),
-        text: std::sync::Arc::from(text),
-    };
+    let file = SourceFile::in_memory(name, text);
     parse_file(file_id, &file, limits)
 }
 

@@ -198,10 +198,28 @@ fn explanations_on_request_and_stats_line() {
             last.starts_with("BENCH load_ms=") && last.contains(" eval_ns_per_case=") && last.ends_with(" cases=20"),
             "{stderr}"
         );
+        // Each line carries a compact trace; the catalog it names is written once beside.
         let results = json_lines(&out);
-        let tree = &results[0]["explanation"]["conclusions"]["offence_286_1"];
+        let catalog_text = std::fs::read_to_string(dir.path().join("results.jsonl.catalog.json")).unwrap();
+        let catalog: ruling::explain::Catalog = serde_json::from_str(&catalog_text).unwrap();
+        let trace: ruling::explain::Trace = serde_json::from_value(results[0]["explanation"].clone()).unwrap();
+        let explanation = catalog.explanation(&trace).unwrap();
+        let tree = serde_json::to_value(&explanation.conclusions["offence_286_1"]).unwrap();
         assert_eq!(tree["kind"], "rule");
         assert_eq!(tree["citation"], "刑法 第二百八十六条之一第一款");
+        // Or the tree itself on every line.
+        let run = batch(
+            &bench_rules(),
+            &dir.path().join("cases.jsonl"),
+            &out,
+            &["--as-of", AS_OF, "--explain", mode, "--explain-format", "tree"],
+        );
+        assert_eq!(run.status.code(), Some(0));
+        let results = json_lines(&out);
+        assert_eq!(
+            results[0]["explanation"]["conclusions"]["offence_286_1"]["citation"],
+            "刑法 第二百八十六条之一第一款"
+        );
     }
 }
 

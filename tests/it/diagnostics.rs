@@ -310,6 +310,24 @@ mod catalogue {
             },
             out,
         );
+        trace_examples(out);
+    }
+
+    /// Traces read back against a catalog: another rule set's, and a malformed one.
+    fn trace_examples(out: &mut BTreeMap<String, String>) {
+        let rules = RuleSet::from_source("t.rule", "fact a: bool\nrule r: bool = a\n").expect("rules check");
+        let other = RuleSet::from_source("u.rule", "fact b: bool\nrule s: bool = b\n").expect("rules check");
+        let mut evaluator = rules.evaluator(&Options::default());
+        let case = Case::from_json(r#"{"as_of": "2021-01-01", "facts": {"a": true}}"#).expect("case parses");
+        let prepared = evaluator.prepare(&case).expect("case is valid");
+        evaluator.record(&prepared).expect("evaluates");
+        let trace = evaluator.recorded_trace().expect("recorded");
+        add(&other.catalog().explanation(&trace).expect_err("another rule set"), out);
+        let broken = ruling::explain::Trace {
+            trace: String::from("t?"),
+            ..trace
+        };
+        add(&rules.catalog().explanation(&broken).expect_err("malformed"), out);
     }
 
     #[test]

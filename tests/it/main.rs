@@ -20,5 +20,6 @@ mod missing;
 mod oracle;
 mod support;
 mod time_effect;
+mod trace;
 mod vocabulary;
 mod workflow;

@@ -198,9 +198,9 @@ fn the_shipped_suite_covers_every_reachable_side_of_the_shipped_rules() {
     assert_eq!(
         marked.into_iter().collect::<Vec<_>>(),
         [
-            "rules/admin-penalty-law/art-37.rule",
-            "rules/criminal-law/concurrence.rule",
-            "rules/interpretation-2019-15/art-07-10.rule"
+            "admin-penalty-law/art-37.rule",
+            "criminal-law/concurrence.rule",
+            "interpretation-2019-15/art-07-10.rule"
         ]
     );
     // All 286-1 sites (the first article) are covered outright, none by a marker.

@@ -125,7 +125,7 @@ impl<'b> Compiler<'b> {
             ExprKind::Held(id) => {
                 self.builder.want_held(id.0);
                 let rule = id.0;
-                let site = self.site(|b, p| b.sites.held(p, *id));
+                let site = self.site(|b, _| b.sites.held(*id));
                 Code::thunk(move |m| m.held(rule, site))
             }
             ExprKind::Known(inner) => {
@@ -194,11 +194,15 @@ impl<'b> Compiler<'b> {
             // The checker allows `at` only on rules and parameters.
             _ => return Code::thunk(move |m| date_code.run(m).map(|_| W::UNKNOWN)),
         };
-        let site = self.site(|b, p| b.sites.at(p, target));
+        let inner = match target_id {
+            Target::Rule(rule) => self.site(|b, _| b.rule_ref_site(rule)),
+            Target::Param(param) => self.site(|b, _| b.param_site(param)),
+        };
+        let site = self.site(|b, p| b.sites.typed(p, NodeKind::At, target.span, &target.ty));
         Code::thunk(move |m| {
             let mark = m.here();
             let when = date_code.run(m)?;
-            m.at(target_id, when, site, mark)
+            m.at(target_id, when, [inner, site], mark)
         })
     }
 

@@ -13,8 +13,10 @@ pub(crate) mod inputs;
 pub(crate) mod sites;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::eval::word::{self, Strings, W};
+use crate::explain::{Catalog, Node};
 use crate::ir::{self, ExprKind, FactId, ParamId, Program, RuleId};
 use crate::source::Span;
 use crate::value::{Date, Value};
@@ -25,8 +27,11 @@ pub(crate) use sites::{Fill, Sites};
 /// A rule set compiled for evaluation; shared by every evaluator of the rule set.
 #[derive(Debug)]
 pub(crate) struct Compiled {
-    /// The explanation nodes the code can record.
-    pub(crate) sites: Sites,
+    /// The rule set's catalog: its declarations and the explanation nodes the code can record.
+    pub(crate) catalog: Arc<Catalog>,
+    /// Per catalog node: the node with its static parts set, and how to encode its value.
+    pub(crate) templates: Vec<Node>,
+    pub(crate) fills: Vec<Fill>,
     /// The texts the rule files name.
     pub(crate) strings: Strings,
     /// Constants too large for a word ([`W::Ref`] below `constants.len()`).
@@ -47,15 +52,10 @@ pub(crate) struct Compiled {
     /// Per rule: what it reads.
     pub(crate) inputs: Vec<inputs::Inputs>,
     /// Per fact, parameter and rule: the site of its use.
-    pub(crate) fact_sites: Vec<u32>,
-    pub(crate) param_sites: Vec<u32>,
-    pub(crate) rule_ref_sites: Vec<u32>,
     /// The empty list (`held` of a rule with no version in force).
     pub(crate) empty_list: W,
     /// Parameters whose definition has no exact value: the expression and the message.
     pub(crate) param_failures: Vec<(String, String)>,
-    /// While compiling: the rules `held(…)` asks about.
-    held_wanted: Vec<u32>,
 }
 
 /// The compiled rule.
@@ -118,17 +118,34 @@ impl Compiled {
     /// Compiles a checked program.
     pub(crate) fn new(program: &Program) -> Compiled {
         let mut builder = Builder::new(program);
-        let rules = program
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(index, info)| builder.rule(program, RuleId(index as u32), info))
-            .collect();
-        let exceptions = program
-            .exceptions
-            .iter()
-            .map(|e| builder.exception(program, e))
-            .collect();
+        // Rules in the order they are computed, each followed by its exceptions: the sites are
+        // then numbered in the order a trace records them, which keeps traces short.
+        let mut rules: Vec<Option<RuleCode>> = (0..program.rules.len()).map(|_| None).collect();
+        let mut exceptions: Vec<Option<ExceptionCode>> = (0..program.exceptions.len()).map(|_| None).collect();
+        for id in &program.rule_order {
+            let Some(info) = program.rule(*id) else { continue };
+            if let Some(slot) = rules.get_mut(id.0 as usize) {
+                *slot = Some(builder.rule(program, *id, info));
+            }
+            for index in &info.exceptions {
+                if let Some(slot) = exceptions.get_mut(*index) {
+                    *slot = builder.exception(program, *index);
+                }
+            }
+        }
+        // Every rule is in the order; should one not be, it is still compiled (its index kept).
+        for (index, slot) in rules.iter_mut().enumerate() {
+            if let (None, Some(info)) = (&slot, program.rules.get(index)) {
+                *slot = Some(builder.rule(program, RuleId(index as u32), info));
+            }
+        }
+        for (index, slot) in exceptions.iter_mut().enumerate() {
+            if slot.is_none() {
+                *slot = builder.exception(program, index);
+            }
+        }
+        let mut rules: Vec<RuleCode> = rules.into_iter().flatten().collect();
+        let exceptions: Vec<ExceptionCode> = exceptions.into_iter().flatten().collect();
         let params: Vec<Vec<Code>> = program
             .params
             .iter()
@@ -139,8 +156,8 @@ impl Compiled {
                     .collect()
             })
             .collect();
+        builder.held_code(program, &mut rules);
         let mut compiled = builder.finish(program, rules, exceptions);
-        compiled.held_code(program);
         compiled.evaluate_params(program, &params);
         compiled.classify_periods(program);
         compiled
@@ -184,44 +201,6 @@ impl Compiled {
     /// The period a date falls in.
     pub(crate) fn period_of(&self, date: Date) -> usize {
         self.boundaries.partition_point(|b| *b <= date)
-    }
-
-    /// Compiles the branches of the rules `held(…)` asks about.
-    fn held_code(&mut self, program: &Program) {
-        let mut builder = Builder::resume(self);
-        let mut wanted = std::mem::take(&mut builder.held_wanted);
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut held = Vec::new();
-        for rule in wanted {
-            let Some(info) = program.rule(RuleId(rule)) else {
-                continue;
-            };
-            for (index, version) in info.versions.iter().enumerate() {
-                let (ExprKind::Block(_, branches) | ExprKind::AtLeast(_, branches)) = &version.body.kind else {
-                    continue;
-                };
-                let codes: Vec<(W, Code)> = branches
-                    .iter()
-                    .map(|b| {
-                        let label = b.label.as_deref().unwrap_or("");
-                        let label = W::text(builder.strings.intern(label));
-                        (label, expr::Compiler::quiet(&mut builder, program).expr(&b.expr))
-                    })
-                    .collect();
-                held.push((rule, index, codes));
-            }
-        }
-        builder.suspend(self);
-        for (rule, index, codes) in held {
-            if let Some(version) = self
-                .rules
-                .get_mut(rule as usize)
-                .and_then(|r| r.versions.get_mut(index))
-            {
-                version.held = codes;
-            }
-        }
     }
 
     /// Computes every parameter in every period, each after the parameters it uses.
@@ -321,9 +300,6 @@ pub(crate) struct Builder {
     constants: Vec<Value>,
     spans: Vec<Span>,
     span_index: HashMap<Span, u32>,
-    fact_sites: Vec<u32>,
-    param_sites: Vec<u32>,
-    rule_ref_sites: Vec<u32>,
     held_wanted: Vec<u32>,
 }
 
@@ -335,9 +311,6 @@ impl Builder {
             constants: Vec::new(),
             spans: Vec::new(),
             span_index: HashMap::new(),
-            fact_sites: Vec::new(),
-            param_sites: Vec::new(),
-            rule_ref_sites: Vec::new(),
             held_wanted: Vec::new(),
         };
         // Every enum value is interned, so a case's enum values are words.
@@ -346,42 +319,36 @@ impl Builder {
                 builder.strings.intern(value);
             }
         }
-        builder.fact_sites = (0..program.facts.len())
-            .map(|i| builder.sites.fact(program, FactId(i as u32)))
-            .collect();
-        builder.param_sites = (0..program.params.len())
-            .map(|i| builder.sites.param(program, ParamId(i as u32)))
-            .collect();
-        builder.rule_ref_sites = (0..program.rules.len())
-            .map(|i| builder.sites.rule_ref(program, RuleId(i as u32)))
-            .collect();
         builder
     }
 
-    /// Takes the compiled parts back to add code to them.
-    fn resume(compiled: &mut Compiled) -> Builder {
-        Builder {
-            sites: std::mem::take(&mut compiled.sites),
-            strings: std::mem::take(&mut compiled.strings),
-            constants: std::mem::take(&mut compiled.constants),
-            spans: std::mem::take(&mut compiled.spans),
-            span_index: HashMap::new(),
-            fact_sites: compiled.fact_sites.clone(),
-            param_sites: compiled.param_sites.clone(),
-            rule_ref_sites: compiled.rule_ref_sites.clone(),
-            held_wanted: std::mem::take(&mut compiled.held_wanted),
+    /// Compiles the branches of the rules `held(…)` asks about.
+    fn held_code(&mut self, program: &Program, rules: &mut [RuleCode]) {
+        let mut wanted = std::mem::take(&mut self.held_wanted);
+        wanted.sort_unstable();
+        wanted.dedup();
+        for rule in wanted {
+            let (Some(info), Some(code)) = (program.rule(RuleId(rule)), rules.get_mut(rule as usize)) else {
+                continue;
+            };
+            for (version, version_code) in info.versions.iter().zip(&mut code.versions) {
+                let (ExprKind::Block(_, branches) | ExprKind::AtLeast(_, branches)) = &version.body.kind else {
+                    continue;
+                };
+                version_code.held = branches
+                    .iter()
+                    .map(|b| {
+                        let label = W::text(self.strings.intern(b.label.as_deref().unwrap_or("")));
+                        (label, expr::Compiler::quiet(self, program).expr(&b.expr))
+                    })
+                    .collect();
+            }
         }
     }
 
-    /// Gives the parts back.
-    fn suspend(self, compiled: &mut Compiled) {
-        compiled.sites = self.sites;
-        compiled.strings = self.strings;
-        compiled.constants = self.constants;
-        compiled.spans = self.spans;
-    }
-
     fn finish(self, program: &Program, rules: Vec<RuleCode>, exceptions: Vec<ExceptionCode>) -> Compiled {
+        let mut catalog = sites::declarations(program);
+        catalog.nodes = self.sites.nodes;
         let boundaries = boundaries(program);
         let representative: Vec<Date> = std::iter::once(Date::MIN).chain(boundaries.iter().copied()).collect();
         let periods = representative
@@ -399,7 +366,9 @@ impl Builder {
         let empty_list = W::reference(u32::try_from(constants.len()).unwrap_or(u32::MAX));
         constants.push(Value::List(Vec::new().into()));
         Compiled {
-            sites: self.sites,
+            templates: catalog.nodes.iter().map(|n| catalog.template(n)).collect(),
+            fills: self.sites.fills,
+            catalog: Arc::new(catalog),
             strings: self.strings,
             constants,
             spans: self.spans,
@@ -409,12 +378,8 @@ impl Builder {
             periods,
             order: program.rule_order.iter().map(|r| r.0).collect(),
             inputs: inputs::inputs(program),
-            fact_sites: self.fact_sites,
-            param_sites: self.param_sites,
-            rule_ref_sites: self.rule_ref_sites,
             empty_list,
             param_failures: Vec::new(),
-            held_wanted: self.held_wanted,
         }
     }
 
@@ -426,19 +391,20 @@ impl Builder {
             .map(|(index, version)| VersionCode {
                 plain: expr::Compiler::new(self, program, false).expr(&version.body),
                 recording: expr::Compiler::new(self, program, true).expr(&version.body),
-                site: self.sites.rule(program, id, Some(index)),
+                site: self.sites.rule(id, Some(index)),
                 held: Vec::new(),
             })
             .collect();
         RuleCode {
             versions,
-            no_version_site: self.sites.rule(program, id, None),
+            no_version_site: self.sites.rule(id, None),
             exceptions: info.exceptions.iter().map(|e| *e as u32).collect(),
         }
     }
 
-    fn exception(&mut self, program: &Program, exception: &ir::ExceptionInfo) -> ExceptionCode {
-        ExceptionCode {
+    fn exception(&mut self, program: &Program, index: usize) -> Option<ExceptionCode> {
+        let exception = program.exceptions.get(index)?;
+        Some(ExceptionCode {
             from: exception.from,
             when: [
                 expr::Compiler::new(self, program, false).expr(&exception.when),
@@ -448,8 +414,8 @@ impl Builder {
                 expr::Compiler::new(self, program, false).expr(&exception.value),
                 expr::Compiler::new(self, program, true).expr(&exception.value),
             ],
-            site: self.sites.exception(program, exception),
-        }
+            site: self.sites.exception(index),
+        })
     }
 
     /// The word of a constant: held directly when it fits, else kept in the constants.
@@ -474,16 +440,19 @@ impl Builder {
         index
     }
 
-    pub(crate) fn fact_site(&self, fact: u32) -> u32 {
-        self.fact_sites.get(fact as usize).copied().unwrap_or(NO_SITE)
+    /// A new site for a use of a fact (one per use, so a trace names nodes in order).
+    pub(crate) fn fact_site(&mut self, fact: u32) -> u32 {
+        self.sites.fact(FactId(fact))
     }
 
-    pub(crate) fn param_site(&self, param: u32) -> u32 {
-        self.param_sites.get(param as usize).copied().unwrap_or(NO_SITE)
+    /// A new site for a use of a parameter.
+    pub(crate) fn param_site(&mut self, param: u32) -> u32 {
+        self.sites.param(ParamId(param))
     }
 
-    pub(crate) fn rule_ref_site(&self, rule: u32) -> u32 {
-        self.rule_ref_sites.get(rule as usize).copied().unwrap_or(NO_SITE)
+    /// A new site for a use of a rule.
+    pub(crate) fn rule_ref_site(&mut self, rule: u32) -> u32 {
+        self.sites.rule_ref(RuleId(rule))
     }
 
     /// Notes that `held(rule)` is used, so its branches are compiled.

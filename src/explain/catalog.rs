@@ -1,0 +1,294 @@
+//! The catalog: everything about the explanations of one rule set that does not depend on
+//! the case — its declarations with their labels, dated versions and citations, and the
+//! nodes an explanation can contain (which rule, branch, comparison… each is). A [`Trace`]
+//! names nodes by their index here; [`Catalog::explanation`] rebuilds the tree.
+//!
+//! [`Trace`]: super::Trace
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Node, NodeKind, SCHEMA_VERSION};
+use crate::value::{parse_date, Date};
+
+/// The static part of every explanation of one rule set (schema version 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Schema version of this JSON form.
+    pub schema_version: u32,
+    /// Identifies the rule set (a hash of its files' names and texts); a trace names it.
+    pub rule_set: String,
+    /// Legal sources.
+    pub sources: Vec<SourceEntry>,
+    /// Enum types: their values with labels.
+    pub enums: Vec<Vec<EnumValue>>,
+    /// Facts, in declaration order.
+    pub facts: Vec<Declaration>,
+    /// Parameters, in declaration order.
+    pub params: Vec<Declaration>,
+    /// Rules (conclusions), in declaration order.
+    pub rules: Vec<Declaration>,
+    /// Exceptions, in declaration order.
+    pub exceptions: Vec<ExceptionEntry>,
+    /// The nodes an explanation can contain; a trace record names one by its index.
+    pub nodes: Vec<NodeEntry>,
+}
+
+/// A legal source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceEntry {
+    /// Short name used in rule files.
+    pub name: String,
+    /// How citations name it (`法释〔2019〕15号`).
+    pub citation_name: String,
+    /// Full title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// In force from (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_force: Option<String>,
+    /// In force until.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// One value of an enum type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumValue {
+    /// The code case files and results use (`unit`).
+    pub value: String,
+    /// Its label (`单位`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// A fact, parameter or rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// Identifier.
+    pub id: String,
+    /// Label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Type as rule files write it (`count`, `money?`, `enum { … }`).
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// For an enum type (possibly optional): its index in [`Catalog::enums`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enum_index: Option<u32>,
+    /// Citation (facts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    /// Dated versions (parameters and rules), sorted by start date.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<VersionEntry>,
+    /// The `///` doc comment (usually statute text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doc: Vec<String>,
+    /// Where it is declared, below the rule-set root (`criminal-law/art-286-1.rule:12`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// One dated version of a parameter or rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionEntry {
+    /// In force from (`YYYY-MM-DD`; absent: always).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Its citation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+}
+
+/// An exception.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionEntry {
+    /// Identifier.
+    pub id: String,
+    /// Label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Index of the rule it applies to in [`Catalog::rules`].
+    pub rule: u32,
+    /// Considered from (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Its citation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    /// The `///` doc comment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doc: Vec<String>,
+    /// Where it is declared, below the rule-set root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// One node an explanation can contain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeEntry {
+    /// What it stands for.
+    pub kind: NodeKind,
+    /// The rule (index in [`Catalog::rules`]) of a `rule`, `rule_ref` or `held` node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<u32>,
+    /// For a `rule` node: the version (index in the rule's `versions`); absent when no
+    /// version is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// The fact of a `fact` node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<u32>,
+    /// The parameter of a `param` node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<u32>,
+    /// The exception of an `exception` node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<u32>,
+    /// A branch's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// A branch's citation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    /// The expression as written, on one line (`comparison`, `branch`, `condition`,
+    /// `aggregate`, `at`), or N of `at_least`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A comparison's operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    /// Where it is written, below the rule-set root (`branch`, `comparison`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+impl NodeEntry {
+    /// A node of a kind with nothing else set.
+    pub fn of(kind: NodeKind) -> NodeEntry {
+        NodeEntry {
+            kind,
+            rule: None,
+            version: None,
+            fact: None,
+            param: None,
+            exception: None,
+            label: None,
+            citation: None,
+            text: None,
+            op: None,
+            location: None,
+        }
+    }
+}
+
+/// The text shown for a version: the date it took effect, and how many versions there are.
+pub(crate) fn version_text(from: Option<&str>, n_versions: usize) -> Option<Arc<str>> {
+    match from {
+        Some(d) if n_versions > 1 => Some(Arc::from(format!("{d}起施行的版本（共{n_versions}个版本）"))),
+        Some(d) => Some(Arc::from(format!("{d}起施行"))),
+        None => None,
+    }
+}
+
+/// The text shown when no version is in force on a date.
+pub(crate) const NO_VERSION: &str = "该日期无施行中的版本";
+
+impl Catalog {
+    /// An empty catalog of the current schema version (filled by the compiler).
+    pub(crate) fn new(rule_set: String) -> Catalog {
+        Catalog {
+            schema_version: SCHEMA_VERSION,
+            rule_set,
+            sources: Vec::new(),
+            enums: Vec::new(),
+            facts: Vec::new(),
+            params: Vec::new(),
+            rules: Vec::new(),
+            exceptions: Vec::new(),
+            nodes: Vec::new(),
+        }
+    }
+
+    /// The node with every case-independent field set (value `null`, no children): what a
+    /// record at this node fills in.
+    pub fn template(&self, node: &NodeEntry) -> Node {
+        let arc = |s: &Option<String>| s.as_deref().map(Arc::from);
+        let mut out = Node::new(node.kind, serde_json::Value::Null, false);
+        match node.kind {
+            NodeKind::Rule => {
+                if let Some(rule) = node.rule.and_then(|r| self.rules.get(r as usize)) {
+                    out.id = Some(Arc::from(rule.id.as_str()));
+                    out.label = arc(&rule.label);
+                    match node.version.and_then(|v| rule.versions.get(v as usize)) {
+                        Some(version) => {
+                            out.citation = arc(&version.citation);
+                            out.version = version_text(version.from.as_deref(), rule.versions.len());
+                        }
+                        None => out.version = Some(Arc::from(NO_VERSION)),
+                    }
+                    out.doc = Arc::from(rule.doc.clone());
+                    out.location = arc(&rule.location);
+                }
+            }
+            NodeKind::RuleRef | NodeKind::Held => {
+                if let Some(rule) = node.rule.and_then(|r| self.rules.get(r as usize)) {
+                    out.id = Some(Arc::from(rule.id.as_str()));
+                    out.label = arc(&rule.label);
+                }
+            }
+            NodeKind::Fact => {
+                if let Some(fact) = node.fact.and_then(|f| self.facts.get(f as usize)) {
+                    out.id = Some(Arc::from(fact.id.as_str()));
+                    out.label = arc(&fact.label);
+                }
+            }
+            NodeKind::Param => {
+                if let Some(param) = node.param.and_then(|p| self.params.get(p as usize)) {
+                    out.id = Some(Arc::from(param.id.as_str()));
+                    out.label = arc(&param.label);
+                }
+            }
+            NodeKind::Exception => {
+                if let Some(exception) = node.exception.and_then(|e| self.exceptions.get(e as usize)) {
+                    out.id = Some(Arc::from(exception.id.as_str()));
+                    out.label = arc(&exception.label);
+                    out.citation = arc(&exception.citation);
+                    out.doc = Arc::from(exception.doc.clone());
+                    out.location = arc(&exception.location);
+                }
+            }
+            _ => {
+                out.label = arc(&node.label);
+                out.citation = arc(&node.citation);
+                out.text = arc(&node.text);
+                out.op = arc(&node.op);
+                out.location = arc(&node.location);
+            }
+        }
+        out
+    }
+
+    /// The label the rule files give an enum value of declaration `decl`'s type.
+    pub(crate) fn value_label(&self, decl: Option<&Declaration>, value: &serde_json::Value) -> Option<String> {
+        let values = self.enums.get(decl?.enum_index? as usize)?;
+        let code = value.as_str()?;
+        values.iter().find(|v| v.value == code)?.label.clone()
+    }
+
+    /// The version of a dated declaration in force on `date`: the latest that starts on or
+    /// before it.
+    pub(crate) fn version_on(decl: &Declaration, date: Date) -> Option<&VersionEntry> {
+        let mut chosen = None;
+        for version in &decl.versions {
+            match version.from.as_deref().map(parse_date) {
+                None => chosen = Some(version),
+                Some(Some(from)) if from <= date => chosen = Some(version),
+                Some(_) => break,
+            }
+        }
+        chosen
+    }
+}

@@ -1,0 +1,277 @@
+//! The compact, per-case form of an explanation: the recorded nodes as a short string that
+//! names catalog nodes, plus the values that are not plain truths (schema version 2). See
+//! `docs/explanation-schema.md` for the grammar; [`Catalog::explanation`] reads it back.
+
+use std::collections::HashMap;
+
+use miette::Diagnostic;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use thiserror::Error;
+
+use super::assemble::{assemble, Entry};
+use super::catalog::Catalog;
+use super::{Explanation, NodeKind, SCHEMA_VERSION};
+use crate::value::{parse_date, Date};
+
+/// What one evaluation recorded, naming the nodes of a [`Catalog`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Schema version of this JSON form.
+    pub schema_version: u32,
+    /// The rule set whose catalog the trace names ([`Catalog::rule_set`]).
+    pub rule_set: String,
+    /// The date whose law was applied (frame 0).
+    pub as_of: String,
+    /// The dates of the other frames (frame 1, 2, …): laws of other dates that `at` applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frames: Vec<String>,
+    /// The recorded nodes in postorder (grammar in `docs/explanation-schema.md`).
+    pub trace: String,
+    /// The values the trace's `v` codes and the comparisons' and `at` nodes' extras take, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Json>,
+}
+
+/// Why a trace cannot be read against a catalog.
+#[derive(Debug, Error, Diagnostic, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TraceError {
+    /// The trace was recorded with another rule set.
+    #[error("the trace names rule set `{trace}`, the catalog is of `{catalog}`")]
+    #[diagnostic(
+        code(ruling::trace::other_rule_set),
+        help("read the trace with the catalog written beside it")
+    )]
+    OtherRuleSet {
+        /// The trace's rule set.
+        trace: String,
+        /// The catalog's.
+        catalog: String,
+    },
+    /// The trace string does not follow the grammar, or names a node the catalog lacks.
+    #[error("the trace is malformed at character {at}: {problem}")]
+    #[diagnostic(code(ruling::trace::malformed), help("use the trace exactly as ruling wrote it"))]
+    Malformed {
+        /// Character offset in `trace`.
+        at: usize,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// What a value repeats: the last value recorded for the same fact, or for the same rule or
+/// parameter under the same frame's law (`r` in a trace).
+fn repeat_key(catalog: &Catalog, entry: &Entry) -> Option<(u8, u32, u16)> {
+    let node = catalog.nodes.get(entry.node as usize)?;
+    match node.kind {
+        NodeKind::Fact => Some((0, node.fact?, 0)),
+        NodeKind::Param => Some((1, node.param?, entry.frame)),
+        NodeKind::Rule | NodeKind::RuleRef => Some((2, node.rule?, entry.frame)),
+        _ => None,
+    }
+}
+
+/// Encodes recorded entries as a trace. Each record is a value code (`t`, `f`, `n`, `u`, `v`,
+/// `r`) followed by modifiers: `*` (a fact's default), `+N`/`-N` (its node's distance from the node
+/// after the previous record's), `@N` (its frame), `/N` (its number of children).
+pub(crate) fn encode(catalog: &Catalog, as_of: Date, frames: &[Date], entries: &[Entry]) -> Trace {
+    let mut trace = String::with_capacity(entries.len() * 2);
+    let mut values = Vec::new();
+    let mut pending: Vec<(usize, u32)> = Vec::new();
+    let mut previous: i64 = -1;
+    let mut last: HashMap<(u8, u32, u16), &Json> = HashMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let key = repeat_key(catalog, entry);
+        let repeats = !entry.unknown && key.and_then(|k| last.get(&k)).is_some_and(|v| **v == entry.value);
+        if let (Some(k), false) = (key, entry.unknown) {
+            last.insert(k, &entry.value);
+        }
+        let first = pending.partition_point(|(i, _)| *i < entry.start as usize);
+        let children = pending.len() - first;
+        pending.truncate(first);
+        match (&entry.value, entry.unknown) {
+            (_, true) => trace.push('u'),
+            (Json::Bool(true), false) => trace.push('t'),
+            (Json::Bool(false), false) => trace.push('f'),
+            (Json::Null, false) => trace.push('n'),
+            (_, false) if repeats => trace.push('r'),
+            (other, false) => {
+                trace.push('v');
+                values.push(other.clone());
+            }
+        }
+        if entry.default {
+            trace.push('*');
+        }
+        let delta = i64::from(entry.node) - (previous + 1);
+        previous = i64::from(entry.node);
+        if delta > 0 {
+            trace.push('+');
+        }
+        if delta != 0 {
+            trace.push_str(&delta.to_string());
+        }
+        if entry.frame != 0 {
+            trace.push('@');
+            trace.push_str(&entry.frame.to_string());
+        }
+        if children > 0 {
+            trace.push('/');
+            trace.push_str(&children.to_string());
+        }
+        values.extend(entry.extras.iter().cloned());
+        let is_rule = catalog
+            .nodes
+            .get(entry.node as usize)
+            .is_some_and(|n| n.kind == NodeKind::Rule);
+        if !is_rule {
+            pending.push((index, entry.start));
+        }
+    }
+    Trace {
+        schema_version: SCHEMA_VERSION,
+        rule_set: catalog.rule_set.clone(),
+        as_of: as_of.to_string(),
+        frames: frames.iter().skip(1).map(ToString::to_string).collect(),
+        trace,
+        values,
+    }
+}
+
+impl Catalog {
+    /// The explanation a trace records: one tree per conclusion it computed.
+    pub fn explanation(&self, trace: &Trace) -> Result<Explanation, TraceError> {
+        if trace.rule_set != self.rule_set {
+            return Err(TraceError::OtherRuleSet {
+                trace: trace.rule_set.clone(),
+                catalog: self.rule_set.clone(),
+            });
+        }
+        let entries = decode(self, trace)?;
+        let frames: Vec<Date> = std::iter::once(&trace.as_of)
+            .chain(&trace.frames)
+            .map(|d| parse_date(d).unwrap_or(Date::MIN))
+            .collect();
+        let templates: Vec<_> = self.nodes.iter().map(|n| self.template(n)).collect();
+        Ok(Explanation {
+            schema_version: SCHEMA_VERSION,
+            as_of: trace.as_of.clone(),
+            conclusions: assemble(self, &templates, &frames, &entries),
+        })
+    }
+}
+
+/// Reads a trace string back into entries.
+fn decode(catalog: &Catalog, trace: &Trace) -> Result<Vec<Entry>, TraceError> {
+    let chars: Vec<char> = trace.trace.chars().collect();
+    let mut at = 0usize;
+    let mut values = trace.values.iter();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut pending: Vec<usize> = Vec::new();
+    let mut previous: i64 = -1;
+    let mut last: HashMap<(u8, u32, u16), Json> = HashMap::new();
+    let malformed = |at: usize, problem: &str| TraceError::Malformed {
+        at,
+        problem: problem.to_string(),
+    };
+    while let Some(code) = chars.get(at).copied() {
+        at += 1;
+        let (value, unknown) = match code {
+            't' => (Json::Bool(true), false),
+            'f' => (Json::Bool(false), false),
+            'n' => (Json::Null, false),
+            'u' => (Json::Null, true),
+            'v' => (
+                values.next().cloned().ok_or_else(|| malformed(at, "more values"))?,
+                false,
+            ),
+            // The value is that of an earlier record: resolved once the node is known.
+            'r' => (Json::Null, false),
+            _ => return Err(malformed(at - 1, "a value code (t, f, n, u, v, r)")),
+        };
+        let (mut default, mut delta, mut frame, mut children) = (false, 0i64, 0u16, 0usize);
+        while let Some(modifier) = chars.get(at).copied() {
+            if matches!(modifier, 't' | 'f' | 'n' | 'u' | 'v' | 'r') {
+                break;
+            }
+            at += 1;
+            if !matches!(modifier, '*' | '+' | '-' | '@' | '/') {
+                return Err(malformed(at - 1, "a modifier (*, +, -, @, /)"));
+            }
+            let n = if modifier == '*' {
+                0
+            } else {
+                number(&chars, &mut at).ok_or_else(|| malformed(at, "digits after a modifier"))?
+            };
+            match modifier {
+                '*' => default = true,
+                '+' => delta = n,
+                '-' => delta = -n,
+                '@' => frame = u16::try_from(n).map_err(|_| malformed(at, "a frame number too large"))?,
+                '/' => children = usize::try_from(n).map_err(|_| malformed(at, "a child count"))?,
+                _ => return Err(malformed(at - 1, "a modifier (*, +, -, @, /)")),
+            }
+        }
+        let node = u32::try_from(previous + 1 + delta).map_err(|_| malformed(at, "a node index below 0"))?;
+        let spec = catalog
+            .nodes
+            .get(node as usize)
+            .ok_or_else(|| malformed(at, "a node the catalog does not have"))?;
+        previous = i64::from(node);
+        let n_extras = match spec.kind {
+            NodeKind::Comparison => 3,
+            NodeKind::At => 1,
+            _ => 0,
+        };
+        let extras: Vec<Json> = values.by_ref().take(n_extras).cloned().collect();
+        if extras.len() != n_extras {
+            return Err(malformed(at, "the extras of a comparison or `at`"));
+        }
+        let mut entry = Entry {
+            node,
+            start: 0,
+            frame,
+            value,
+            unknown,
+            default,
+            extras,
+        };
+        let key = repeat_key(catalog, &entry);
+        if code == 'r' {
+            entry.value = key
+                .and_then(|k| last.get(&k).cloned())
+                .ok_or_else(|| malformed(at, "an earlier value to repeat"))?;
+        }
+        if let (Some(k), false) = (key, entry.unknown) {
+            last.insert(k, entry.value.clone());
+        }
+        let index = entries.len();
+        let first = pending
+            .len()
+            .checked_sub(children)
+            .ok_or_else(|| malformed(at, "more children than recorded nodes"))?;
+        let start = match pending.get(first) {
+            Some(child) => entries.get(*child).map_or(index, |e| e.start as usize),
+            None => index,
+        };
+        pending.truncate(first);
+        if spec.kind != NodeKind::Rule {
+            pending.push(index);
+        }
+        entry.start = u32::try_from(start).unwrap_or(u32::MAX);
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// A decimal number at `at`, advancing past it.
+fn number(chars: &[char], at: &mut usize) -> Option<i64> {
+    let begin = *at;
+    let mut n: i64 = 0;
+    while let Some(d) = chars.get(*at).and_then(|c| c.to_digit(10)) {
+        n = n.checked_mul(10)?.checked_add(i64::from(d))?;
+        *at += 1;
+    }
+    (*at > begin).then_some(n)
+}
