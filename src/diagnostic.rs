@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, Severity};
+use miette::{Diagnostic, Severity};
 
 mod clip;
 
@@ -507,7 +507,9 @@ impl Diagnostic for Localized<'_> {
 }
 
 /// Renders one diagnostic with miette's graphical handler, in `lang`.
+#[cfg(feature = "fancy")]
 pub fn render_diagnostic(diagnostic: &dyn Diagnostic, lang: Lang, color: bool, width: usize) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -516,6 +518,15 @@ pub fn render_diagnostic(diagnostic: &dyn Diagnostic, lang: Lang, color: bool, w
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
         .with_links(false);
+    let mut out = String::new();
+    let _ignored = handler.render_report(&mut out, &Localized::new(diagnostic, lang));
+    out
+}
+
+/// Renders one diagnostic as narrated text, in `lang` (built without the `fancy` feature).
+#[cfg(not(feature = "fancy"))]
+pub fn render_diagnostic(diagnostic: &dyn Diagnostic, lang: Lang, _color: bool, _width: usize) -> String {
+    let handler = miette::NarratableReportHandler::new();
     let mut out = String::new();
     let _ignored = handler.render_report(&mut out, &Localized::new(diagnostic, lang));
     out

@@ -27,6 +27,7 @@
 //! `report` (text, JSON, Markdown).
 
 pub mod ast;
+#[cfg(feature = "batch")]
 pub mod batch;
 mod check;
 pub mod coverage;
@@ -48,10 +49,12 @@ pub mod value;
 pub use check::suggest;
 pub use check::CheckError;
 pub use diagnostic::Diagnostics;
-pub use eval::{EvalError, Evaluator, ExplainMode, Options, Outcome, PreparedCase};
+pub use eval::{Conclusion, EvalError, Evaluator, ExplainMode, Options, Outcome, PreparedCase, Values};
 pub use facts::{Case, CaseError, CaseFormat, CaseLimits, FactsError};
 pub use parse::{parse_text, ParseError, ParseLimits};
 pub use ruleset::{LoadError, RuleSet};
+/// The calendar date type of `Options::as_of`, `Case::from_facts` and values (jiff's civil date).
+pub use value::Date;
 
 /// Parses a duration written as in rule files (`"2 years"`, `"60 minutes"`).
 fn parse_duration_text(text: &str) -> Option<value::Duration> {

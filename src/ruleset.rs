@@ -1,14 +1,14 @@
 //! Loading a rule set: a file or a directory of `.rule` files → checked program.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::check;
 use crate::diagnostic::Diagnostics;
-use crate::eval::Compiled;
+use crate::eval::{Buffers, Compiled};
 use crate::ir::Program;
 use crate::parse::{self, ParseLimits};
 use crate::source::SourceMap;
@@ -20,6 +20,8 @@ pub struct RuleSet {
     pub(crate) program: Arc<Program>,
     pub(crate) compiled: Arc<Compiled>,
     warnings: Arc<Diagnostics>,
+    /// Evaluation allocations reused by [`RuleSet::evaluate`] from one call to the next.
+    pub(crate) pool: Arc<Mutex<Vec<Buffers>>>,
 }
 
 /// Why a rule set could not be loaded.
@@ -92,8 +94,24 @@ impl RuleSet {
 
     /// Builds a rule set from one rule file's text (for tests and embedding).
     pub fn from_source(name: &str, text: &str) -> Result<RuleSet, LoadError> {
+        Self::from_sources([(name, text)])
+    }
+
+    /// Builds a rule set from several rule files held in memory: (name, text) pairs, the
+    /// names as paths below the rule-set root (`criminal-law/art-286-1.rule`). As with a
+    /// directory, they form one rule set and are read in name order.
+    pub fn from_sources<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<RuleSet, LoadError> {
+        let mut files: Vec<(&str, &str)> = files.into_iter().collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
         let mut source_map = SourceMap::default();
-        source_map.add(name.to_string(), Path::new(name), text);
+        for (name, text) in files {
+            source_map.add(name.to_string(), Path::new(name), text);
+        }
+        if source_map.iter().next().is_none() {
+            return Err(LoadError::Empty {
+                path: String::from("(no files given)"),
+            });
+        }
         Self::from_source_map(source_map, &ParseLimits::default())
     }
 
@@ -114,6 +132,7 @@ impl RuleSet {
                 compiled: crate::eval::compile(&program),
                 program: Arc::new(program),
                 warnings: Arc::new(diagnostics),
+                pool: Arc::default(),
             }),
             None => Err(LoadError::Invalid { diagnostics }),
         }

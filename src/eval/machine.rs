@@ -62,6 +62,8 @@ struct Item {
 pub(crate) struct Previous {
     /// Whether the rest describes a case evaluated without error.
     valid: bool,
+    /// The rules that case computed (a value is reused only under the same selection).
+    order: Vec<u32>,
     /// Its facts.
     facts: Vec<W>,
     /// The period of its law.
@@ -198,13 +200,13 @@ impl<'c> Machine<'c> {
     /// value instead of being computed again (it is charged the steps it took then, so the
     /// step limit does not depend on which case came before).
     pub(crate) fn run(&mut self, order: &[u32], reuse: bool) -> std::result::Result<(), EvalError> {
-        let reuse = reuse && self.prepare_reuse();
+        let reuse = reuse && self.previous.order == order && self.prepare_reuse();
         let result = if reuse {
             self.run_reusing(order)
         } else {
             order.iter().try_for_each(|rule| self.rule_value(*rule, 0).map(|_| ()))
         };
-        self.remember(result.is_ok());
+        self.remember(order, result.is_ok());
         result.map_err(|e| *e)
     }
 
@@ -264,12 +266,16 @@ impl<'c> Machine<'c> {
     }
 
     /// Keeps this case's facts and values for the next one.
-    fn remember(&mut self, ok: bool) {
+    fn remember(&mut self, order: &[u32], ok: bool) {
         let period = self.period(0);
         let previous = &mut self.previous;
         previous.valid = ok;
         if !ok {
             return;
+        }
+        if previous.order != order {
+            previous.order.clear();
+            previous.order.extend_from_slice(order);
         }
         previous.facts.clear();
         previous.facts.extend_from_slice(self.facts.words);

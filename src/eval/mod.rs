@@ -29,44 +29,9 @@ use crate::facts::{Case, FactValues};
 use crate::ir::{self, Program, Type};
 use crate::ruleset::RuleSet;
 use crate::value::{Date, Value};
-use machine::{Buffers, Facts, Machine, Recording};
+pub(crate) use machine::Buffers;
+use machine::{Facts, Machine, Recording};
 use word::{Store, W};
-
-/// FNV-1a for bytes, Fx-style mixing for words: for maps keyed by short, trusted keys
-/// (names, spans), much faster than SipHash.
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-
-    // Whole words (span offsets, ids) are mixed in one step.
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn write_u32(&mut self, word: u32) {
-        self.write_u64(u64::from(word));
-    }
-
-    fn write_usize(&mut self, word: usize) {
-        self.write_u64(word as u64);
-    }
-}
-
-/// A hash map with [`Fnv`] hashing.
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// How much of the derivation to record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -197,9 +162,24 @@ impl RuleSet {
     /// Evaluates a case: validates its facts, picks the `as_of` date, evaluates every
     /// conclusion (or the ones `options.questions` asks about).
     pub fn evaluate(&self, case: &Case, options: &Options) -> Result<Outcome, EvalError> {
-        let mut evaluator = self.evaluator(options);
-        let prepared = evaluator.prepare(case)?;
-        evaluator.outcome(&prepared)
+        // Allocations (and the previous case's values, for reuse) come from the rule set's pool,
+        // so one call per case costs about what an evaluator kept across cases costs.
+        let buffers = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default();
+        let mut evaluator = Evaluator::with_buffers(self.clone(), options.clone(), buffers);
+        let outcome = evaluator
+            .prepare(case)
+            .and_then(|prepared| evaluator.outcome(&prepared));
+        if let Ok(mut pool) = self.pool.lock() {
+            if pool.len() < POOLED_BUFFERS {
+                pool.push(evaluator.buffers);
+            }
+        }
+        outcome
     }
 
     /// An evaluator for many cases with these options (one per thread; see [`Evaluator`]).
@@ -223,6 +203,7 @@ pub struct PreparedCase {
 
 impl PreparedCase {
     /// A case without facts, to be filled in place.
+    #[cfg(feature = "batch")]
     pub(crate) fn empty() -> Self {
         PreparedCase {
             facts: Box::new(FactValues {
@@ -290,14 +271,21 @@ pub struct Evaluator {
     recorded: Option<(Recording, Date)>,
 }
 
+/// Most allocations a rule set keeps for [`RuleSet::evaluate`].
+const POOLED_BUFFERS: usize = 16;
+
 impl Evaluator {
     fn new(rules: RuleSet, options: Options) -> Self {
+        Evaluator::with_buffers(rules, options, Buffers::default())
+    }
+
+    fn with_buffers(rules: RuleSet, options: Options, buffers: Buffers) -> Self {
         let selection = select(&rules, &options.questions);
         Evaluator {
             rules,
             options,
             selection,
-            buffers: Buffers::default(),
+            buffers,
             recorded: None,
         }
     }
@@ -350,6 +338,7 @@ impl Evaluator {
 
     /// Finishes a case whose facts were filled in place (batch input): picks its date
     /// (the options' `as_of`, else `as_of`, else the fact `conduct_date`) and its words.
+    #[cfg(feature = "batch")]
     pub(crate) fn prepare_in_place(&self, case: &mut PreparedCase, as_of: Option<Date>) -> Result<(), EvalError> {
         case.as_of = self
             .options
@@ -433,6 +422,11 @@ impl Evaluator {
             &self.buffers.trace,
             &ids,
         ))
+    }
+
+    /// The index of a conclusion in [`Values`] (`None`: no conclusion has that name).
+    pub fn conclusion_index(&self, name: &str) -> Option<usize> {
+        self.rules.program().rule_id(name).map(|id| id.0 as usize)
     }
 
     /// Names of the conclusions, in declaration order (as [`Values`] indexes them).

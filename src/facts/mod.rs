@@ -140,6 +140,37 @@ impl Case {
         Case::from_value_with_limits(json, origin, &CaseLimits::default())
     }
 
+    /// Builds a case from facts held in the program: any `Serialize` value whose JSON form is
+    /// an object of fact name → value (a `serde_json::Value`, a map, or a struct with
+    /// `#[derive(Serialize)]`), and the date whose law applies (`None`: the fact
+    /// `conduct_date`). Values are checked against the declarations when the case is prepared.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Facts { illegal_videos: u64 }
+    /// let case = ruling::Case::from_facts(&Facts { illegal_videos: 250 }, ruling::Date::new(2021, 5, 20).ok())
+    ///     .expect("an object of facts");
+    /// assert_eq!(case.facts["illegal_videos"], 250);
+    /// ```
+    pub fn from_facts<T: serde::Serialize + ?Sized>(facts: &T, as_of: Option<Date>) -> Result<Case, CaseError> {
+        let facts = serde_json::to_value(facts).map_err(|e| CaseError::Io {
+            path: String::from("facts"),
+            message: e.to_string(),
+        })?;
+        let mut case = Map::new();
+        case.insert(String::from("facts"), facts);
+        if let Some(date) = as_of {
+            case.insert(String::from("as_of"), Json::String(date.to_string()));
+        }
+        let text = serde_json::to_string(&case).unwrap_or_default();
+        let origin = Arc::new(CaseOrigin {
+            name: String::from("facts"),
+            text: Arc::from(text),
+            format: CaseFormat::Json,
+        });
+        Case::from_value(Json::Object(case), origin)
+    }
+
     /// Builds a case from an already-parsed JSON value within the given limits.
     pub fn from_value_with_limits(json: Json, origin: Arc<CaseOrigin>, limits: &CaseLimits) -> Result<Case, CaseError> {
         limits::check_value(&json, &origin, limits)?;

@@ -13,6 +13,7 @@ mod batch;
 mod cases;
 mod diagnostics;
 mod editing;
+mod embedding;
 mod fidelity;
 mod hardening;
 mod language;
