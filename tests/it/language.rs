@@ -1,6 +1,6 @@
 //! Language features evaluated end to end on small rule files.
 
-use ruling::{EvalError, Options, RuleSet};
+use ruling::{EvalError, ExplainMode, Options, RuleSet};
 use serde_json::json;
 
 use super::support::eval_json;
@@ -185,4 +185,44 @@ rule s: bool "丙" cite 法 第一条 = not a and not any { "y": a }
     assert_eq!(conclusion(rules, r#"{"a": false}"#, "r"), json!(true));
     assert_eq!(conclusion(rules, r#"{"a": true}"#, "s"), json!(false));
     assert_eq!(conclusion(rules, r#"{}"#, "r"), json!(null));
+}
+
+/// A block evaluates every branch in every mode: an arithmetic error after a decisive branch is
+/// an error whether explanations are off, outcome-only or full, in `eval` and in `batch` alike.
+#[test]
+fn a_block_evaluates_every_branch_whatever_is_recorded() {
+    let rules = RuleSet::from_source(
+        "r.rule",
+        "fact a: count \"a\"\nfact b: bool \"b\"\nrule r: bool \"r\" = all {\n  \"1\": b\n  \"2\": a * a > 0\n}\n",
+    )
+    .unwrap();
+    let case = ruling::Case::from_json(r#"{"as_of": "2021-01-01", "facts": {"a": 18446744073709551615, "b": false}}"#)
+        .unwrap();
+    for explain in [ExplainMode::None, ExplainMode::Outcome, ExplainMode::Full] {
+        let options = Options {
+            explain,
+            ..Options::default()
+        };
+        let result = rules.evaluate(&case, &options);
+        assert!(
+            matches!(result, Err(ruling::EvalError::Arithmetic { .. })),
+            "{explain:?}: {result:?}"
+        );
+        let mut evaluator = rules.evaluator(&options);
+        let prepared = evaluator.prepare(&case).unwrap();
+        assert!(evaluator.values(&prepared).is_err(), "{explain:?}: values");
+        assert!(evaluator.record(&prepared).is_err(), "{explain:?}: record");
+    }
+    // Without the overflow, the decided block is false in every mode.
+    let fine = ruling::Case::from_json(r#"{"as_of": "2021-01-01", "facts": {"a": 3, "b": false}}"#).unwrap();
+    for explain in [ExplainMode::None, ExplainMode::Full] {
+        let options = Options {
+            explain,
+            ..Options::default()
+        };
+        assert_eq!(
+            rules.evaluate(&fine, &options).unwrap().conclusion("r"),
+            Some(&serde_json::json!(false))
+        );
+    }
 }

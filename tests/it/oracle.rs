@@ -165,7 +165,12 @@ fn oracle_agrees_on_every_shipped_case_without_each_fact() {
         }
     }
     assert!(compared >= 1000, "only {compared} cases compared");
-    assert!(failures.is_empty(), "{} disagreement(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreement(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// 10,000 generated cases (seeded): each compares one conclusion, in turn, so that every
