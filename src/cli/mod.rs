@@ -15,6 +15,7 @@ mod batch;
 mod commands;
 mod diff_cmd;
 mod fmt_cmd;
+mod lsp;
 mod schema_cmd;
 mod test_cmd;
 
@@ -127,7 +128,12 @@ enum Command {
         /// Change nothing; exit 1 when a file is not in the canonical layout.
         #[arg(long)]
         check: bool,
+        /// Write keywords in English (`rule`, `and`) or Chinese (`规则`, `且`).
+        #[arg(long, value_enum, default_value_t = KeywordsArg::En)]
+        keywords: KeywordsArg,
     },
+    /// Run the language server (LSP over standard input and output) for editors.
+    Lsp,
     /// Print the JSON Schema (draft 2020-12) of case files for a rule set.
     Schema {
         /// Rule file or directory.
@@ -167,6 +173,12 @@ struct EvalArgs {
     /// Stop evaluation after this many steps (raise it for cases with very long lists).
     #[arg(long, value_name = "N", default_value_t = ruling::Options::default().max_steps)]
     max_steps: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum KeywordsArg {
+    En,
+    Zh,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -214,7 +226,14 @@ pub(crate) fn main() -> ExitCode {
             },
         ),
         Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
-        Command::Fmt { paths, check } => fmt_cmd::run(&paths, check),
+        Command::Fmt { paths, check, keywords } => {
+            let keywords = match keywords {
+                KeywordsArg::En => ruling::format::KeywordStyle::English,
+                KeywordsArg::Zh => ruling::format::KeywordStyle::Chinese,
+            };
+            fmt_cmd::run(&paths, check, &ruling::format::FormatOptions { keywords })
+        }
+        Command::Lsp => lsp::run(),
         Command::Diff {
             rules,
             git,

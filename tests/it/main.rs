@@ -15,6 +15,7 @@ mod diagnostics;
 mod editing;
 mod fidelity;
 mod hardening;
+mod keywords;
 mod language;
 mod missing;
 mod oracle;
