@@ -97,6 +97,12 @@ impl RuleSet {
         Self::from_source_map(source_map, &ParseLimits::default())
     }
 
+    /// Builds a rule set from files already in memory (an editor's unsaved buffers laid over the
+    /// files on disk): parsed and checked as [`RuleSet::load`] does.
+    pub fn from_sources(source_map: SourceMap, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
+        Self::from_source_map(source_map, limits)
+    }
+
     fn from_source_map(source_map: SourceMap, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
         let mut diagnostics = Diagnostics::default();
         let mut parsed = Vec::new();
