@@ -17,6 +17,7 @@ mod fidelity;
 mod hardening;
 mod keywords;
 mod language;
+mod lsp;
 mod missing;
 mod oracle;
 mod support;

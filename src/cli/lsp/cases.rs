@@ -47,7 +47,9 @@ fn case_index(server: &mut Server) -> &CaseIndex {
     server.case_index.get_or_insert_with(|| {
         let mut index = CaseIndex::default();
         for path in testing::case_files(&dirs) {
-            let Ok(case) = ruling::Case::from_path(&path) else { continue };
+            let Ok(case) = ruling::Case::from_path(&path) else {
+                continue;
+            };
             let mut names: Vec<&String> = case.expected.iter().flat_map(|e| e.keys()).collect();
             names.extend(case.expected_reasons.iter().flat_map(|e| e.keys()));
             names.sort();
@@ -86,7 +88,9 @@ pub(crate) fn code_lenses(server: &mut Server, params: &CodeLensParams) -> Optio
     let index = case_index(server);
     let mut lenses = Vec::new();
     for (name, range) in rules {
-        let Some(paths) = index.by_conclusion.get(&name) else { continue };
+        let Some(paths) = index.by_conclusion.get(&name) else {
+            continue;
+        };
         let title = match lang {
             Lang::Zh => format!("▶ 运行 {} 个案例", paths.len()),
             Lang::En => format!("▶ Run {} case(s)", paths.len()),
@@ -240,7 +244,10 @@ fn case_diagnostics(
         out.push(failure(
             key_range(text, lines, "expected_error", ""),
             "ruling::test::missing_error",
-            format!("{}: {kind}", tr(lang, "expected error did not occur", "期望的错误没有出现")),
+            format!(
+                "{}: {kind}",
+                tr(lang, "expected error did not occur", "期望的错误没有出现")
+            ),
         ));
     }
     if let Some(error) = &result.error {

@@ -109,7 +109,12 @@ fn word_at(text: &str, offset: usize) -> (usize, usize) {
         .map(|(i, _)| i)
         .unwrap_or(before.len());
     let after = text.get(start..).unwrap_or("");
-    let end = start + after.char_indices().find(|(_, c)| !is_word(*c)).map(|(i, _)| i).unwrap_or(after.len());
+    let end = start
+        + after
+            .char_indices()
+            .find(|(_, c)| !is_word(*c))
+            .map(|(i, _)| i)
+            .unwrap_or(after.len());
     (start, end)
 }
 
@@ -138,7 +143,7 @@ pub(crate) fn citation_text(analysis: &Analysis, citation: &ast::Citation) -> St
     }
 }
 
-fn slice<'a>(analysis: &'a Analysis, file: usize, span: ruling::source::Span) -> &'a str {
+fn slice(analysis: &Analysis, file: usize, span: ruling::source::Span) -> &str {
     analysis
         .files
         .get(file)
@@ -150,7 +155,12 @@ fn hover_symbol(analysis: &Analysis, symbol: &Symbol, lang: Lang, today: Date) -
     let decl = analysis.index.decl(&symbol.name, symbol.namespace)?;
     let item = item_of(analysis, decl)?;
     let mut out = String::new();
-    let ty = |t: &ast::TypeExpr| slice(analysis, decl.file, t.span).split_whitespace().collect::<Vec<_>>().join(" ");
+    let ty = |t: &ast::TypeExpr| {
+        slice(analysis, decl.file, t.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let doc: &[String] = match item {
         Item::Source(s) => {
             out.push_str(&format!("**source** `{}` — {}\n", s.name.text, s.citation_name));
@@ -183,13 +193,22 @@ fn hover_symbol(analysis: &Analysis, symbol: &Symbol, lang: Lang, today: Date) -
                 ));
             }
             if let Some(c) = &d.citation {
-                out.push_str(&format!("\n{}: {}\n", tr(lang, "cites", "依据"), citation_text(analysis, c)));
+                out.push_str(&format!(
+                    "\n{}: {}\n",
+                    tr(lang, "cites", "依据"),
+                    citation_text(analysis, c)
+                ));
             }
             enum_values(&d.ty, &mut out);
             &d.doc
         }
         Item::Param(d) | Item::Rule(d) => {
-            out.push_str(&format!("**{}** `{}`: `{}`", decl.kind.keyword(), d.name.text, ty(&d.ty)));
+            out.push_str(&format!(
+                "**{}** `{}`: `{}`",
+                decl.kind.keyword(),
+                d.name.text,
+                ty(&d.ty)
+            ));
             if let Some(label) = &d.label {
                 out.push_str(&format!(" — {label}"));
             }
@@ -208,7 +227,11 @@ fn hover_symbol(analysis: &Analysis, symbol: &Symbol, lang: Lang, today: Date) -
                 out.push_str(&format!("\n{} {date}\n", tr(lang, "from", "施行日期")));
             }
             if let Some(c) = &d.citation {
-                out.push_str(&format!("\n{}: {}\n", tr(lang, "cites", "依据"), citation_text(analysis, c)));
+                out.push_str(&format!(
+                    "\n{}: {}\n",
+                    tr(lang, "cites", "依据"),
+                    citation_text(analysis, c)
+                ));
             }
             &d.doc
         }
@@ -316,7 +339,12 @@ pub(crate) fn completion(server: &mut Server, params: &CompletionParams) -> Opti
     let (lang, style) = (server.settings.lang, server.settings.keywords);
     let (analysis, file, offset) = locate(server, &params.text_document_position)?;
     let f = analysis.files.get(file)?;
-    let line_start = f.text.get(..offset).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+    let line_start = f
+        .text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let before = f.text.get(line_start..offset).unwrap_or("");
     let in_string = before.matches('"').count() % 2 == 1 && !before.trim_start().starts_with("//");
     let (word_start, _) = word_at(&f.text, offset);
@@ -331,7 +359,7 @@ pub(crate) fn completion(server: &mut Server, params: &CompletionParams) -> Opti
         enum_value_items(analysis)
     } else if previous == "cite" || previous == "依据" {
         source_items(analysis)
-    } else if previous.ends_with(':') && before.trim_start().split_whitespace().count() <= 3 {
+    } else if previous.ends_with(':') && before.split_whitespace().count() <= 3 {
         type_items()
     } else {
         let mut items = value_items(analysis);
@@ -364,9 +392,18 @@ fn value_items(analysis: &Analysis) -> Vec<CompletionItem> {
             _ => (None, None),
         };
         let ty = ty
-            .map(|t| slice(analysis, decl.file, t.span).split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|t| {
+                slice(analysis, decl.file, t.span)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default();
-        let ty = if ty.chars().count() > 30 { String::from("enum") } else { ty };
+        let ty = if ty.chars().count() > 30 {
+            String::from("enum")
+        } else {
+            ty
+        };
         items.push(CompletionItem {
             label: decl.name.clone(),
             label_details: Some(CompletionItemLabelDetails {
@@ -421,7 +458,9 @@ fn enum_value_items(analysis: &Analysis) -> Vec<CompletionItem> {
             Some(Item::Param(d) | Item::Rule(d)) => &d.ty,
             _ => continue,
         };
-        let ast::TypeKind::Enum(values) = &ty.kind else { continue };
+        let ast::TypeKind::Enum(values) = &ty.kind else {
+            continue;
+        };
         for value in values {
             if items.iter().any(|i| i.label == value.name) {
                 continue;
@@ -509,6 +548,10 @@ pub(crate) fn prepare_rename(
     })
 }
 
+#[expect(
+    clippy::mutable_key_type,
+    reason = "lsp-types keys workspace edits by `Uri`, whose lazily parsed parts do not change its hash"
+)]
 pub(crate) fn rename(server: &mut Server, params: &RenameParams) -> Result<Option<WorkspaceEdit>, (ErrorCode, String)> {
     let lang = server.settings.lang;
     let Some((analysis, file, offset)) = locate(server, &params.text_document_position) else {
@@ -554,7 +597,9 @@ pub(crate) fn rename(server: &mut Server, params: &RenameParams) -> Result<Optio
                 .map(|u| (u.file, u.span)),
         );
     for (file, (start, end)) in spans {
-        let Some(location) = analysis.location(file, start, end) else { continue };
+        let Some(location) = analysis.location(file, start, end) else {
+            continue;
+        };
         changes
             .entry(location.uri)
             .or_default()

@@ -100,7 +100,10 @@ impl Index {
                 item: item_idx,
                 name_span: (name.span.start, name.span.end),
             });
-            let mut walker = Walker { file, uses: &mut self.uses };
+            let mut walker = Walker {
+                file,
+                uses: &mut self.uses,
+            };
             walker.item(item);
         }
     }

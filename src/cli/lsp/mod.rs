@@ -25,9 +25,9 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use lsp_types::{
-    CodeLensOptions, CompletionOptions, Diagnostic, ExecuteCommandOptions, HoverProviderCapability,
-    InitializeParams, OneOf, PublishDiagnosticsParams, RenameOptions, SaveOptions, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+    CodeLensOptions, CompletionOptions, Diagnostic, ExecuteCommandOptions, HoverProviderCapability, InitializeParams,
+    OneOf, PublishDiagnosticsParams, RenameOptions, SaveOptions, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use ruling::diagnostic::Lang;
 use ruling::format::KeywordStyle;
@@ -233,7 +233,11 @@ impl Server {
             }
         }
         if is_rule_path(path) {
-            if let Some(dir) = path.ancestors().skip(1).find(|d| d.file_name().is_some_and(|n| n == "rules")) {
+            if let Some(dir) = path
+                .ancestors()
+                .skip(1)
+                .find(|d| d.file_name().is_some_and(|n| n == "rules"))
+            {
                 return dir.to_path_buf();
             }
             return path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -329,7 +333,10 @@ impl Server {
             r::ExecuteCommand::METHOD => {
                 let params: lsp_types::ExecuteCommandParams = serde_json::from_value(params).map_err(bad)?;
                 if params.command != RUN_CASES {
-                    return Err((ErrorCode::InvalidParams, format!("unknown command `{}`", params.command)));
+                    return Err((
+                        ErrorCode::InvalidParams,
+                        format!("unknown command `{}`", params.command),
+                    ));
                 }
                 Ok(cases::run_command(self, &params.arguments))
             }
@@ -357,7 +364,9 @@ impl Server {
                 let Ok(p) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(params) else {
                     return;
                 };
-                let Some(path) = uri::to_path(&p.text_document.uri) else { return };
+                let Some(path) = uri::to_path(&p.text_document.uri) else {
+                    return;
+                };
                 // Full synchronisation: the last change holds the whole text.
                 if let Some(change) = p.content_changes.into_iter().last() {
                     self.open.insert(path.clone(), change.text);

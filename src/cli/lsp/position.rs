@@ -30,7 +30,10 @@ impl LineIndex {
         while offset > 0 && !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.line_starts.partition_point(|start| *start <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|start| *start <= offset)
+            .saturating_sub(1);
         let start = self.line_starts.get(line).copied().unwrap_or(0);
         let character: usize = text.get(start..offset).unwrap_or("").chars().map(char::len_utf16).sum();
         Position::new(to_u32(line), to_u32(character))

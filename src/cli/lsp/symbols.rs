@@ -49,7 +49,10 @@ pub(crate) fn document_symbols(server: &mut Server, params: &DocumentSymbolParam
         let target = match article {
             Some(article) => {
                 let children = group.children.get_or_insert_with(Vec::new);
-                let idx = match children.iter().position(|s| s.kind == SymbolKind::MODULE && s.name == article) {
+                let idx = match children
+                    .iter()
+                    .position(|s| s.kind == SymbolKind::MODULE && s.name == article)
+                {
                     Some(idx) => idx,
                     None => {
                         children.push(group_symbol(article, SymbolKind::MODULE, symbol.range));
@@ -70,7 +73,13 @@ pub(crate) fn document_symbols(server: &mut Server, params: &DocumentSymbolParam
 
 fn declaration_symbol<'a>(f: &RuleFile, item: &'a Item) -> (DocumentSymbol, Option<&'a ast::Citation>) {
     let (name, label, kind, span, citation) = match item {
-        Item::Source(d) => (&d.name, Some(d.citation_name.clone()), SymbolKind::PACKAGE, d.span, None),
+        Item::Source(d) => (
+            &d.name,
+            Some(d.citation_name.clone()),
+            SymbolKind::PACKAGE,
+            d.span,
+            None,
+        ),
         Item::Fact(d) => (&d.name, d.label.clone(), SymbolKind::FIELD, d.span, d.citation.as_ref()),
         Item::Param(d) => (
             &d.name,
