@@ -75,11 +75,11 @@ mod tests {
         let text = "fact 违法视频: count\nrule 规则a: bool = 违法视频 >= 1";
         let index = LineIndex::new(text);
         let offset = text.find("视频:").unwrap_or(0);
-        assert_eq!(index.position(text, offset), Position::new(0, 6));
-        assert_eq!(index.offset(text, Position::new(0, 6)), offset);
+        assert_eq!(index.position(text, offset), Position::new(0, 7));
+        assert_eq!(index.offset(text, Position::new(0, 7)), offset);
         let second = text.rfind("违法视频").unwrap_or(0);
-        assert_eq!(index.position(text, second), Position::new(1, 18));
-        assert_eq!(index.offset(text, Position::new(1, 18)), second);
+        assert_eq!(index.position(text, second), Position::new(1, 17));
+        assert_eq!(index.offset(text, Position::new(1, 17)), second);
     }
 
     #[test]
