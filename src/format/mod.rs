@@ -31,7 +31,7 @@ use crate::source::{FileId, SourceFile, Span};
 use comments::Comments;
 use text::{blank_between, quote, spaces, width};
 
-pub use crate::parse::keywords::{keyword_in, Keyword, KeywordStyle, KEYWORDS};
+pub use crate::parse::keywords::{keyword_in, Keyword, KeywordStyle, SyntaxToken, TokenClass, KEYWORDS};
 pub use spans::without_spans;
 
 /// Settings of `ruling fmt`.
@@ -96,6 +96,17 @@ pub fn format_source_with(name: &str, text: &str, options: &FormatOptions) -> Re
             parse::keywords::restyle(&file, KeywordStyle::Chinese)
         }
     }
+}
+
+/// The keywords, literals, citation parts and doc comments of a rule file as the parser reads them:
+/// what an editor's highlighting must agree with (the VS Code grammar is tested against it).
+pub fn syntax_tokens(name: &str, text: &str) -> Result<Vec<SyntaxToken>, ParseError> {
+    let file = SourceFile {
+        name: name.to_string(),
+        path: Path::new(name).to_path_buf(),
+        text: Arc::from(text),
+    };
+    parse::keywords::syntax_tokens(&file)
 }
 
 /// Prints an AST with the comments of its source text.

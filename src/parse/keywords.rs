@@ -151,6 +151,81 @@ pub(crate) fn restyle(file: &SourceFile, style: KeywordStyle) -> Result<String, 
     Ok(out)
 }
 
+/// What a token of a rule file is, for highlighting (the classes an editor's grammar must agree on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenClass {
+    /// A keyword, by its English word (`"rule"` also for `规则`; `"from"` for `自` and `起`).
+    Keyword(&'static str),
+    /// `"…"`: a label, a text or an enum value.
+    String,
+    /// `2019-11-01`
+    Date,
+    /// `10万元`, `5000元`
+    Money,
+    /// `2 years`, `30日`
+    Duration,
+    /// `5%`
+    Percent,
+    /// `200`, `1.5`, `10万`
+    Number,
+    /// `第三条`, `第一项`
+    CitePart,
+    /// A `///` line.
+    DocComment,
+    /// `higher`, `lower`, `true`, `false` (or `较高`, `较低`, `是`, `否`) after `prefer`.
+    PreferOrder,
+    /// A name (of a declaration, a use, a source, a field).
+    Name,
+}
+
+/// A token the parser found: byte range and class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxToken {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// What it is.
+    pub class: TokenClass,
+}
+
+/// The keywords, names, literals, citation parts and doc comments of a rule file, in order, as the
+/// parser reads them (line and block comments are not tokens of the grammar).
+pub(crate) fn syntax_tokens(file: &SourceFile) -> Result<Vec<SyntaxToken>, ParseError> {
+    let text: &str = &file.text;
+    let pairs = RulingParser::parse(Rule::file, text).map_err(|e| super::error::from_pest(file, &e))?;
+    let mut out = Vec::new();
+    for pair in pairs.flatten() {
+        let class = match pair.as_rule() {
+            Rule::kw_from | Rule::kw_since | Rule::kw_since_end => TokenClass::Keyword("from"),
+            Rule::kw_enum => TokenClass::Keyword("enum"),
+            Rule::kw_list => TokenClass::Keyword("list"),
+            Rule::prefer_order => TokenClass::PreferOrder,
+            Rule::ident => TokenClass::Name,
+            Rule::string => TokenClass::String,
+            Rule::date => TokenClass::Date,
+            Rule::money => TokenClass::Money,
+            Rule::duration => TokenClass::Duration,
+            Rule::percent => TokenClass::Percent,
+            // `integer` is also the `N` of `N of { … }`.
+            Rule::number | Rule::integer => TokenClass::Number,
+            Rule::cite_part => TokenClass::CitePart,
+            Rule::doc_line => TokenClass::DocComment,
+            rule => match english_word(rule) {
+                Some(word) => TokenClass::Keyword(word),
+                None => continue,
+            },
+        };
+        let span = pair.as_span();
+        out.push(SyntaxToken {
+            start: span.start(),
+            end: span.end(),
+            class,
+        });
+    }
+    Ok(out)
+}
+
 fn push_word(edits: &mut Vec<(usize, usize, String)>, pair: &Pair<'_, Rule>, english: &str, style: KeywordStyle) {
     let Some(word) = keyword_in(english, style) else {
         return;

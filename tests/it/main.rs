@@ -13,6 +13,7 @@ mod batch;
 mod cases;
 mod diagnostics;
 mod editing;
+mod editor;
 mod fidelity;
 mod hardening;
 mod keywords;
