@@ -309,3 +309,19 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn the_checker_points_out_a_keyword_glued_between_two_names() {
+    let text = "source 法 \"某法\"\nfact 数量: count = 0\nfact 金额: count = 0\nrule r: bool cite 法 第一条 = 数量且金额 or 数量 >= 1\n";
+    let Err(ruling::LoadError::Invalid { diagnostics }) = ruling::RuleSet::from_source("g.rule", text) else {
+        panic!("loads");
+    };
+    let json = diagnostics.to_json();
+    assert_eq!(json[0]["code"], "ruling::check::unknown_name", "{json}");
+    assert!(
+        json[0]["help"]
+            .as_str()
+            .is_some_and(|h| h.ends_with("write `数量 且 金额`")),
+        "{json}"
+    );
+}
