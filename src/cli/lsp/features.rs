@@ -359,7 +359,7 @@ pub(crate) fn completion(server: &mut Server, params: &CompletionParams) -> Opti
         enum_value_items(analysis)
     } else if previous == "cite" || previous == "依据" {
         source_items(analysis)
-    } else if previous.ends_with(':') && before.split_whitespace().count() <= 3 {
+    } else if is_type_position(before, word_start - line_start) {
         type_items()
     } else {
         let mut items = value_items(analysis);
@@ -367,6 +367,19 @@ pub(crate) fn completion(server: &mut Server, params: &CompletionParams) -> Opti
         items
     };
     Some(CompletionResponse::Array(items))
+}
+
+/// Whether the cursor is where a declaration's type goes: `fact 名称: |`, `规则 名称: |`.
+fn is_type_position(before: &str, word_start: usize) -> bool {
+    let head = before.get(..word_start).unwrap_or(before);
+    let words: Vec<&str> = head.split_whitespace().collect();
+    match words.as_slice() {
+        [keyword, name] => ["fact", "param", "rule", "事实", "参数", "规则"].contains(keyword) && name.ends_with(':'),
+        [keyword, name, colon] => {
+            ["fact", "param", "rule", "事实", "参数", "规则"].contains(keyword) && !name.is_empty() && *colon == ":"
+        }
+        _ => false,
+    }
 }
 
 fn kind_of(kind: DeclKind) -> CompletionItemKind {
@@ -624,5 +637,30 @@ fn is_valid_name(name: &str, namespace: Namespace) -> bool {
             _ => false,
         },
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_offered_after_a_declaration_name_only() {
+        for (before, expected) in [
+            ("fact 数量: ", true),
+            ("规则 r : ", true),
+            ("        \"1\" cite 第一项: ", false),
+            ("rule r: bool = ", false),
+        ] {
+            assert_eq!(is_type_position(before, before.len()), expected, "{before}");
+        }
+    }
+
+    #[test]
+    fn the_word_around_an_offset() {
+        let text = "a 违法视频 b";
+        assert_eq!(word_at(text, 5), (2, 14));
+        assert_eq!(word_at(text, 0), (0, 1));
+        assert_eq!(word_at(text, 99), (15, 16));
     }
 }
