@@ -133,7 +133,12 @@ enum Command {
         keywords: KeywordsArg,
     },
     /// Run the language server (LSP over standard input and output) for editors.
-    Lsp,
+    Lsp {
+        /// Standard input and output, the only transport (accepted because clients such as
+        /// `vscode-languageclient` pass it).
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Print the JSON Schema (draft 2020-12) of case files for a rule set.
     Schema {
         /// Rule file or directory.
@@ -233,7 +238,7 @@ pub(crate) fn main() -> ExitCode {
             };
             fmt_cmd::run(&paths, check, &ruling::format::FormatOptions { keywords })
         }
-        Command::Lsp => lsp::run(),
+        Command::Lsp { stdio: _ } => lsp::run(),
         Command::Diff {
             rules,
             git,

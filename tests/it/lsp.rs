@@ -44,8 +44,9 @@ pub fn file_uri(path: &Path) -> String {
 impl Client {
     /// Starts `ruling lsp` and initializes it for a workspace.
     pub fn start(workspace: &Path, locale: &str, options: Json) -> Client {
+        // `--stdio` as vscode-languageclient passes it.
         let mut child = Command::new(env!("CARGO_BIN_EXE_ruling"))
-            .arg("lsp")
+            .args(["lsp", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
