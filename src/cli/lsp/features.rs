@@ -237,8 +237,10 @@ fn hover_symbol(analysis: &Analysis, symbol: &Symbol, lang: Lang, today: Date) -
         }
     };
     if !doc.is_empty() {
+        // One line of the hover per line of the doc comment, as written (Markdown would join them
+        // with a space, which splits Chinese sentences wrapped in the file).
         out.push_str("\n---\n\n");
-        out.push_str(&doc.join("\n"));
+        out.push_str(&doc.join("  \n"));
         out.push('\n');
     }
     let uses: Vec<String> = analysis
