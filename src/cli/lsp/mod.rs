@@ -78,7 +78,7 @@ fn serve(connection: &Connection) -> Result<(), Failure> {
                 let response = server.request_guarded(request);
                 connection.sender.send(Message::Response(response))?;
             }
-            Message::Notification(notification) => server.notification(notification),
+            Message::Notification(notification) => server.notification_guarded(notification),
             Message::Response(_) => {}
         }
         for outgoing in server.outbox.drain(..) {
@@ -86,7 +86,7 @@ fn serve(connection: &Connection) -> Result<(), Failure> {
         }
         // Check only when the client has stopped typing (nothing else is waiting).
         if connection.receiver.is_empty() {
-            for outgoing in server.publish_dirty() {
+            for outgoing in server.publish_dirty_guarded() {
                 connection.sender.send(Message::Notification(outgoing))?;
             }
         }
@@ -284,6 +284,25 @@ impl Server {
                 // The state may be half-updated: start again from the documents.
                 self.analyses.clear();
                 Response::new_err(id, ErrorCode::InternalError as i32, format!("{method} failed"))
+            }
+        }
+    }
+
+    /// Handles a notification; a panic (a bug) drops the loaded analyses instead of the server.
+    fn notification_guarded(&mut self, notification: Notification) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.notification(notification)));
+        if outcome.is_err() {
+            self.analyses.clear();
+        }
+    }
+
+    /// [`Server::publish_dirty`], guarded as requests are.
+    fn publish_dirty_guarded(&mut self) -> Vec<Notification> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.publish_dirty())) {
+            Ok(notifications) => notifications,
+            Err(_) => {
+                self.analyses.clear();
+                Vec::new()
             }
         }
     }
