@@ -117,7 +117,8 @@ pub(crate) fn restyle(file: &SourceFile, style: KeywordStyle) -> Result<String, 
                 }
             }
             Rule::kw_from | Rule::kw_since => {
-                close_after_next_date = style == KeywordStyle::Chinese;
+                // `自` already has its `起`; `from` gets one when it becomes `自`.
+                close_after_next_date = pair.as_rule() == Rule::kw_from && style == KeywordStyle::Chinese;
                 push_word(&mut edits, &pair, "from", style);
             }
             // `自 DATE 起` → `from DATE`: the `起` goes, with the space before it.
@@ -302,6 +303,7 @@ mod tests {
         assert_eq!(restyled(english, KeywordStyle::Chinese), chinese);
         assert_eq!(restyled(chinese, KeywordStyle::English), english);
         assert_eq!(restyled(english, KeywordStyle::English), english);
+        assert_eq!(restyled(chinese, KeywordStyle::Chinese), chinese);
     }
 
     #[test]
