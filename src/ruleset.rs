@@ -115,7 +115,9 @@ impl RuleSet {
         Self::from_source_map(source_map, &ParseLimits::default())
     }
 
-    fn from_source_map(source_map: SourceMap, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
+    /// Builds a rule set from files already in memory (an editor's unsaved buffers laid over the
+    /// files on disk): parsed, checked and compiled as [`RuleSet::load`] does.
+    pub fn from_source_map(source_map: SourceMap, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
         let mut diagnostics = Diagnostics::default();
         let mut parsed = Vec::new();
         for (id, file) in source_map.iter() {

@@ -1,6 +1,6 @@
 //! Any bytes as a rule file: parse and check never panic, overflow or hang; a rule set
 //! that loads evaluates an empty case within a step limit; diagnostics render; `fmt` is
-//! idempotent on every file that parses.
+//! idempotent on every file that parses, in both keyword styles.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +13,33 @@ fuzz_target!(|data: &[u8]| {
             Ok(twice) => assert_eq!(once, twice, "fmt is not idempotent"),
             Err(e) => panic!("fmt output does not parse: {e}\n{once}"),
         }
+        // The Chinese keywords: the same tree, idempotent, and back to the English layout.
+        let chinese = ruling::format::FormatOptions {
+            keywords: ruling::format::KeywordStyle::Chinese,
+        };
+        let zh = match ruling::format::format_source_with("fuzz.rule", &text, &chinese) {
+            Ok(zh) => zh,
+            Err(e) => panic!("fmt --keywords zh fails where fmt does not: {e}"),
+        };
+        let (Ok(before), Ok(after)) = (
+            ruling::format::parse_source("fuzz.rule", &text),
+            ruling::format::parse_source("fuzz.rule", &zh),
+        ) else {
+            panic!("the Chinese layout does not parse\n{zh}");
+        };
+        assert!(
+            ruling::format::without_spans(&before) == ruling::format::without_spans(&after),
+            "the Chinese keywords changed the tree\n{zh}"
+        );
+        match ruling::format::format_source_with("fuzz.rule", &zh, &chinese) {
+            Ok(again) => assert_eq!(zh, again, "fmt --keywords zh is not idempotent"),
+            Err(e) => panic!("fmt --keywords zh output does not parse: {e}\n{zh}"),
+        }
+        assert_eq!(
+            ruling::format::format_source("fuzz.rule", &zh).ok().as_deref(),
+            Some(once.as_str()),
+            "Chinese → English does not give the English layout"
+        );
     }
     match RuleSet::from_source("fuzz.rule", &text) {
         Ok(rules) => {

@@ -361,7 +361,8 @@ impl Checker<'_> {
             src: self.src(name.span),
             span: name.span.to_miette(),
             name: name.text.clone(),
-            help: suggest::help_line(&name.text, &candidates),
+            help: suggest::glued_keyword(&name.text, &candidates)
+                .or_else(|| suggest::help_line(&name.text, &candidates)),
         };
         self.report(error);
     }

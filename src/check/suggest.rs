@@ -35,6 +35,29 @@ pub fn help_line(name: &str, candidates: impl IntoIterator<Item = impl AsRef<str
     did_you_mean(name, owned.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))
 }
 
+/// The keywords that join two conditions or values; glued between two names (`数量且金额`,
+/// `a或b`) they are read as part of one name.
+const JOINING_KEYWORDS: [&str; 8] = ["且", "或", "属于", "于", "and", "or", "in", "at"];
+
+/// A help line for an unknown name that is two known names joined by a keyword without spaces
+/// (`数量且金额` when `数量` and `金额` are declared): the keyword needs spaces around it.
+pub fn glued_keyword(name: &str, candidates: &[String]) -> Option<String> {
+    let known = |part: &str| candidates.iter().any(|c| c == part);
+    for keyword in JOINING_KEYWORDS {
+        for (at, _) in name.match_indices(keyword) {
+            let (Some(left), Some(right)) = (name.get(..at), name.get(at + keyword.len()..)) else {
+                continue;
+            };
+            if known(left) && known(right) {
+                return Some(format!(
+                    "`{name}` is read as one name: a keyword written without spaces is part of the name; write `{left} {keyword} {right}`"
+                ));
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +71,16 @@ mod tests {
         );
         assert_eq!(did_you_mean("Videos", ["videos"]), Some("videos".into()));
         assert_eq!(did_you_mean("zzz", ["videos"]), None);
+    }
+
+    #[test]
+    fn a_keyword_glued_between_two_names_is_pointed_out() {
+        let names = [String::from("数量"), String::from("金额")];
+        assert_eq!(
+            glued_keyword("数量且金额", &names).as_deref(),
+            Some("`数量且金额` is read as one name: a keyword written without spaces is part of the name; write `数量 且 金额`")
+        );
+        assert_eq!(glued_keyword("数量或金额x", &names), None);
+        assert_eq!(glued_keyword("数量", &names), None);
     }
 }

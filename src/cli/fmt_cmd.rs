@@ -6,7 +6,7 @@ use super::commands::print_diagnostic;
 use super::{BAD_INPUT, FAILED, OK};
 
 /// Formats (or checks) every `.rule` file under the paths.
-pub(crate) fn run(paths: &[PathBuf], check: bool) -> u8 {
+pub(crate) fn run(paths: &[PathBuf], check: bool, options: &ruling::format::FormatOptions) -> u8 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("rules")]
     } else {
@@ -27,7 +27,7 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> u8 {
     files.sort();
     let (mut unformatted, mut broken) = (0usize, 0usize);
     for file in &files {
-        match format_one(file, check) {
+        match format_one(file, check, options) {
             Ok(true) => {}
             Ok(false) => unformatted += 1,
             Err(()) => broken += 1,
@@ -52,10 +52,10 @@ pub(crate) fn run(paths: &[PathBuf], check: bool) -> u8 {
 }
 
 /// `Ok(true)` when the file was already formatted.
-fn format_one(file: &Path, check: bool) -> Result<bool, ()> {
+fn format_one(file: &Path, check: bool, options: &ruling::format::FormatOptions) -> Result<bool, ()> {
     let text = std::fs::read_to_string(file).map_err(|e| eprintln!("error: cannot read `{}`: {e}", file.display()))?;
-    let formatted =
-        ruling::format::format_source(&file.display().to_string(), &text).map_err(|e| print_diagnostic(&e))?;
+    let formatted = ruling::format::format_source_with(&file.display().to_string(), &text, options)
+        .map_err(|e| print_diagnostic(&e))?;
     if formatted == text {
         return Ok(true);
     }

@@ -15,6 +15,7 @@ mod batch;
 mod commands;
 mod diff_cmd;
 mod fmt_cmd;
+mod lsp;
 mod schema_cmd;
 mod test_cmd;
 
@@ -127,6 +128,16 @@ enum Command {
         /// Change nothing; exit 1 when a file is not in the canonical layout.
         #[arg(long)]
         check: bool,
+        /// Write keywords in English (`rule`, `and`) or Chinese (`规则`, `且`).
+        #[arg(long, value_enum, default_value_t = KeywordsArg::En)]
+        keywords: KeywordsArg,
+    },
+    /// Run the language server (LSP over standard input and output) for editors.
+    Lsp {
+        /// Standard input and output, the only transport (accepted because clients such as
+        /// `vscode-languageclient` pass it).
+        #[arg(long)]
+        stdio: bool,
     },
     /// Print the JSON Schema (draft 2020-12) of case files for a rule set.
     Schema {
@@ -180,6 +191,12 @@ struct EvalArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum KeywordsArg {
+    En,
+    Zh,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
@@ -225,7 +242,14 @@ pub(crate) fn main() -> ExitCode {
         ),
         Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
         Command::Catalog { rules } => schema_cmd::catalog(&rules),
-        Command::Fmt { paths, check } => fmt_cmd::run(&paths, check),
+        Command::Fmt { paths, check, keywords } => {
+            let keywords = match keywords {
+                KeywordsArg::En => ruling::format::KeywordStyle::English,
+                KeywordsArg::Zh => ruling::format::KeywordStyle::Chinese,
+            };
+            fmt_cmd::run(&paths, check, &ruling::format::FormatOptions { keywords })
+        }
+        Command::Lsp { stdio: _ } => lsp::run(),
         Command::Diff {
             rules,
             git,

@@ -47,7 +47,10 @@ impl Printer<'_> {
 
     /// A literal as written in the source (`10万元`, `2 years`), or its canonical form.
     fn literal(&self, literal: &Literal, expr: &Expr) -> String {
-        if let Some(written) = self.source.get(expr.span.start..expr.span.end) {
+        // Truth values and `none` are keywords: printed in English here (`是` → `true`), and in the
+        // chosen keyword style by `format_source_with`.
+        let keyword = matches!(literal, Literal::Bool(_) | Literal::None);
+        if let Some(written) = self.source.get(expr.span.start..expr.span.end).filter(|_| !keyword) {
             if !written.is_empty() && !written.contains('\n') {
                 return written.to_string();
             }

@@ -1,12 +1,13 @@
 //! `ruling fmt`: the canonical layout of rule files, printed from the AST.
 //!
-//! The layout is fixed (no options): declarations in source order, one blank line kept where the
-//! source had one or more, four-space indentation, a block's branches one per line, long
+//! The layout is fixed (the one setting is the keyword style, [`FormatOptions`]): declarations
+//! in source order, one blank line kept where the source had one or more, four-space indentation, a block's branches one per line, long
 //! conditions broken before `and`/`or` and long sums before `+`/`-`, lines aimed at
 //! [`WIDTH`] display columns (a Chinese character counts two). Doc comments (`///`) are part of
 //! the AST; other comments (`//`, `/* */`) are found in the source text and printed again before
 //! the declaration, definition or branch they precede, or after the line they end, so none is
-//! lost. Literals are printed as written (`10万元`, `2 years`). Formatting is idempotent and
+//! lost. Literals are printed as written (`10万元`, `2 years`); keywords, truth values and `none`
+//! in the chosen style (`rule` / `规则`, [`format_source_with`]). Formatting is idempotent and
 //! never changes the meaning: the AST of the output equals the AST of the input, spans aside.
 //!
 //! ```
@@ -27,7 +28,15 @@ use crate::source::{FileId, SourceFile, Span};
 use comments::Comments;
 use text::{blank_between, quote, spaces, width};
 
+pub use crate::parse::keywords::{keyword_in, Keyword, KeywordStyle, SyntaxToken, TokenClass, KEYWORDS};
 pub use spans::without_spans;
+
+/// Settings of `ruling fmt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FormatOptions {
+    /// The words keywords are written in (English by default, as the shipped rules).
+    pub keywords: KeywordStyle,
+}
 
 /// The line width the layout aims at, in display columns.
 pub const WIDTH: usize = 120;
@@ -54,6 +63,35 @@ pub fn format_source(name: &str, text: &str) -> Result<String, ParseError> {
         comments: Comments::scan(text),
     };
     Ok(printer.file(&file))
+}
+
+/// The canonical layout of one rule file's text, with keywords in the chosen style.
+///
+/// The layout is printed with English keywords, then the keywords are rewritten where the parser
+/// finds them; both words of a keyword parse alike, so the AST is the same in either style.
+///
+/// ```
+/// use ruling::format::{format_source_with, FormatOptions, KeywordStyle};
+/// let chinese = FormatOptions { keywords: KeywordStyle::Chinese };
+/// let text = "rule r: bool cite 法 第一条 = a and not b";
+/// assert_eq!(format_source_with("r.rule", text, &chinese).expect("parses"), "规则 r: bool\n    依据 法 第一条\n    = a 且 非 b\n");
+/// ```
+pub fn format_source_with(name: &str, text: &str, options: &FormatOptions) -> Result<String, ParseError> {
+    let english = format_source(name, text)?;
+    match options.keywords {
+        KeywordStyle::English => Ok(english),
+        KeywordStyle::Chinese => {
+            let file = SourceFile::in_memory(name, &english);
+            parse::keywords::restyle(&file, KeywordStyle::Chinese)
+        }
+    }
+}
+
+/// The keywords, literals, citation parts and doc comments of a rule file as the parser reads them:
+/// what an editor's highlighting must agree with (the VS Code grammar is tested against it).
+pub fn syntax_tokens(name: &str, text: &str) -> Result<Vec<SyntaxToken>, ParseError> {
+    let file = SourceFile::in_memory(name, text);
+    parse::keywords::syntax_tokens(&file)
 }
 
 /// Prints an AST with the comments of its source text.

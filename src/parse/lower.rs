@@ -223,7 +223,7 @@ impl Lowerer<'_> {
         let mut body = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::kw_from => {}
+                Rule::kw_from | Rule::kw_since | Rule::kw_since_end => {}
                 Rule::date => from = Some((self.date(&p)?, self.span(&p))),
                 Rule::citation => citation = Some(self.citation(p)?),
                 Rule::expr => body = Some(self.expr(p)?),
@@ -250,9 +250,9 @@ impl Lowerer<'_> {
                 Rule::kw_prefer | Rule::kw_at | Rule::kw_over => {}
                 Rule::prefer_order => {
                     order = Some(match p.as_str() {
-                        "higher" => PreferOrder::Higher,
-                        "lower" => PreferOrder::Lower,
-                        "true" => PreferOrder::True,
+                        "higher" | "较高" => PreferOrder::Higher,
+                        "lower" | "较低" => PreferOrder::Lower,
+                        "true" | "是" => PreferOrder::True,
                         _ => PreferOrder::False,
                     });
                 }
@@ -293,7 +293,7 @@ impl Lowerer<'_> {
         for p in inner {
             match p.as_rule() {
                 Rule::string => label = Some(literal::string(p.as_str())),
-                Rule::kw_from | Rule::kw_when => {}
+                Rule::kw_from | Rule::kw_since | Rule::kw_since_end | Rule::kw_when => {}
                 Rule::date => from = Some((self.date(&p)?, self.span(&p))),
                 Rule::citation => citation = Some(self.citation(p)?),
                 Rule::expr if when.is_none() => when = Some(self.expr(p)?),
@@ -537,7 +537,7 @@ impl Lowerer<'_> {
                     .ok_or_else(|| self.invalid(pair, "number", Some("numbers have at most 38 digits")))?,
             ),
             Rule::string => Literal::Text(literal::string(text)),
-            Rule::boolean => Literal::Bool(text == "true"),
+            Rule::boolean => Literal::Bool(text == "true" || text == "是"),
             Rule::none => Literal::None,
             other => return Err(self.internal(self.span(pair), &format!("unexpected {other:?} in expression"))),
         })
@@ -572,8 +572,8 @@ impl Lowerer<'_> {
         let mut inner = pair.into_inner();
         let kind_pair = self.expect(&mut inner, span, Rule::block_kind)?;
         let kind = match kind_pair.as_str() {
-            "all" => BlockKind::All,
-            "any" => BlockKind::Any,
+            "all" | "全部" => BlockKind::All,
+            "any" | "任一" => BlockKind::Any,
             _ => BlockKind::Not,
         };
         Ok(ExprKind::Block(kind, self.branches(inner)?))
@@ -599,7 +599,7 @@ impl Lowerer<'_> {
             "sum" => AggregateKind::Sum,
             "max" => AggregateKind::Max,
             "min" => AggregateKind::Min,
-            "any" => AggregateKind::Any,
+            "any" | "任一" => AggregateKind::Any,
             _ => AggregateKind::All,
         };
         let list = self.expr(self.expect(&mut inner, span, Rule::expr)?)?;

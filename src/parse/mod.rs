@@ -2,6 +2,7 @@
 
 mod error;
 mod grammar;
+pub(crate) mod keywords;
 mod literal;
 mod lower;
 mod nesting;

@@ -319,6 +319,7 @@ fn assert_formats_faithfully(name: &str, text: &str) {
     kept.sort();
     original.sort();
     assert_eq!(original, kept, "{name}: comments lost or duplicated");
+    crate::keywords::assert_chinese_style_is_faithful(name, text);
 }
 
 #[test]
@@ -587,7 +588,8 @@ fn rule_file(body: &Gen, default: &Gen, seps: &[usize]) -> String {
     out.push_str(&join(&rule, seps));
     let mut exception = vec![
         "\nexception".into(),
-        "例外".into(),
+        // Not `例外`: that is the Chinese keyword `exception`.
+        "例外一".into(),
         "to".into(),
         "r".into(),
         "\"例外\"".into(),
