@@ -89,6 +89,12 @@ pub struct Declaration {
     /// Where it is declared, below the rule-set root (`criminal-law/art-286-1.rule:12`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// For a rule: the facts its versions and exceptions read (indexes in [`Catalog::facts`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads_facts: Vec<u32>,
+    /// For a rule: the rules it uses directly (indexes in [`Catalog::rules`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads_rules: Vec<u32>,
 }
 
 /// One dated version of a parameter or rule.
@@ -276,6 +282,57 @@ impl Catalog {
         let values = self.enums.get(decl?.enum_index? as usize)?;
         let code = value.as_str()?;
         values.iter().find(|v| v.value == code)?.label.clone()
+    }
+
+    /// The rules that `questions` (rule ids) depend on, themselves included: what evaluating
+    /// only those conclusions computes. Unknown ids are ignored.
+    pub fn closure(&self, questions: &[&str]) -> Vec<bool> {
+        let mut reached = vec![false; self.rules.len()];
+        let mut pending: Vec<usize> = questions
+            .iter()
+            .filter_map(|q| self.rules.iter().position(|r| r.id == *q))
+            .collect();
+        while let Some(rule) = pending.pop() {
+            match reached.get_mut(rule) {
+                Some(seen) if !*seen => *seen = true,
+                _ => continue,
+            }
+            if let Some(decl) = self.rules.get(rule) {
+                pending.extend(decl.reads_rules.iter().map(|r| *r as usize));
+            }
+        }
+        reached
+    }
+
+    /// The rules whose value can depend on one of `facts` (fact ids), directly or through the
+    /// rules they use: the conclusions a case giving those facts is about.
+    pub fn touched_by(&self, facts: &[&str]) -> Vec<bool> {
+        let given: Vec<u32> = facts
+            .iter()
+            .filter_map(|f| self.facts.iter().position(|d| d.id == *f))
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        let mut touched: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| r.reads_facts.iter().any(|f| given.contains(f)))
+            .collect();
+        // Rules come in declaration order, not dependency order: repeat until nothing changes.
+        loop {
+            let mut changed = false;
+            for (index, rule) in self.rules.iter().enumerate() {
+                let now = rule.reads_rules.iter().any(|r| touched.get(*r as usize) == Some(&true));
+                if let Some(slot) = touched.get_mut(index) {
+                    if now && !*slot {
+                        *slot = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                return touched;
+            }
+        }
     }
 
     /// The version of a dated declaration in force on `date`: the latest that starts on or

@@ -192,3 +192,20 @@ fn rule_files_from_memory_form_one_rule_set() {
         Err(ruling::LoadError::Empty { .. })
     ));
 }
+
+#[test]
+fn the_catalog_says_what_a_question_depends_on_and_what_a_fact_touches() {
+    let rules = shipped_rules();
+    let catalog = rules.catalog();
+    let index = |name: &str| catalog.rules.iter().position(|r| r.id == name).unwrap();
+    let closure = catalog.closure(&["cl286_1_established"]);
+    assert!(closure[index("cl286_1_established")] && closure[index("i2019_mass_spread")]);
+    assert!(!closure[index("cl287_2_established")]);
+    let touched = catalog.touched_by(&["illegal_videos"]);
+    assert!(touched[index("i2019_mass_spread")] && touched[index("cl286_1_established")]);
+    assert!(catalog
+        .rules
+        .iter()
+        .zip(&touched)
+        .all(|(rule, touched)| !*touched || !rule.id.starts_with("pipl_")));
+}

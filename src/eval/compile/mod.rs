@@ -347,7 +347,8 @@ impl Builder {
     }
 
     fn finish(self, program: &Program, rules: Vec<RuleCode>, exceptions: Vec<ExceptionCode>) -> Compiled {
-        let mut catalog = sites::declarations(program);
+        let inputs = inputs::inputs(program);
+        let mut catalog = sites::declarations(program, &inputs);
         catalog.nodes = self.sites.nodes;
         let boundaries = boundaries(program);
         let representative: Vec<Date> = std::iter::once(Date::MIN).chain(boundaries.iter().copied()).collect();
@@ -377,7 +378,7 @@ impl Builder {
             boundaries,
             periods,
             order: program.rule_order.iter().map(|r| r.0).collect(),
-            inputs: inputs::inputs(program),
+            inputs,
             empty_list,
             param_failures: Vec::new(),
         }

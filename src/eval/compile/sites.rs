@@ -116,7 +116,7 @@ impl Sites {
 }
 
 /// The catalog's declarations of a program (its nodes are added by the compiler).
-pub(crate) fn declarations(program: &Program) -> Catalog {
+pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) -> Catalog {
     use crate::explain::{Declaration, EnumValue, ExceptionEntry, SourceEntry, VersionEntry};
     let mut catalog = Catalog::new(rule_set_id(program));
     catalog.sources = program
@@ -159,6 +159,8 @@ pub(crate) fn declarations(program: &Program) -> Catalog {
             versions: Vec::new(),
             doc: f.doc.clone(),
             location: Some(program.source_map.location(f.span)),
+            reads_facts: Vec::new(),
+            reads_rules: Vec::new(),
         })
         .collect();
     let valued = |info: &ir::ValueInfo| Declaration {
@@ -177,9 +179,20 @@ pub(crate) fn declarations(program: &Program) -> Catalog {
             .collect(),
         doc: info.doc.clone(),
         location: Some(program.source_map.location(info.span)),
+        reads_facts: Vec::new(),
+        reads_rules: Vec::new(),
     };
     catalog.params = program.params.iter().map(valued).collect();
-    catalog.rules = program.rules.iter().map(valued).collect();
+    catalog.rules = program
+        .rules
+        .iter()
+        .zip(inputs)
+        .map(|(info, inputs)| Declaration {
+            reads_facts: inputs.facts.clone(),
+            reads_rules: inputs.rules.clone(),
+            ..valued(info)
+        })
+        .collect();
     catalog.exceptions = program
         .exceptions
         .iter()
