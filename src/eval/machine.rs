@@ -8,8 +8,7 @@
 
 use std::sync::Arc;
 
-use super::compile::inputs::meet;
-use super::compile::{Code, Compiled, Fault, Leaf, Out, ParamValue, NO_SITE};
+use super::compile::{Code, Compiled, Fault, Out, ParamValue, Period, NO_SITE};
 use super::error::EvalError;
 use super::ops;
 use super::record::{Rec, Trace, DEFAULTED, DETACHED, OPERAND};
@@ -70,11 +69,13 @@ pub(crate) struct Previous {
     period: usize,
     /// Its main-frame values.
     values: Vec<W>,
+    /// The values behind those of its main-frame values that refer to its store (they are
+    /// given to the next case's store when reused).
+    referred: Vec<(u32, Value)>,
     /// Steps each rule took when last computed.
     steps: Vec<u64>,
-    /// The facts and rules that changed since the previous case (bit sets, scratch).
-    fact_changed: Vec<u64>,
-    rule_changed: Vec<u64>,
+    /// Per rule: an input changed since the previous case (scratch).
+    dirty: Vec<bool>,
 }
 
 /// Allocations kept from one case to the next.
@@ -131,6 +132,8 @@ pub(crate) struct Machine<'c> {
     /// an error only if the rule then stays unknown.
     missing: Option<u32>,
     previous: Previous,
+    /// What is in force under the law of `as_of` (frame 0), looked up once.
+    main: &'c Period,
 }
 
 impl<'c> Machine<'c> {
@@ -175,7 +178,12 @@ impl<'c> Machine<'c> {
             rule: None,
             missing: None,
             previous,
+            main: compiled.period(compiled.period_of(as_of)),
         };
+        let n_rules = program.rules.len();
+        if machine.previous.steps.len() != n_rules {
+            machine.previous.steps = vec![1; n_rules];
+        }
         machine.open_frame(as_of);
         machine
     }
@@ -210,55 +218,71 @@ impl<'c> Machine<'c> {
         result.map_err(|e| *e)
     }
 
-    /// Marks the facts that changed since the previous case; false when nothing can be reused.
+    /// Marks the rules that read a fact changed since the previous case; false when nothing
+    /// can be reused.
     fn prepare_reuse(&mut self) -> bool {
+        let compiled = self.compiled;
         let previous = &mut self.previous;
         let n_rules = self.program.rules.len();
         if !previous.valid || previous.values.len() != n_rules || previous.facts.len() != self.facts.words.len() {
             return false;
         }
-        previous.fact_changed.clear();
-        previous.fact_changed.resize(self.facts.words.len().div_ceil(64), 0);
-        for (index, (now, then)) in self.facts.words.iter().zip(&previous.facts).enumerate() {
+        previous.dirty.clear();
+        previous.dirty.resize(n_rules, false);
+        for (fact, (now, then)) in self.facts.words.iter().zip(&previous.facts).enumerate() {
             if now != then || now.is_ref() {
-                if let Some(bits) = previous.fact_changed.get_mut(index / 64) {
-                    *bits |= 1 << (index % 64);
+                for reader in compiled.fact_readers.get(fact).map(Vec::as_slice).unwrap_or(&[]) {
+                    if let Some(dirty) = previous.dirty.get_mut(*reader as usize) {
+                        *dirty = true;
+                    }
                 }
             }
         }
-        previous.rule_changed.clear();
-        previous.rule_changed.resize(n_rules.div_ceil(64), 0);
         true
     }
 
+    /// Computes the rules in `order`, keeping the previous case's value of each rule that no
+    /// changed fact or rule reaches, whose law is the same and that reads no other date's law.
     fn run_reusing(&mut self, order: &[u32]) -> Result<()> {
         let compiled = self.compiled;
         let (then, now) = (self.previous.period, self.period(0));
         for &rule in order {
             let index = rule as usize;
             let before = self.previous.values.get(index).copied().unwrap_or(W::UNKNOWN);
-            let previous = &self.previous;
-            let reusable = compiled.inputs.get(index).is_some_and(|inputs| {
-                !inputs.volatile
-                    && !before.is_ref()
-                    && inputs.period_class.get(then) == inputs.period_class.get(now)
-                    && !meet(&inputs.fact_mask, &previous.fact_changed)
-                    && !meet(&inputs.rule_mask, &previous.rule_changed)
-            });
-            let changed = if reusable {
+            let dirty = self.previous.dirty.get(index).copied().unwrap_or(true);
+            let reusable = !dirty
+                && compiled.inputs.get(index).is_some_and(|inputs| {
+                    !inputs.volatile && inputs.period_class.get(then) == inputs.period_class.get(now)
+                });
+            if reusable {
                 self.steps += self.previous.steps.get(index).copied().unwrap_or(1);
                 if self.steps > self.max_steps {
                     return Err(Box::new(EvalError::StepLimit { limit: self.max_steps }));
                 }
-                self.set_value(rule, 0, before);
-                false
-            } else {
-                let value = self.rule_value(rule, 0)?;
-                value != before || value.is_ref()
+                // A value held in the previous case's store moves to this one's.
+                let held = before
+                    .is_ref()
+                    .then(|| self.previous.referred.iter().find(|(r, _)| *r == rule));
+                let value = match held.flatten() {
+                    Some((_, held)) => self.store.push(held.clone()),
+                    None => before,
+                };
+                self.set_value(rule, 0, value);
+                continue;
+            }
+            let value = self.rule_value(rule, 0)?;
+            let changed = match (value.is_ref(), value.kind()) {
+                (true, Kind::Ref(now)) => {
+                    let then = self.previous.referred.iter().find(|(r, _)| *r == rule).map(|(_, v)| v);
+                    !before.is_ref() || then != self.store.get(now)
+                }
+                _ => value != before,
             };
             if changed {
-                if let Some(bits) = self.previous.rule_changed.get_mut(index / 64) {
-                    *bits |= 1 << (index % 64);
+                for reader in compiled.rule_readers.get(index).map(Vec::as_slice).unwrap_or(&[]) {
+                    if let Some(dirty) = self.previous.dirty.get_mut(*reader as usize) {
+                        *dirty = true;
+                    }
                 }
             }
         }
@@ -281,8 +305,18 @@ impl<'c> Machine<'c> {
         previous.facts.extend_from_slice(self.facts.words);
         previous.period = period;
         previous.values.clear();
+        previous.referred.clear();
         if let Some(frame) = self.frames.first() {
             previous.values.extend_from_slice(&frame.values);
+            for (rule, word) in frame.values.iter().enumerate() {
+                if let (true, Kind::Ref(index)) = (word.is_ref(), word.kind()) {
+                    if let Some(value) = self.store.get(index) {
+                        previous
+                            .referred
+                            .push((u32::try_from(rule).unwrap_or(u32::MAX), value.clone()));
+                    }
+                }
+            }
         }
     }
 
@@ -330,37 +364,35 @@ impl<'c> Machine<'c> {
 
     // ------------------------------------------------------------ leaves
 
-    /// The value of a leaf, recorded at its site when it has one.
+    /// A parameter's value under the current frame's law, recorded at `site` (full mode).
     #[inline]
-    pub(crate) fn leaf(&mut self, leaf: Leaf) -> Out {
-        match leaf {
-            Leaf::Const(w) => Ok(w),
-            Leaf::Fact { fact, site, strict } => Ok(self.fact(fact, site, strict)),
-            Leaf::Param { param, site } => {
-                let value = self.param(param, self.frame)?;
-                if site != NO_SITE && self.full() {
-                    self.record_leaf(site, 0, value);
-                }
-                Ok(value)
-            }
-            Leaf::Rule { rule, site } => {
-                // In the main frame every rule used was computed before (dependency order).
-                let value = match self.frames.first() {
-                    Some(main) if self.frame == 0 && main.done.get(rule as usize) == Some(&true) => {
-                        main.values.get(rule as usize).copied().unwrap_or(W::UNKNOWN)
-                    }
-                    _ => self.rule_value(rule, self.frame)?,
-                };
-                if site != NO_SITE {
-                    self.record_leaf(site, 0, value);
-                }
-                Ok(value)
-            }
+    pub(crate) fn param_use(&mut self, param: u32, site: u32) -> Out {
+        let value = self.param(param, self.frame)?;
+        if site != NO_SITE && self.full() {
+            self.record_leaf(site, 0, value);
         }
+        Ok(value)
     }
 
+    /// A rule's value in the current frame, recorded at `site`.
     #[inline]
-    fn fact(&mut self, fact: u32, site: u32, strict: bool) -> W {
+    pub(crate) fn rule_use(&mut self, rule: u32, site: u32) -> Out {
+        // In the main frame every rule used was computed before (dependency order).
+        let value = match self.frames.first() {
+            Some(main) if self.frame == 0 && main.done.get(rule as usize) == Some(&true) => {
+                main.values.get(rule as usize).copied().unwrap_or(W::UNKNOWN)
+            }
+            _ => self.rule_value(rule, self.frame)?,
+        };
+        if site != NO_SITE {
+            self.record_leaf(site, 0, value);
+        }
+        Ok(value)
+    }
+
+    /// A fact's value, recorded at `site` (full mode).
+    #[inline]
+    pub(crate) fn fact(&mut self, fact: u32, site: u32, strict: bool) -> W {
         let value = self.facts.words.get(fact as usize).copied().unwrap_or(W::UNKNOWN);
         if value == W::UNKNOWN && strict && self.strict && self.missing.is_none() {
             self.missing = Some(fact);
@@ -372,14 +404,20 @@ impl<'c> Machine<'c> {
         value
     }
 
+    /// What is in force under the law of a frame.
+    #[inline]
+    fn law(&self, frame: usize) -> &'c Period {
+        if frame == 0 {
+            self.main
+        } else {
+            self.compiled.period(self.period(frame))
+        }
+    }
+
     /// A parameter's value under the law of a frame.
+    #[inline]
     fn param(&self, param: u32, frame: usize) -> Out {
-        let value = self
-            .compiled
-            .periods
-            .get(self.period(frame))
-            .and_then(|p| p.params.get(param as usize))
-            .copied();
+        let value = self.law(frame).params.get(param as usize).copied();
         match value {
             Some(ParamValue::Value(w)) => Ok(w),
             Some(ParamValue::Failed(index)) => {
@@ -429,10 +467,13 @@ impl<'c> Machine<'c> {
         if let Some(frame) = self.frames.get_mut(index) {
             frame.date = Some(date);
             frame.period = period;
-            frame.values.clear();
-            frame.values.resize(n_rules, W::UNKNOWN);
-            frame.done.clear();
-            frame.done.resize(n_rules, false);
+            if frame.values.len() == n_rules && frame.done.len() == n_rules {
+                frame.values.fill(W::UNKNOWN);
+                frame.done.fill(false);
+            } else {
+                frame.values = vec![W::UNKNOWN; n_rules];
+                frame.done = vec![false; n_rules];
+            }
         }
         self.n_frames += 1;
         index
@@ -491,13 +532,8 @@ impl<'c> Machine<'c> {
             return Err(self.missing_fact(fact, rule, frame));
         }
         if frame == 0 {
-            let taken = self.steps - steps_before;
-            let previous = &mut self.previous;
-            if previous.steps.len() != self.program.rules.len() {
-                previous.steps.resize(self.program.rules.len(), 1);
-            }
-            if let Some(slot) = previous.steps.get_mut(rule as usize) {
-                *slot = taken;
+            if let Some(slot) = self.previous.steps.get_mut(rule as usize) {
+                *slot = self.steps - steps_before;
             }
         }
         self.set_value(rule, frame, value);
@@ -521,10 +557,7 @@ impl<'c> Machine<'c> {
         let Some(code) = compiled.rules.get(rule as usize) else {
             return Ok((W::UNKNOWN, NO_SITE));
         };
-        let version = compiled
-            .periods
-            .get(self.period(self.frame))
-            .and_then(|p| p.versions.get(rule as usize).copied().flatten());
+        let version = self.law(self.frame).versions.get(rule as usize).copied().flatten();
         let Some(version) = version.and_then(|v| code.versions.get(v as usize)) else {
             return Ok((W::NULL, code.no_version_site));
         };
@@ -604,6 +637,9 @@ impl<'c> Machine<'c> {
     pub(crate) fn compare(&mut self, op: BinaryOp, a: W, b: W, expr: u32) -> Out {
         if !a.is_known() || !b.is_known() {
             return Ok(W::UNKNOWN);
+        }
+        if let Some(result) = ops::compare_fast(op, a, b) {
+            return Ok(result);
         }
         ops::compare_words(op, a, b, &mut self.store, &self.compiled.strings)
             .map_err(|e| self.arithmetic_error(expr, e))
@@ -723,10 +759,12 @@ impl<'c> Machine<'c> {
     pub(crate) fn held(&mut self, rule: u32, site: u32) -> Out {
         let compiled = self.compiled;
         let frame = self.frame;
-        let version = compiled
-            .periods
-            .get(self.period(frame))
-            .and_then(|p| p.versions.get(rule as usize).copied().flatten())
+        let version = self
+            .law(frame)
+            .versions
+            .get(rule as usize)
+            .copied()
+            .flatten()
             .and_then(|v| compiled.rules.get(rule as usize)?.versions.get(v as usize));
         let Some(version) = version else {
             return Ok(compiled.empty_list);

@@ -136,6 +136,27 @@ fn values_of(a: W, b: W, store: &Store<'_>, strings: &Strings) -> Option<(Value,
     Some((store.value(a, strings)?, store.value(b, strings)?))
 }
 
+/// A comparison of two known words decided on the words alone, when it can be: equality of
+/// words that hold their value (texts are interned, so equal texts are equal words), and the
+/// order of integers and of dates. `None` leaves it to [`compare_words`].
+#[inline]
+pub(crate) fn compare_fast(op: BinaryOp, a: W, b: W) -> Option<W> {
+    match op {
+        BinaryOp::Eq | BinaryOp::Ne if !a.is_ref() && !b.is_ref() => Some(W::bool((a == b) == (op == BinaryOp::Eq))),
+        BinaryOp::Ge | BinaryOp::Gt | BinaryOp::Le | BinaryOp::Lt => {
+            let ordering = match (a.as_int(), b.as_int()) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ if a.is_date() && b.is_date() => a.raw().cmp(&b.raw()),
+                // An order with no value has no value.
+                _ if a == W::NULL || b == W::NULL => return Some(W::NULL),
+                _ => return None,
+            };
+            Some(W::bool(ordered(op, ordering)))
+        }
+        _ => None,
+    }
+}
+
 /// A comparison of two known words, as [`compare`] does on values.
 pub(crate) fn compare_words(
     op: BinaryOp,

@@ -21,9 +21,9 @@ pub(crate) type Out = Result<W, Fault>;
 /// A compiled expression that is not a leaf.
 pub(crate) type Thunk = Box<dyn Fn(&mut Machine<'_>) -> Out + Send + Sync>;
 
-/// A value read without running code.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Leaf {
+/// Compiled code for one expression: the leaves every rule reads (read directly, with no
+/// call), or a closure.
+pub(crate) enum Code {
     /// A constant.
     Const(W),
     /// A fact; `strict`: a missing fact counts as needed (not inside `known`).
@@ -32,29 +32,26 @@ pub(crate) enum Leaf {
     Param { param: u32, site: u32 },
     /// A rule, in the current frame (computed there on first use).
     Rule { rule: u32, site: u32 },
-}
-
-/// Compiled code for one expression.
-pub(crate) enum Code {
-    /// Read directly.
-    Leaf(Leaf),
     /// Run.
     Thunk(Thunk),
 }
 
 impl Code {
     /// Runs the code on the machine.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn run(&self, machine: &mut Machine<'_>) -> Out {
         match self {
-            Code::Leaf(leaf) => machine.leaf(*leaf),
+            Code::Const(w) => Ok(*w),
+            Code::Fact { fact, site, strict } => Ok(machine.fact(*fact, *site, *strict)),
+            Code::Param { param, site } => machine.param_use(*param, *site),
+            Code::Rule { rule, site } => machine.rule_use(*rule, *site),
             Code::Thunk(thunk) => thunk(machine),
         }
     }
 
     /// Code that gives a constant.
     pub(crate) fn constant(w: W) -> Code {
-        Code::Leaf(Leaf::Const(w))
+        Code::Const(w)
     }
 
     /// Code from a closure.
@@ -66,7 +63,10 @@ impl Code {
 impl fmt::Debug for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Code::Leaf(leaf) => write!(f, "{leaf:?}"),
+            Code::Const(w) => write!(f, "{w:?}"),
+            Code::Fact { fact, .. } => write!(f, "fact {fact}"),
+            Code::Param { param, .. } => write!(f, "param {param}"),
+            Code::Rule { rule, .. } => write!(f, "rule {rule}"),
             Code::Thunk(_) => f.write_str("<code>"),
         }
     }

@@ -12,7 +12,7 @@ use crate::explain::NodeKind;
 use crate::ir::{self, ExprKind, Program, Type};
 use crate::value::Value;
 
-use super::code::{Code, Leaf, NO_SITE};
+use super::code::{Code, NO_SITE};
 use super::Builder;
 
 /// Compiles expressions into code.
@@ -74,11 +74,11 @@ impl<'b> Compiler<'b> {
                 } else {
                     NO_SITE
                 };
-                Code::Leaf(Leaf::Fact {
+                Code::Fact {
                     fact: id.0,
                     site,
                     strict: self.strict,
-                })
+                }
             }
             ExprKind::Param(id) => {
                 let site = if self.records() {
@@ -86,7 +86,7 @@ impl<'b> Compiler<'b> {
                 } else {
                     NO_SITE
                 };
-                Code::Leaf(Leaf::Param { param: id.0, site })
+                Code::Param { param: id.0, site }
             }
             ExprKind::Rule(id) => {
                 let site = if self.records() {
@@ -94,7 +94,7 @@ impl<'b> Compiler<'b> {
                 } else {
                     NO_SITE
                 };
-                Code::Leaf(Leaf::Rule { rule: id.0, site })
+                Code::Rule { rule: id.0, site }
             }
             ExprKind::Field { depth, field } => {
                 let (depth, field) = (*depth, *field);
@@ -141,8 +141,8 @@ impl<'b> Compiler<'b> {
         }
     }
 
-    fn binary(&mut self, e: &ir::Expr, op: BinaryOp, a: &ir::Expr, b: &ir::Expr) -> Code {
-        let (a, b) = (self.expr(a), self.expr(b));
+    fn binary(&mut self, e: &ir::Expr, op: BinaryOp, a: &ir::Expr, b_expr: &ir::Expr) -> Code {
+        let (a, b) = (self.expr(a), self.expr(b_expr));
         match op {
             BinaryOp::And | BinaryOp::Or => {
                 let and = op == BinaryOp::And;
@@ -162,6 +162,21 @@ impl<'b> Compiler<'b> {
             _ if op.is_comparison() => {
                 let expr = self.builder.expression(e.span);
                 let site = self.site(|builder, p| builder.sites.comparison(p, op, e.span));
+                if let (BinaryOp::In, NO_SITE, Some(words)) = (op, site, self.constant_words(b_expr)) {
+                    // Membership in a list written out in the rule: compared as words.
+                    return Code::thunk(move |m| {
+                        let x = a.run(m)?;
+                        if x == W::UNKNOWN || x == W::NULL {
+                            // Unknown stays unknown; `none in […]` has no value (as `compare` says).
+                            return Ok(x);
+                        }
+                        if x.is_ref() {
+                            let list = m.list(&words);
+                            return m.compare(op, x, list, expr);
+                        }
+                        Ok(W::bool(words.contains(&x)))
+                    });
+                }
                 if site == NO_SITE {
                     return Code::thunk(move |m| {
                         let (x, y) = (a.run(m)?, b.run(m)?);
@@ -358,6 +373,18 @@ impl<'b> Compiler<'b> {
             }
             Ok(best.unwrap_or(W::UNKNOWN))
         })
+    }
+
+    /// The words of a list written out of constants that words hold (`["a", "b"]`), if it is one.
+    fn constant_words(&mut self, list: &ir::Expr) -> Option<Vec<W>> {
+        let ExprKind::List(items) = &list.kind else { return None };
+        items
+            .iter()
+            .map(|item| match &item.kind {
+                ExprKind::Const(v) => Some(self.builder.constant(v)).filter(|w| !w.is_ref()),
+                _ => None,
+            })
+            .collect()
     }
 
     fn list(&mut self, items: &[ir::Expr]) -> Code {

@@ -15,34 +15,28 @@ pub(crate) struct Inputs {
     /// Its value can change with the date of the law: several or dated versions, parameters,
     /// dated exceptions.
     pub(crate) dated: bool,
-    /// It reads the law of another date (`at`) or another rule's branches (`held`): always
-    /// computed again.
+    /// It computes rules under the law of another date (`at` a rule): always computed again.
     pub(crate) volatile: bool,
+    /// Rules whose branches it reads (`held`); their inputs are counted among its own.
+    pub(crate) held: Vec<u32>,
     /// Parameters read.
     pub(crate) params: Vec<u32>,
-    /// `facts` and `rules` as bit sets over all facts and all rules.
-    pub(crate) fact_mask: Vec<u64>,
-    pub(crate) rule_mask: Vec<u64>,
     /// Per period of the law: an id equal for two periods in which the rule has the same
     /// version, reads the same parameter values and has the same exceptions in force.
     pub(crate) period_class: Vec<u32>,
 }
 
-/// A bit set of `n` items with `items` set.
-pub(crate) fn mask(n: usize, items: &[u32]) -> Vec<u64> {
-    let mut bits = vec![0u64; n.div_ceil(64)];
-    for item in items {
-        if let Some(word) = bits.get_mut(*item as usize / 64) {
-            *word |= 1 << (item % 64);
+/// For each of `n` facts or rules, the rules whose inputs (`read` of them) name it.
+pub(crate) fn readers(n: usize, all: &[Inputs], read: impl Fn(&Inputs) -> &Vec<u32>) -> Vec<Vec<u32>> {
+    let mut readers = vec![Vec::new(); n];
+    for (rule, inputs) in all.iter().enumerate() {
+        for item in read(inputs) {
+            if let Some(list) = readers.get_mut(*item as usize) {
+                list.push(u32::try_from(rule).unwrap_or(u32::MAX));
+            }
         }
     }
-    bits
-}
-
-/// Whether two bit sets share an item.
-#[inline]
-pub(crate) fn meet(a: &[u64], b: &[u64]) -> bool {
-    a.iter().zip(b).any(|(x, y)| x & y != 0)
+    readers
 }
 
 /// The inputs of every rule.
@@ -68,6 +62,22 @@ pub(crate) fn inputs(program: &Program) -> Vec<Inputs> {
             inputs.read(&exception.value);
         }
     }
+    // `held(t)` reads the branches of `t`: what they read is read by the rule that asks.
+    for index in 0..all.len() {
+        let targets = all.get(index).map(|i| i.held.clone()).unwrap_or_default();
+        for target in targets {
+            let Some(read) = all.get(target as usize).cloned() else {
+                continue;
+            };
+            if let Some(inputs) = all.get_mut(index) {
+                inputs.facts.extend(read.facts);
+                inputs.rules.extend(read.rules);
+                inputs.params.extend(read.params);
+                inputs.dated |= read.dated;
+                inputs.volatile |= read.volatile;
+            }
+        }
+    }
     for inputs in &mut all {
         inputs.facts.sort_unstable();
         inputs.facts.dedup();
@@ -75,8 +85,6 @@ pub(crate) fn inputs(program: &Program) -> Vec<Inputs> {
         inputs.rules.dedup();
         inputs.params.sort_unstable();
         inputs.params.dedup();
-        inputs.fact_mask = mask(program.facts.len(), &inputs.facts);
-        inputs.rule_mask = mask(program.rules.len(), &inputs.rules);
     }
     all
 }
@@ -88,13 +96,14 @@ impl Inputs {
             ExprKind::Rule(id) => self.rules.push(id.0),
             ExprKind::Held(id) => {
                 self.rules.push(id.0);
-                self.volatile = true;
+                self.held.push(id.0);
             }
             ExprKind::Param(id) => {
                 self.dated = true;
                 self.params.push(id.0);
             }
-            ExprKind::At(..) => self.volatile = true,
+            // A parameter at another date depends on that date (a fact, read) only.
+            ExprKind::At(ref target, _) if matches!(target.kind, ExprKind::Rule(_)) => self.volatile = true,
             _ => {}
         }
         e.for_each_child(|c| self.read(c));

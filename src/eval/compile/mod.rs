@@ -21,7 +21,7 @@ use crate::ir::{self, ExprKind, FactId, ParamId, Program, RuleId};
 use crate::source::Span;
 use crate::value::{Date, Value};
 
-pub(crate) use code::{Code, Fault, Leaf, Out, NO_SITE};
+pub(crate) use code::{Code, Fault, Out, NO_SITE};
 pub(crate) use sites::{Fill, Sites};
 
 /// A rule set compiled for evaluation; shared by every evaluator of the rule set.
@@ -51,9 +51,14 @@ pub(crate) struct Compiled {
     pub(crate) order: Vec<u32>,
     /// Per rule: what it reads.
     pub(crate) inputs: Vec<inputs::Inputs>,
+    /// Per fact and per rule: the rules that read it (the other way round).
+    pub(crate) fact_readers: Vec<Vec<u32>>,
+    pub(crate) rule_readers: Vec<Vec<u32>>,
     /// Per fact, parameter and rule: the site of its use.
     /// The empty list (`held` of a rule with no version in force).
     pub(crate) empty_list: W,
+    /// A period with nothing in force (never used: there is always a first period).
+    empty_period: Period,
     /// Parameters whose definition has no exact value: the expression and the message.
     pub(crate) param_failures: Vec<(String, String)>,
 }
@@ -176,7 +181,9 @@ impl Compiled {
                 .iter()
                 .zip(&dates)
                 .map(|(period, date)| {
-                    let mut key = vec![period.versions.get(rule).copied().flatten().map_or(-1, i64::from)];
+                    let version = |r: usize| period.versions.get(r).copied().flatten().map_or(-1, i64::from);
+                    let mut key = vec![version(rule)];
+                    key.extend(inputs.held.iter().map(|t| version(*t as usize)));
                     key.extend(inputs.params.iter().map(|p| match period.params.get(*p as usize) {
                         Some(ParamValue::Value(w)) => w.raw(),
                         Some(ParamValue::Failed(i)) => -2 - i64::from(*i),
@@ -196,6 +203,15 @@ impl Compiled {
                 })
                 .collect();
         }
+    }
+
+    /// What is in force in a period (the first period when out of range, which cannot happen
+    /// for an index from [`Compiled::period_of`]).
+    pub(crate) fn period(&self, index: usize) -> &Period {
+        self.periods
+            .get(index)
+            .or(self.periods.first())
+            .unwrap_or(&self.empty_period)
     }
 
     /// The period a date falls in.
@@ -378,9 +394,15 @@ impl Builder {
             boundaries,
             periods,
             order: program.rule_order.iter().map(|r| r.0).collect(),
+            fact_readers: inputs::readers(program.facts.len(), &inputs, |i| &i.facts),
+            rule_readers: inputs::readers(program.rules.len(), &inputs, |i| &i.rules),
             inputs,
             empty_list,
             param_failures: Vec::new(),
+            empty_period: Period {
+                params: Vec::new(),
+                versions: Vec::new(),
+            },
         }
     }
 
