@@ -377,15 +377,8 @@ impl Evaluator {
             return None;
         }
         let compiled = &self.rules.compiled;
-        let mut conclusions = tree::build(compiled, self.rules.program(), &self.buffers.trace);
-        if let Ok(selection) = &self.selection {
-            let program = self.rules.program();
-            conclusions.retain(|name, _| {
-                program
-                    .rule_id(name)
-                    .is_some_and(|id| selection.reported.get(id.0 as usize).copied().unwrap_or(false))
-            });
-        }
+        // Only the rules asked about (and what they depend on) were computed: their trees.
+        let conclusions = tree::build(compiled, self.rules.program(), &self.buffers.trace);
         Some(Explanation {
             schema_version: SCHEMA_VERSION,
             as_of: as_of.to_string(),

@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 /// The trees of every conclusion recorded in the main frame, in declaration order.
 pub(crate) fn build(compiled: &Compiled, program: &Program, trace: &Trace) -> IndexMap<String, Node> {
     let entries = entries(compiled, program, trace);
-    explain::assemble(&compiled.catalog, &compiled.templates, &trace.frames, &entries)
+    explain::assemble(&compiled.catalog, &compiled.templates, &trace.frames, entries)
 }
 
 /// The compact trace of a recorded evaluation.

@@ -35,7 +35,7 @@ pub(crate) fn assemble(
     catalog: &Catalog,
     templates: &[Node],
     frames: &[Date],
-    entries: &[Entry],
+    entries: Vec<Entry>,
 ) -> IndexMap<String, Node> {
     let mut builder = Builder {
         catalog,
@@ -45,7 +45,7 @@ pub(crate) fn assemble(
         embedded: HashMap::new(),
         conclusions: vec![None; catalog.rules.len()],
     };
-    for (index, entry) in entries.iter().enumerate() {
+    for (index, entry) in entries.into_iter().enumerate() {
         let first = builder.stack.partition_point(|(i, _)| *i < entry.start as usize);
         let children: Vec<Node> = builder.stack.drain(first..).map(|(_, node)| node).collect();
         builder.node(index, entry, children);
@@ -71,7 +71,7 @@ struct Builder<'b> {
 }
 
 impl Builder<'_> {
-    fn node(&mut self, index: usize, entry: &Entry, children: Vec<Node>) {
+    fn node(&mut self, index: usize, entry: Entry, children: Vec<Node>) {
         let catalog = self.catalog;
         let (Some(spec), Some(template)) = (
             catalog.nodes.get(entry.node as usize),
@@ -81,7 +81,7 @@ impl Builder<'_> {
         };
         let frame_date = self.frames.get(entry.frame as usize).copied().unwrap_or(Date::MIN);
         let mut node = template.clone();
-        node.value = entry.value.clone();
+        node.value = entry.value;
         node.unknown = entry.unknown;
         node.children = children;
         let rule = spec.rule.and_then(|r| catalog.rules.get(r as usize));
@@ -132,13 +132,21 @@ impl Builder<'_> {
                 }
             }
             NodeKind::Comparison => {
-                let text = |i: usize| entry.extras.get(i).and_then(Json::as_str).map(String::from);
-                node.left = text(0);
-                node.right = text(1);
-                node.margin = text(2);
+                let mut extras = entry.extras.into_iter().map(|e| match e {
+                    Json::String(s) => Some(s),
+                    _ => None,
+                });
+                node.left = extras.next().flatten();
+                node.right = extras.next().flatten();
+                node.margin = extras.next().flatten();
             }
             NodeKind::Condition if node.children.is_empty() => return,
-            NodeKind::At => node.date = entry.extras.first().and_then(Json::as_str).map(String::from),
+            NodeKind::At => {
+                node.date = match entry.extras.into_iter().next() {
+                    Some(Json::String(date)) => Some(date),
+                    _ => None,
+                }
+            }
             NodeKind::Held => {
                 node.citation = rule
                     .and_then(|r| Catalog::version_on(r, frame_date))

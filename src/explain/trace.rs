@@ -157,7 +157,7 @@ impl Catalog {
         Ok(Explanation {
             schema_version: SCHEMA_VERSION,
             as_of: trace.as_of.clone(),
-            conclusions: assemble(self, &templates, &frames, &entries),
+            conclusions: assemble(self, &templates, &frames, entries),
         })
     }
 }
