@@ -184,7 +184,10 @@ fn print_table(rules: &RuleSet, cases: usize, sizes: (f64, f64, usize)) {
     let n_rules = rules.program().rules.len() as f64;
     let per_case = |id: &str, n: usize| median_ns(id).map(|ns| ns / n as f64);
     let native = per_case("interp2019/handwritten", in_memory());
-    println!("\nshipped rules ({} rules), {cases} generated cases in memory, same run (medians):", n_rules as usize);
+    println!(
+        "\nshipped rules ({} rules), {cases} generated cases in memory, same run (medians):",
+        n_rules as usize
+    );
     println!("| measurement | per case | target |");
     println!("|---|---:|---:|");
     let rows = [
@@ -193,21 +196,41 @@ fn print_table(rules: &RuleSet, cases: usize, sizes: (f64, f64, usize)) {
         ("full trace recorded (`record`)", "corpus/trace_full", "≤ 10 µs"),
         ("full trace recorded + tree built", "corpus/tree_full", ""),
         ("`Outcome` with the tree, written as JSON", "corpus/json_full", ""),
-        ("evaluator loop: `prepare` + `outcome` (explanations off)", "corpus/evaluator_loop", ""),
-        ("`RuleSet::evaluate` per case (explanations off)", "corpus/ruleset_evaluate", "≤ 2 × loop"),
+        (
+            "evaluator loop: `prepare` + `outcome` (explanations off)",
+            "corpus/evaluator_loop",
+            "",
+        ),
+        (
+            "`RuleSet::evaluate` per case (explanations off)",
+            "corpus/ruleset_evaluate",
+            "≤ 2 × loop",
+        ),
     ];
     for (label, id, target) in rows {
         if let Some(ns) = per_case(id, cases) {
             println!("| {label} | {:.2} µs | {target} |", ns / 1e3);
         }
     }
-    if let (Some(tree), Some(trace)) = (per_case("corpus/tree_full", cases), per_case("corpus/trace_full", cases)) {
-        println!("| tree built from the trace (difference) | {:.2} µs | ≤ 50 µs |", (tree - trace) / 1e3);
+    if let (Some(tree), Some(trace)) = (
+        per_case("corpus/tree_full", cases),
+        per_case("corpus/trace_full", cases),
+    ) {
+        println!(
+            "| tree built from the trace (difference) | {:.2} µs | ≤ 50 µs |",
+            (tree - trace) / 1e3
+        );
     }
-    if let (Some(api), Some(lp)) = (per_case("corpus/ruleset_evaluate", cases), per_case("corpus/evaluator_loop", cases)) {
+    if let (Some(api), Some(lp)) = (
+        per_case("corpus/ruleset_evaluate", cases),
+        per_case("corpus/evaluator_loop", cases),
+    ) {
         println!("| `RuleSet::evaluate` ÷ evaluator loop | {:.2} × | ≤ 2 |", api / lp);
     }
-    println!("| trace per case, outcome / full | {:.0} B / {:.0} B | ≤ 3 KB / ≤ 15 KB |", sizes.0, sizes.1);
+    println!(
+        "| trace per case, outcome / full | {:.0} B / {:.0} B | ≤ 3 KB / ≤ 15 KB |",
+        sizes.0, sizes.1
+    );
     println!("| catalog (written once) | {} B | |", sizes.2);
     if let (Some(native), Some(values)) = (native, per_case("corpus/values", cases)) {
         let ruling_interp = per_case("interp2019/ruling_values", in_memory());
@@ -216,7 +239,11 @@ fn print_table(rules: &RuleSet, cases: usize, sizes: (f64, f64, usize)) {
         println!("|---|---:|---:|---:|");
         println!("| hand-written interp2019 (4 rules) | {:.1} ns | 1.0 | |", native / 4.0);
         if let Some(r) = ruling_interp {
-            println!("| ruling on interp2019 (4 rules) | {:.1} ns | {:.1} | ≤ 3 |", r / 4.0, r / native);
+            println!(
+                "| ruling on interp2019 (4 rules) | {:.1} ns | {:.1} | ≤ 3 |",
+                r / 4.0,
+                r / native
+            );
         }
         println!(
             "| ruling on the shipped rules ({} rules) | {:.1} ns | {:.1} | ≤ 3 |",
