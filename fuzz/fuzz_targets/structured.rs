@@ -1,7 +1,8 @@
 //! Well-formed rule files generated from the fuzzer's bytes (`arbitrary`), checked for
 //! invariants: loading and evaluation terminate without panicking; `fmt` is idempotent
 //! and its output evaluates to the same conclusions; evaluating without an explanation (the
-//! compiled plan) gives the same conclusions as with one; the laws of
+//! values mode of the one compiled form, with its formulas) gives the same conclusions as
+//! recording one; the laws of
 //! three-valued logic hold (`any` with a true branch is true whatever the unknowns,
 //! `not not e == e`, De Morgan, `or` commutes); and knowing more never changes a
 //! decided conclusion (filling in unknown facts keeps every known value).
@@ -189,13 +190,13 @@ fn evaluate(rules: &RuleSet, case: &Case) -> Option<Outcome> {
         Err(EvalError::Arithmetic { .. }) => return None,
         Err(e) => panic!("evaluation failed: {e}"),
     };
-    // Without an explanation the compiled plan evaluates: the same conclusions.
+    // The values mode (formulas, reuse) and the recording mode: the same conclusions.
     let quick = Options {
         explain: ExplainMode::None,
         ..options
     };
     match rules.evaluate(case, &quick) {
-        Ok(values) => assert_eq!(values.conclusions, outcome.conclusions, "the plan disagrees"),
+        Ok(values) => assert_eq!(values.conclusions, outcome.conclusions, "values mode and recording mode disagree"),
         Err(e) => panic!("evaluation without explanation failed where with one it did not: {e}"),
     }
     Some(outcome)

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use super::compile::formula::{Formula, Reader};
 use super::compile::{Code, Compiled, Fault, Out, ParamValue, Period, NO_SITE};
 use super::error::EvalError;
 use super::ops;
@@ -121,23 +122,21 @@ pub(crate) struct Machine<'c> {
     strict: bool,
     max_steps: u64,
     steps: u64,
-    frames: Vec<Frame>,
+    /// The allocations kept between cases (borrowed: moving them cost a copy per case).
+    buf: &'c mut Buffers,
     n_frames: usize,
     frame: usize,
-    items: Vec<Item>,
-    trace: Trace,
     /// The rule being computed (for messages).
     rule: Option<u32>,
     /// Strict mode: the first fact the rule being computed read while it was missing. It is
     /// an error only if the rule then stays unknown.
     missing: Option<u32>,
-    previous: Previous,
     /// What is in force under the law of `as_of` (frame 0), looked up once.
     main: &'c Period,
 }
 
 impl<'c> Machine<'c> {
-    /// A machine for one case, reusing `buffers`.
+    /// A machine for one case, reusing `buffers` (call [`Machine::finish`] at the end).
     #[expect(clippy::too_many_arguments, reason = "the parts of one evaluation, each used")]
     pub(crate) fn new(
         compiled: &'c Compiled,
@@ -147,20 +146,19 @@ impl<'c> Machine<'c> {
         recording: Recording,
         strict: bool,
         max_steps: u64,
-        buffers: Buffers,
+        buffers: &'c mut Buffers,
     ) -> Self {
-        let Buffers {
-            previous,
-            frames,
-            mut items,
-            temps,
-            mut trace,
-        } = buffers;
+        let trace = &mut buffers.trace;
         trace.recs.clear();
         trace.values.clear();
         trace.frames.clear();
         trace.full = recording == Recording::Full;
-        items.clear();
+        buffers.items.clear();
+        let temps = std::mem::take(&mut buffers.temps);
+        let n_rules = program.rules.len();
+        if buffers.previous.steps.len() != n_rules {
+            buffers.previous.steps = vec![1; n_rules];
+        }
         let mut machine = Machine {
             compiled,
             program,
@@ -170,37 +168,30 @@ impl<'c> Machine<'c> {
             strict,
             max_steps,
             steps: 0,
-            frames,
+            buf: buffers,
             n_frames: 0,
             frame: 0,
-            items,
-            trace,
             rule: None,
             missing: None,
-            previous,
             main: compiled.period(compiled.period_of(as_of)),
         };
-        let n_rules = program.rules.len();
-        if machine.previous.steps.len() != n_rules {
-            machine.previous.steps = vec![1; n_rules];
-        }
         machine.open_frame(as_of);
         machine
     }
 
-    /// Gives the allocations back; the trace holds what was recorded.
-    pub(crate) fn into_buffers(mut self) -> Buffers {
+    /// Gives the store's allocation back; the trace holds what was recorded.
+    pub(crate) fn finish(self) {
         if self.recording != Recording::Off {
-            self.trace.values = self.store.case_part();
-            self.trace.frames = self.frames.iter().take(self.n_frames).filter_map(|f| f.date).collect();
+            self.buf.trace.values = self.store.case_part();
+            self.buf.trace.frames = self
+                .buf
+                .frames
+                .iter()
+                .take(self.n_frames)
+                .filter_map(|f| f.date)
+                .collect();
         }
-        Buffers {
-            previous: self.previous,
-            frames: self.frames,
-            items: self.items,
-            temps: self.store.into_temps(),
-            trace: self.trace,
-        }
+        self.buf.temps = self.store.into_temps();
     }
 
     /// Computes the given rules (and what they use) in the main frame, in `order`. When
@@ -208,7 +199,7 @@ impl<'c> Machine<'c> {
     /// value instead of being computed again (it is charged the steps it took then, so the
     /// step limit does not depend on which case came before).
     pub(crate) fn run(&mut self, order: &[u32], reuse: bool) -> std::result::Result<(), EvalError> {
-        let reuse = reuse && self.previous.order == order && self.prepare_reuse();
+        let reuse = reuse && self.buf.previous.order == order && self.prepare_reuse();
         let result = if reuse {
             self.run_reusing(order)
         } else {
@@ -222,7 +213,7 @@ impl<'c> Machine<'c> {
     /// can be reused.
     fn prepare_reuse(&mut self) -> bool {
         let compiled = self.compiled;
-        let previous = &mut self.previous;
+        let previous = &mut self.buf.previous;
         let n_rules = self.program.rules.len();
         if !previous.valid || previous.values.len() != n_rules || previous.facts.len() != self.facts.words.len() {
             return false;
@@ -245,44 +236,69 @@ impl<'c> Machine<'c> {
     /// changed fact or rule reaches, whose law is the same and that reads no other date's law.
     fn run_reusing(&mut self, order: &[u32]) -> Result<()> {
         let compiled = self.compiled;
-        let (then, now) = (self.previous.period, self.period(0));
+        let (then, now) = (self.buf.previous.period, self.period(0));
         for &rule in order {
             let index = rule as usize;
-            let before = self.previous.values.get(index).copied().unwrap_or(W::UNKNOWN);
-            let dirty = self.previous.dirty.get(index).copied().unwrap_or(true);
+            let dirty = self.buf.previous.dirty.get(index).copied().unwrap_or(true);
             let reusable = !dirty
                 && compiled.inputs.get(index).is_some_and(|inputs| {
-                    !inputs.volatile && inputs.period_class.get(then) == inputs.period_class.get(now)
+                    !inputs.volatile && (then == now || inputs.period_class.get(then) == inputs.period_class.get(now))
                 });
             if reusable {
-                self.steps += self.previous.steps.get(index).copied().unwrap_or(1);
-                if self.steps > self.max_steps {
-                    return Err(Box::new(EvalError::StepLimit { limit: self.max_steps }));
-                }
-                // A value held in the previous case's store moves to this one's.
-                let held = before
-                    .is_ref()
-                    .then(|| self.previous.referred.iter().find(|(r, _)| *r == rule));
-                let value = match held.flatten() {
-                    Some((_, held)) => self.store.push(held.clone()),
-                    None => before,
-                };
-                self.set_value(rule, 0, value);
-                continue;
+                self.reuse(rule)?;
+            } else {
+                self.recompute(rule)?;
             }
-            let value = self.rule_value(rule, 0)?;
-            let changed = match (value.is_ref(), value.kind()) {
-                (true, Kind::Ref(now)) => {
-                    let then = self.previous.referred.iter().find(|(r, _)| *r == rule).map(|(_, v)| v);
-                    !before.is_ref() || then != self.store.get(now)
-                }
-                _ => value != before,
-            };
-            if changed {
-                for reader in compiled.rule_readers.get(index).map(Vec::as_slice).unwrap_or(&[]) {
-                    if let Some(dirty) = self.previous.dirty.get_mut(*reader as usize) {
-                        *dirty = true;
-                    }
+        }
+        Ok(())
+    }
+
+    /// Keeps the previous case's value of a rule, charging the steps it took then.
+    #[inline]
+    fn reuse(&mut self, rule: u32) -> Result<()> {
+        let index = rule as usize;
+        let previous = &self.buf.previous;
+        self.steps += previous.steps.get(index).copied().unwrap_or(1);
+        if self.steps > self.max_steps {
+            return Err(Box::new(EvalError::StepLimit { limit: self.max_steps }));
+        }
+        let before = previous.values.get(index).copied().unwrap_or(W::UNKNOWN);
+        let value = if before.is_ref() {
+            // A value held in the previous case's store moves to this one's.
+            match previous.referred.iter().find(|(r, _)| *r == rule) {
+                Some((_, held)) => self.store.push(held.clone()),
+                None => before,
+            }
+        } else {
+            before
+        };
+        self.set_value(rule, 0, value);
+        Ok(())
+    }
+
+    /// Computes a rule again; when its value changed, the rules that read it are dirty.
+    fn recompute(&mut self, rule: u32) -> Result<()> {
+        let index = rule as usize;
+        let before = self.buf.previous.values.get(index).copied().unwrap_or(W::UNKNOWN);
+        let value = self.rule_value(rule, 0)?;
+        let changed = match value.store_index() {
+            Some(now) => {
+                let then = self
+                    .buf
+                    .previous
+                    .referred
+                    .iter()
+                    .find(|(r, _)| *r == rule)
+                    .map(|(_, v)| v);
+                !before.is_ref() || then != self.store.get(now)
+            }
+            None => value != before,
+        };
+        if changed {
+            let previous = &mut self.buf.previous;
+            for reader in self.compiled.rule_readers.get(index).map(Vec::as_slice).unwrap_or(&[]) {
+                if let Some(dirty) = previous.dirty.get_mut(*reader as usize) {
+                    *dirty = true;
                 }
             }
         }
@@ -292,7 +308,7 @@ impl<'c> Machine<'c> {
     /// Keeps this case's facts and values for the next one.
     fn remember(&mut self, order: &[u32], ok: bool) {
         let period = self.period(0);
-        let previous = &mut self.previous;
+        let previous = &mut self.buf.previous;
         previous.valid = ok;
         if !ok {
             return;
@@ -306,15 +322,13 @@ impl<'c> Machine<'c> {
         previous.period = period;
         previous.values.clear();
         previous.referred.clear();
-        if let Some(frame) = self.frames.first() {
+        if let Some(frame) = self.buf.frames.first() {
             previous.values.extend_from_slice(&frame.values);
             for (rule, word) in frame.values.iter().enumerate() {
-                if let (true, Kind::Ref(index)) = (word.is_ref(), word.kind()) {
-                    if let Some(value) = self.store.get(index) {
-                        previous
-                            .referred
-                            .push((u32::try_from(rule).unwrap_or(u32::MAX), value.clone()));
-                    }
+                if let Some(value) = word.store_index().and_then(|index| self.store.get(index)) {
+                    previous
+                        .referred
+                        .push((u32::try_from(rule).unwrap_or(u32::MAX), value.clone()));
                 }
             }
         }
@@ -330,13 +344,13 @@ impl<'c> Machine<'c> {
     /// The index the next record will have (where a node's children start).
     #[inline]
     pub(crate) fn here(&self) -> u32 {
-        u32::try_from(self.trace.recs.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.buf.trace.recs.len()).unwrap_or(u32::MAX)
     }
 
     /// Records a node whose children start at `start`.
     pub(crate) fn record(&mut self, site: u32, start: u32, flags: u8, value: W) {
         let frame = u16::try_from(self.frame).unwrap_or(u16::MAX);
-        self.trace.recs.push(Rec::new(site, start, frame, flags, value));
+        self.buf.trace.recs.push(Rec::new(site, start, frame, flags, value));
     }
 
     /// Records a node without children.
@@ -364,6 +378,28 @@ impl<'c> Machine<'c> {
 
     // ------------------------------------------------------------ leaves
 
+    /// A condition's value by its formula, or by its general code where the formula bails.
+    /// Formulas read the main frame and do not track missing facts: strict evaluation and
+    /// other dates' law take the general code.
+    #[inline]
+    pub(crate) fn formula(&mut self, formula: &Formula) -> Out {
+        if !self.strict && self.frame == 0 {
+            if let Some(main) = self.buf.frames.first() {
+                let reader = Reader {
+                    facts: self.facts.words,
+                    values: &main.values,
+                    done: &main.done,
+                    params: &self.main.params,
+                    store: &self.store,
+                };
+                if let Ok(word) = formula.eval(&reader) {
+                    return Ok(word);
+                }
+            }
+        }
+        formula.general.run(self)
+    }
+
     /// A parameter's value under the current frame's law, recorded at `site` (full mode).
     #[inline]
     pub(crate) fn param_use(&mut self, param: u32, site: u32) -> Out {
@@ -378,7 +414,7 @@ impl<'c> Machine<'c> {
     #[inline]
     pub(crate) fn rule_use(&mut self, rule: u32, site: u32) -> Out {
         // In the main frame every rule used was computed before (dependency order).
-        let value = match self.frames.first() {
+        let value = match self.buf.frames.first() {
             Some(main) if self.frame == 0 && main.done.get(rule as usize) == Some(&true) => {
                 main.values.get(rule as usize).copied().unwrap_or(W::UNKNOWN)
             }
@@ -440,8 +476,8 @@ impl<'c> Machine<'c> {
     /// A field of the current item of an enclosing aggregate (`depth` 0 = innermost).
     pub(crate) fn field(&mut self, depth: u32, field: u32) -> W {
         let value = (|| {
-            let index = self.items.len().checked_sub(1 + depth as usize)?;
-            let item = self.items.get(index)?;
+            let index = self.buf.items.len().checked_sub(1 + depth as usize)?;
+            let item = self.buf.items.get(index)?;
             match item.items.get(item.index)? {
                 Value::Record(fields) => fields.get(field as usize).cloned(),
                 other => Some(other.clone()),
@@ -454,17 +490,17 @@ impl<'c> Machine<'c> {
 
     /// The frame of a date: an existing one, or a new one.
     fn open_frame(&mut self, date: Date) -> usize {
-        let live = self.frames.get(..self.n_frames).unwrap_or(&[]);
+        let live = self.buf.frames.get(..self.n_frames).unwrap_or(&[]);
         if let Some(index) = live.iter().position(|f| f.date == Some(date)) {
             return index;
         }
         let n_rules = self.program.rules.len();
         let period = self.compiled.period_of(date);
-        if self.frames.len() <= self.n_frames {
-            self.frames.push(Frame::default());
+        if self.buf.frames.len() <= self.n_frames {
+            self.buf.frames.push(Frame::default());
         }
         let index = self.n_frames;
-        if let Some(frame) = self.frames.get_mut(index) {
+        if let Some(frame) = self.buf.frames.get_mut(index) {
             frame.date = Some(date);
             frame.period = period;
             if frame.values.len() == n_rules && frame.done.len() == n_rules {
@@ -480,11 +516,11 @@ impl<'c> Machine<'c> {
     }
 
     fn frame_date(&self, frame: usize) -> Date {
-        self.frames.get(frame).and_then(|f| f.date).unwrap_or(Date::MIN)
+        self.buf.frames.get(frame).and_then(|f| f.date).unwrap_or(Date::MIN)
     }
 
     fn period(&self, frame: usize) -> usize {
-        self.frames.get(frame).map_or(0, |f| f.period)
+        self.buf.frames.get(frame).map_or(0, |f| f.period)
     }
 
     /// Whether a decided block may skip its remaining (infallible) branches: only where no
@@ -505,7 +541,7 @@ impl<'c> Machine<'c> {
 
     /// A rule's value in a frame, computing it there on first use.
     fn rule_value(&mut self, rule: u32, frame: usize) -> Out {
-        if let Some(f) = self.frames.get(frame) {
+        if let Some(f) = self.buf.frames.get(frame) {
             if f.done.get(rule as usize).copied().unwrap_or(false) {
                 return Ok(f.values.get(rule as usize).copied().unwrap_or(W::UNKNOWN));
             }
@@ -532,7 +568,7 @@ impl<'c> Machine<'c> {
             return Err(self.missing_fact(fact, rule, frame));
         }
         if frame == 0 {
-            if let Some(slot) = self.previous.steps.get_mut(rule as usize) {
+            if let Some(slot) = self.buf.previous.steps.get_mut(rule as usize) {
                 *slot = self.steps - steps_before;
             }
         }
@@ -541,7 +577,7 @@ impl<'c> Machine<'c> {
     }
 
     fn set_value(&mut self, rule: u32, frame: usize, value: W) {
-        if let Some(f) = self.frames.get_mut(frame) {
+        if let Some(f) = self.buf.frames.get_mut(frame) {
             if let Some(slot) = f.values.get_mut(rule as usize) {
                 *slot = value;
             }
@@ -567,14 +603,14 @@ impl<'c> Machine<'c> {
             &version.recording
         };
         let base = body.run(self)?;
+        if code.exceptions.is_empty() {
+            return Ok((base, version.site));
+        }
         let value = self.apply_exceptions(&code.exceptions, base)?;
         Ok((value, version.site))
     }
 
     fn apply_exceptions(&mut self, exceptions: &[u32], base: W) -> Out {
-        if exceptions.is_empty() {
-            return Ok(base);
-        }
         let compiled = self.compiled;
         let date = self.frame_date(self.frame);
         let form = usize::from(self.recording != Recording::Off);
@@ -697,9 +733,9 @@ impl<'c> Machine<'c> {
         };
         let Some(list) = list else { return Ok(None) };
         let n = list.len();
-        self.items.push(Item { items: list, index: 0 });
+        self.buf.items.push(Item { items: list, index: 0 });
         let result = self.fold_items(kind, n, filter, value, expr);
-        self.items.pop();
+        self.buf.items.pop();
         Ok(Some(result?))
     }
 
@@ -716,7 +752,7 @@ impl<'c> Machine<'c> {
         let mut truth = Some(kind == AggregateKind::All);
         for index in 0..n {
             self.step()?;
-            if let Some(item) = self.items.last_mut() {
+            if let Some(item) = self.buf.items.last_mut() {
                 item.index = index;
             }
             if let Some(f) = filter {
@@ -901,6 +937,7 @@ pub(crate) fn evaluate_constant(
         values: &[],
         defaulted: &[],
     };
+    let mut buffers = Buffers::default();
     let mut machine = Machine::new(
         compiled,
         program,
@@ -909,7 +946,7 @@ pub(crate) fn evaluate_constant(
         Recording::Off,
         false,
         u64::MAX,
-        Buffers::default(),
+        &mut buffers,
     );
     match body.run(&mut machine) {
         Ok(w) => Ok(machine.store.value(w, &compiled.strings)),

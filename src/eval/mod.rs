@@ -443,13 +443,13 @@ impl Evaluator {
             recording,
             self.options.strict,
             self.options.max_steps,
-            std::mem::take(&mut self.buffers),
+            &mut self.buffers,
         );
         // Values only, not strict: a rule whose inputs are those of the previous case keeps
         // its value (the results are the same; `strict` must see every missing fact read).
         let reuse = recording == Recording::Off && !self.options.strict;
         let result = machine.run(&selection.order, reuse);
-        self.buffers = machine.into_buffers();
+        machine.finish();
         result?;
         self.recorded = Some((recording, case.as_of));
         Ok(())

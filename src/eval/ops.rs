@@ -197,7 +197,8 @@ fn equality(op: BinaryOp, equal: bool) -> bool {
     }
 }
 
-fn ordered(op: BinaryOp, o: Ordering) -> bool {
+#[inline]
+pub(crate) fn ordered(op: BinaryOp, o: Ordering) -> bool {
     match op {
         BinaryOp::Eq => o == Ordering::Equal,
         BinaryOp::Ne => o != Ordering::Equal,

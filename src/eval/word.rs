@@ -123,6 +123,12 @@ impl W {
         (self.0 >= LEAST_INT).then_some(self.0)
     }
 
+    /// The index in the store of the value the word refers to.
+    #[inline]
+    pub(crate) fn store_index(self) -> Option<u32> {
+        self.is_ref().then(|| (self.0 - REF) as u32)
+    }
+
     /// Whether the word refers to the store (its meaning depends on the store it came from).
     #[inline]
     pub(crate) fn is_ref(self) -> bool {

@@ -226,3 +226,66 @@ fn a_block_evaluates_every_branch_whatever_is_recorded() {
         );
     }
 }
+
+/// One semantics whatever is recorded: an arithmetic error in a branch of `all` is an error even
+/// when another branch is false (a block is explained branch by branch), while `and` reads left to
+/// right and never evaluates its right side once the left decides.
+#[test]
+fn an_error_in_a_block_is_an_error_in_every_mode_and_and_short_circuits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("r.rule");
+    std::fs::write(
+        &rules,
+        format!(
+            "{HEADER}fact a: count \"a\"\nfact b: bool \"b\"\n\
+             rule r: bool cite 法 第一条 = all {{ b, a * a > 0 }}\n\
+             rule s: bool cite 法 第二条 = b and a * a > 0\n"
+        ),
+    )
+    .expect("write rules");
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, "{\"id\":1,\"a\":18446744073709551615,\"b\":false}\n").expect("write input");
+    for explain in ["none", "outcome", "full"] {
+        let out = super::support::ruling_bin()
+            .args(["batch", "--as-of", "2021-01-01", "--explain", explain, "--catalog"])
+            .arg(dir.path().join("catalog.json"))
+            .arg(&rules)
+            .arg("--input")
+            .arg(&input)
+            .output()
+            .expect("runs");
+        let line = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            line.contains("\"code\":\"ruling::eval::arithmetic\""),
+            "--explain {explain}: {line}"
+        );
+    }
+    let set = RuleSet::load(&rules).expect("rules check");
+    for mode in [ExplainMode::None, ExplainMode::Outcome, ExplainMode::Full] {
+        let options = Options {
+            explain: mode,
+            ..Options::default()
+        };
+        let result = eval_json(
+            &set,
+            r#"{"as_of": "2021-01-01", "facts": {"a": 18446744073709551615, "b": false}}"#,
+            &options,
+        );
+        assert!(
+            matches!(result, Err(EvalError::Arithmetic { .. })),
+            "{mode:?}: {result:?}"
+        );
+    }
+    let only_s = RuleSet::from_source(
+        "s.rule",
+        &format!("{HEADER}fact a: count \"a\"\nfact b: bool \"b\"\nrule s: bool cite 法 第二条 = b and a * a > 0\n"),
+    )
+    .expect("checks");
+    let outcome = eval_json(
+        &only_s,
+        r#"{"as_of": "2021-01-01", "facts": {"a": 18446744073709551615, "b": false}}"#,
+        &Options::default(),
+    )
+    .expect("and short-circuits");
+    assert_eq!(outcome.conclusion("s"), Some(&json!(false)));
+}

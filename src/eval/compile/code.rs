@@ -9,6 +9,8 @@ use crate::eval::error::EvalError;
 use crate::eval::machine::Machine;
 use crate::eval::word::W;
 
+use super::formula::Formula;
+
 /// The site of a leaf that records nothing (plain code, or inside an aggregate or `known`).
 pub(crate) const NO_SITE: u32 = u32::MAX;
 
@@ -32,6 +34,8 @@ pub(crate) enum Code {
     Param { param: u32, site: u32 },
     /// A rule, in the current frame (computed there on first use).
     Rule { rule: u32, site: u32 },
+    /// A condition as a formula, with its general code.
+    Formula(Box<Formula>),
     /// Run.
     Thunk(Thunk),
 }
@@ -45,6 +49,7 @@ impl Code {
             Code::Fact { fact, site, strict } => Ok(machine.fact(*fact, *site, *strict)),
             Code::Param { param, site } => machine.param_use(*param, *site),
             Code::Rule { rule, site } => machine.rule_use(*rule, *site),
+            Code::Formula(formula) => machine.formula(formula),
             Code::Thunk(thunk) => thunk(machine),
         }
     }
@@ -67,6 +72,7 @@ impl fmt::Debug for Code {
             Code::Fact { fact, .. } => write!(f, "fact {fact}"),
             Code::Param { param, .. } => write!(f, "param {param}"),
             Code::Rule { rule, .. } => write!(f, "rule {rule}"),
+            Code::Formula(formula) => write!(f, "formula {:?}", formula.cond),
             Code::Thunk(_) => f.write_str("<code>"),
         }
     }

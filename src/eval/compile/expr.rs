@@ -13,6 +13,7 @@ use crate::ir::{self, ExprKind, Program, Type};
 use crate::value::Value;
 
 use super::code::{Code, NO_SITE};
+use super::formula::{Cond, Formula, Writer};
 use super::Builder;
 
 /// Compiles expressions into code.
@@ -25,6 +26,8 @@ pub(crate) struct Compiler<'b> {
     quiet: u32,
     /// False inside `known(…)`: asking whether a fact is known does not need it.
     strict: bool,
+    /// Whether conditions become formulas (plain code, outside a formula's general code).
+    formulas: bool,
 }
 
 impl<'b> Compiler<'b> {
@@ -36,6 +39,7 @@ impl<'b> Compiler<'b> {
             recording,
             quiet: 0,
             strict: true,
+            formulas: !recording,
         }
     }
 
@@ -43,6 +47,7 @@ impl<'b> Compiler<'b> {
     pub(crate) fn quiet(builder: &'b mut Builder, program: &'b Program) -> Self {
         Compiler {
             quiet: 1,
+            formulas: false,
             ..Compiler::new(builder, program, false)
         }
     }
@@ -62,7 +67,18 @@ impl<'b> Compiler<'b> {
 
     /// Compiles one expression.
     pub(crate) fn expr(&mut self, e: &ir::Expr) -> Code {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_here(e))
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            if self.formulas {
+                if let Some(cond) = (Writer { builder: self.builder }).cond(e).filter(Cond::is_compound) {
+                    // The general code is the rare path: it runs without formulas.
+                    self.formulas = false;
+                    let general = self.expr_here(e);
+                    self.formulas = true;
+                    return Code::Formula(Box::new(Formula { cond, general }));
+                }
+            }
+            self.expr_here(e)
+        })
     }
 
     fn expr_here(&mut self, e: &ir::Expr) -> Code {
@@ -434,7 +450,7 @@ fn decided(kind: BlockKind, acc: Option<bool>) -> bool {
 
 /// Whether evaluating an expression can neither fail nor do work that counts (aggregates,
 /// other dates): skipping it once its block is decided changes nothing but time.
-fn infallible(e: &ir::Expr) -> bool {
+pub(super) fn infallible(e: &ir::Expr) -> bool {
     let here = match &e.kind {
         ExprKind::Const(_) | ExprKind::Fact(_) | ExprKind::Param(_) | ExprKind::Rule(_) | ExprKind::Field { .. } => {
             true

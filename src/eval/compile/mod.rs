@@ -9,6 +9,7 @@
 
 pub(crate) mod code;
 mod expr;
+pub(crate) mod formula;
 pub(crate) mod inputs;
 pub(crate) mod sites;
 
