@@ -44,7 +44,7 @@ pub(crate) fn read(
         .headers()
         .map_err(|e| BatchError::Read(e.to_string()))?
         .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .map(|h| unicode_normalization::UnicodeNormalization::nfc(h.trim().trim_start_matches('\u{feff}')).collect())
         .collect();
     for (second, name) in headers.iter().enumerate() {
         if let Some(first) = headers.iter().take(second).position(|h| h == name) {

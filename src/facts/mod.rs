@@ -261,7 +261,13 @@ impl Case {
         let mut values: Vec<Option<Value>> = vec![None; n];
         let mut defaulted = vec![false; n];
         for (key, json) in &self.facts {
-            let Some(id) = program.fact_id(key) else {
+            // Names in rule files are NFC; a key typed in NFD (`é` as `e` + accent) is the same name.
+            let nfc: std::borrow::Cow<'_, str> = if unicode_normalization::is_nfc(key) {
+                std::borrow::Cow::Borrowed(key)
+            } else {
+                std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(key.as_str()).collect())
+            };
+            let Some(id) = program.fact_id(&nfc) else {
                 let names = program.facts.iter().map(|f| f.name.as_str());
                 problems.push(error::Problem::unknown_fact(key, names));
                 continue;

@@ -866,3 +866,12 @@ fn exceptions_with_one_condition_and_different_values_still_conflict() {
     let rendered = diagnostics.render(false, 100);
     assert!(rendered.contains("exceptions `x` and `z` conflict"), "{rendered}");
 }
+
+#[test]
+fn case_keys_in_nfd_name_the_same_fact_as_in_nfc() {
+    let rules = ruling::RuleSet::from_source("r.rule", "fact café: count \"数\"\nrule r: bool = café > 1\n").unwrap();
+    let nfd = "cafe\u{301}";
+    let case = Case::from_json(&format!(r#"{{"as_of": "2021-01-01", "facts": {{"{nfd}": 5}}}}"#)).unwrap();
+    let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
+    assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)));
+}
