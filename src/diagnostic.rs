@@ -403,6 +403,47 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "检查输入文件及其格式（每行一个案件）。",
     ),
     ("ruling::batch::write", "无法写出批量结果", "检查输出路径和磁盘空间。"),
+    // Issue 12 (reliability): codes added together, kept in one block.
+    (
+        "ruling::batch::same_file",
+        "输出文件就是输入文件",
+        "把结果写到另一个文件；输入文件未被改动。",
+    ),
+    (
+        "ruling::batch::duplicate_column",
+        "CSV 表头中有重复的列名",
+        "每个事实只占一列：删除或改名其中一列。",
+    ),
+    (
+        "ruling::batch::ragged_row",
+        "CSV 行的单元格数与表头列数不符",
+        "补齐缺少的单元格，或删除多余的单元格（含逗号的值要加引号）。",
+    ),
+    (
+        "ruling::case::duplicate_key",
+        "同一个键出现了两次",
+        "每个键只写一次：删除其中一个，或把两者合并。",
+    ),
+    (
+        "ruling::case::not_finite",
+        "数值不是有限数",
+        "事实须是精确值：写出数字本身（无穷大与 NaN 无法计算）。",
+    ),
+    (
+        "ruling::check::default_cycle",
+        "事实默认值互相引用成环",
+        "默认值可以引用另一个事实，但不能绕回自身：为其中一个给出具体值。",
+    ),
+    (
+        "ruling::load::skipped",
+        "跳过了不是普通文件的条目",
+        "只读取规则目录中的普通文件：把文件复制进来，而不是链接。",
+    ),
+    (
+        "ruling::case::not_utf8",
+        "案件不是 UTF-8 文本",
+        "以 UTF-8 编码保存案件（从 GBK 等编码转换来的文本须重新转换）。",
+    ),
 ];
 
 /// The Chinese title and help of a code.

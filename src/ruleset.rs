@@ -46,6 +46,21 @@ pub enum LoadError {
         /// The path.
         path: String,
     },
+    /// A directory entry named like a rule file that is not one to read: a symbolic link
+    /// (`ln -s /etc/passwd rd/leak.rule`), a FIFO, a socket or a device. Reported as a warning;
+    /// the rule set is loaded without it.
+    #[error("skipped `{path}`: {reason}")]
+    #[diagnostic(
+        code(ruling::load::skipped),
+        severity(Warning),
+        help("only regular files inside the rule directory are read: copy the file in instead of linking it")
+    )]
+    Skipped {
+        /// The entry.
+        path: String,
+        /// What it is.
+        reason: String,
+    },
     /// The rule files have errors (all of them are listed).
     #[error("{} error(s) in the rule files", diagnostics.error_count())]
     #[diagnostic(code(ruling::load::invalid))]
@@ -64,7 +79,7 @@ impl RuleSet {
     /// Like [`RuleSet::load`] with explicit parser limits.
     pub fn load_with_limits(path: impl AsRef<Path>, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
         let path = path.as_ref();
-        let files = rule_files(path)?;
+        let (files, skipped) = rule_files(path)?;
         if files.is_empty() {
             return Err(LoadError::Empty {
                 path: path.display().to_string(),
@@ -89,7 +104,11 @@ impl RuleSet {
         if too_large.has_errors() {
             return Err(LoadError::Invalid { diagnostics: too_large });
         }
-        Self::from_source_map(source_map, limits)
+        let mut diagnostics = Diagnostics::default();
+        for skipped in skipped {
+            diagnostics.push(skipped);
+        }
+        Self::from_source_map_with(source_map, limits, diagnostics)
     }
 
     /// Builds a rule set from one rule file's text (for tests and embedding).
@@ -118,7 +137,15 @@ impl RuleSet {
     /// Builds a rule set from files already in memory (an editor's unsaved buffers laid over the
     /// files on disk): parsed, checked and compiled as [`RuleSet::load`] does.
     pub fn from_source_map(source_map: SourceMap, limits: &ParseLimits) -> Result<RuleSet, LoadError> {
-        let mut diagnostics = Diagnostics::default();
+        Self::from_source_map_with(source_map, limits, Diagnostics::default())
+    }
+
+    /// [`RuleSet::from_source_map`] after the warnings found while reading the files.
+    fn from_source_map_with(
+        source_map: SourceMap,
+        limits: &ParseLimits,
+        mut diagnostics: Diagnostics,
+    ) -> Result<RuleSet, LoadError> {
         let mut parsed = Vec::new();
         for (id, file) in source_map.iter() {
             match parse::parse_file(id, file, limits) {
@@ -157,30 +184,66 @@ impl RuleSet {
     }
 }
 
-fn rule_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// The `.rule` files under `path`, in path order, and the entries skipped with a reason.
+///
+/// Only regular files inside the directory are read: symbolic links (to files or
+/// directories), FIFOs, sockets and devices are skipped and reported, so a link cannot pull in
+/// a file from elsewhere (`ln -s /etc/passwd leak.rule`) and a FIFO cannot block the load.
+/// Names starting with `.` (editor lock files such as `.#a.rule`, hidden directories) are
+/// skipped silently. A path named directly (the root) is followed when it is a link.
+fn rule_files(path: &Path) -> Result<(Vec<PathBuf>, Vec<LoadError>), LoadError> {
     let io = |e: std::io::Error| LoadError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
+        return Ok((vec![path.to_path_buf()], Vec::new()));
+    }
+    if !meta.is_dir() {
+        return Err(LoadError::Io {
+            path: path.display().to_string(),
+            message: String::from("not a regular file or a directory"),
+        });
     }
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     let mut pending = vec![path.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).map_err(io)? {
             let entry = entry.map_err(io)?;
             let entry_path = entry.path();
-            if entry.file_type().map_err(io)?.is_dir() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let file_type = entry.file_type().map_err(io)?;
+            let is_rule = entry_path.extension().is_some_and(|e| e == "rule");
+            if file_type.is_dir() {
                 pending.push(entry_path);
-            } else if entry_path.extension().is_some_and(|e| e == "rule") {
-                out.push(entry_path);
+            } else if file_type.is_file() {
+                if is_rule {
+                    out.push(entry_path);
+                }
+            } else if is_rule || (file_type.is_symlink() && std::fs::metadata(&entry_path).is_ok_and(|m| m.is_dir())) {
+                let reason = if file_type.is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "not a regular file"
+                };
+                skipped.push((entry_path, reason));
             }
         }
     }
     out.sort();
-    Ok(out)
+    skipped.sort();
+    let skipped = skipped
+        .into_iter()
+        .map(|(entry, reason)| LoadError::Skipped {
+            path: entry.display().to_string(),
+            reason: String::from(reason),
+        })
+        .collect();
+    Ok((out, skipped))
 }
 
 fn display_name(root: &Path, file: &Path) -> String {

@@ -42,6 +42,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The whole text.
     pub text: Arc<str>,
+    /// Byte offsets where lines start, computed on first use (so that locating N spans in a
+    /// large file is N binary searches, not N scans of the text).
+    line_starts: std::sync::OnceLock<Arc<[usize]>>,
 }
 
 impl SourceFile {
@@ -52,6 +55,7 @@ impl SourceFile {
             relative: name.replace('\\', "/"),
             path: PathBuf::from(name),
             text: Arc::from(text),
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
@@ -67,8 +71,12 @@ impl SourceFile {
 
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        let prefix = self.text.get(..offset.min(self.text.len())).unwrap_or("");
-        prefix.bytes().filter(|b| *b == b'\n').count() + 1
+        let starts = self.line_starts.get_or_init(|| {
+            let newlines = self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n');
+            std::iter::once(0).chain(newlines.map(|(i, _)| i + 1)).collect()
+        });
+        // Lines starting at or before the offset (a newline at the offset is on its line).
+        starts.partition_point(|start| *start <= offset.min(self.text.len()))
     }
 }
 
@@ -93,6 +101,7 @@ impl SourceMap {
             relative,
             path: path.to_path_buf(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         });
         id
     }

@@ -203,6 +203,13 @@ pub fn values_equal(expected: &Json, actual: &Json) -> bool {
 /// Rewrites a JSON case file's `expected` with the actual values of the conclusions it lists
 /// (or of every conclusion when it lists none). Returns the changed conclusions.
 pub fn update_expected(path: &Path, outcome: &Outcome) -> std::io::Result<Vec<Mismatch>> {
+    // Never through a link: the file it names may be anywhere (or shared by other cases).
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a symbolic link; `--update` does not write through links",
+        ));
+    }
     let text = std::fs::read_to_string(path)?;
     let mut doc: Json = serde_json::from_str(&text).map_err(std::io::Error::other)?;
     let Some(object) = doc.as_object_mut() else {
@@ -235,9 +242,28 @@ pub fn update_expected(path: &Path, outcome: &Outcome) -> std::io::Result<Vec<Mi
     if !changed.is_empty() {
         let mut rendered = serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)?;
         rendered.push('\n');
-        std::fs::write(path, rendered)?;
+        replace_file(path, rendered.as_bytes())?;
     }
     Ok(changed)
+}
+
+/// Writes `contents` to a new file beside `path` and renames it over `path`: the case file is
+/// whole at every moment (an interrupted update leaves the old file).
+fn replace_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(name);
+    let written = std::fs::File::create(&temp).and_then(|mut file| {
+        file.write_all(contents)?;
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&temp, path));
+    if renamed.is_err() {
+        let _removed = std::fs::remove_file(&temp);
+    }
+    renamed
 }
 
 fn render(diagnostic: &dyn miette::Diagnostic) -> String {

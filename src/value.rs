@@ -134,12 +134,19 @@ pub fn parse_decimal(text: &str) -> Option<Rational> {
     if whole.is_empty() || !all_digits(whole) || !all_digits(frac) || (digits.contains('.') && frac.is_empty()) {
         return None;
     }
-    let mut numer: i128 = 0;
-    for b in whole.bytes().chain(frac.bytes()) {
-        numer = numer.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
-    }
+    // Trailing zeros of the fraction do not change the value (`2…0.00` is `2…0`), and the
+    // fraction is reduced before it meets the whole part, so every value that fits is read.
+    let frac = frac.trim_end_matches('0');
+    let digits_value = |text: &str| {
+        text.bytes()
+            .try_fold(0i128, |n, b| n.checked_mul(10)?.checked_add(i128::from(b - b'0')))
+    };
     let denom = 10i128.checked_pow(u32::try_from(frac.len()).ok()?)?;
-    let value = Rational::new(numer, denom);
+    let value = add(
+        &Rational::from_integer(digits_value(whole)?),
+        &Rational::new(digits_value(frac)?, denom),
+    )
+    .ok()?;
     Some(if negative { -value } else { value })
 }
 
@@ -178,22 +185,57 @@ fn terminating_places(value: &Rational) -> Option<u32> {
     (denom == 1).then_some(twos.max(fives))
 }
 
+/// `value` with `places` decimals, rounded half away from zero, computed digit by digit in
+/// 128 bits so that no value (however large) overflows on the way.
 fn format_fixed(value: &Rational, places: u32) -> String {
-    let scale = 10i128.checked_pow(places).unwrap_or(1);
-    let scaled = value * Rational::from_integer(scale);
-    let rounded = scaled.round().to_integer();
-    let sign = if rounded < 0 { "-" } else { "" };
-    let magnitude = rounded.unsigned_abs();
-    let scale_u = scale.unsigned_abs();
-    if places == 0 {
-        return format!("{sign}{magnitude}");
+    let denom = value.denom().unsigned_abs().max(1);
+    let numer = value.numer().unsigned_abs();
+    let mut whole = numer / denom;
+    let mut rest = numer % denom;
+    let mut digits = Vec::with_capacity(places as usize);
+    for _ in 0..places {
+        let (digit, next) = times_ten(rest, denom);
+        digits.push(digit);
+        rest = next;
     }
-    format!(
-        "{sign}{}.{:0width$}",
-        magnitude / scale_u,
-        magnitude % scale_u,
-        width = places as usize
-    )
+    // Half away from zero: round up when the rest is at least half the denominator.
+    if rest >= denom - rest {
+        let mut carry = true;
+        for digit in digits.iter_mut().rev() {
+            if *digit == 9 {
+                *digit = 0;
+            } else {
+                *digit += 1;
+                carry = false;
+                break;
+            }
+        }
+        if carry {
+            // `whole` is at most 2^127, so one more still fits in a u128.
+            whole += 1;
+        }
+    }
+    let zero = whole == 0 && digits.iter().all(|d| *d == 0);
+    let sign = if value.is_negative() && !zero { "-" } else { "" };
+    if digits.is_empty() {
+        return format!("{sign}{whole}");
+    }
+    let fraction: String = digits.iter().map(|d| char::from(b'0' + *d)).collect();
+    format!("{sign}{whole}.{fraction}")
+}
+
+/// `(rest * 10) / denom` and `(rest * 10) % denom` for `rest < denom <= 2^127`, without
+/// forming `rest * 10` (which may not fit): ten additions, each below `2 * denom`.
+fn times_ten(rest: u128, denom: u128) -> (u8, u128) {
+    let (mut digit, mut sum) = (0u8, 0u128);
+    for _ in 0..10 {
+        sum += rest;
+        if sum >= denom {
+            sum -= denom;
+            digit += 1;
+        }
+    }
+    (digit, sum)
 }
 
 /// Whether a rational is negative.
@@ -298,9 +340,17 @@ pub fn parse_date(text: &str) -> Option<Date> {
     if bytes.len() != 10 || bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
         return None;
     }
-    let year: i16 = text.get(0..4)?.parse().ok()?;
-    let month: i8 = text.get(5..7)?.parse().ok()?;
-    let day: i8 = text.get(8..10)?.parse().ok()?;
+    // Digits only (`-001-01-01` and `+021-01-01` are not dates), and no year 0.
+    let digits = |range: std::ops::Range<usize>| {
+        let part = text.get(range)?;
+        part.bytes().all(|b| b.is_ascii_digit()).then_some(part)
+    };
+    let year: i16 = digits(0..4)?.parse().ok()?;
+    let month: i8 = digits(5..7)?.parse().ok()?;
+    let day: i8 = digits(8..10)?.parse().ok()?;
+    if year == 0 {
+        return None;
+    }
     Date::new(year, month, day).ok()
 }
 
@@ -349,6 +399,38 @@ mod tests {
         assert_eq!(format_rational(&Rational::new(1, 3)), "1/3");
         assert_eq!(format_money(&Rational::from_integer(100000)), "100000.00");
         assert_eq!(format_money(&Rational::new(5, 100)), "0.05");
+    }
+
+    #[test]
+    fn huge_amounts_print_exactly_and_parse_with_or_without_decimals() {
+        let huge = "2000000000000000000000000000000000000";
+        let value = parse_decimal(huge).unwrap_or_default();
+        assert_eq!(format_money(&value), format!("{huge}.00"));
+        assert_eq!(parse_decimal(&format!("{huge}.00")), Some(value));
+        assert_eq!(format_money(&-value), format!("-{huge}.00"));
+        let max = Rational::from_integer(i128::MAX);
+        assert_eq!(format_money(&max), format!("{}.00", i128::MAX));
+        assert_eq!(
+            format_money(&Rational::new(i128::MAX, 3)),
+            "56713727820156410577229101238628035242.33"
+        );
+        assert_eq!(format_money(&Rational::new(-5, 1000)), "-0.01");
+        assert_eq!(format_money(&Rational::new(-4, 1000)), "0.00");
+        assert_eq!(format_money(&Rational::new(995, 100_000)), "0.01");
+        assert_eq!(format_money(&Rational::new(1999, 200)), "10.00");
+        assert_eq!(
+            parse_decimal("17014118346046923173168730371588410572.5").map(|v| format_rational(&v)),
+            Some(String::from("17014118346046923173168730371588410572.5"))
+        );
+    }
+
+    #[test]
+    fn dates_have_four_digit_years_from_1() {
+        assert!(parse_date("-001-01-01").is_none());
+        assert!(parse_date("0000-01-01").is_none());
+        assert!(parse_date("+021-01-01").is_none());
+        assert!(parse_date("0001-01-01").is_some());
+        assert!(parse_date("9999-12-31").is_some());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Any bytes as a rule file: parse and check never panic, overflow or hang; a rule set
-//! that loads evaluates an empty case within a step limit; diagnostics render; `fmt` is
-//! idempotent on every file that parses, in both keyword styles.
+//! that loads evaluates an empty case within a step limit; diagnostics render; `fmt` keeps
+//! the tree and is idempotent on every file that parses, in both keyword styles.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +12,17 @@ fuzz_target!(|data: &[u8]| {
         match ruling::format::format_source("fuzz.rule", &once) {
             Ok(twice) => assert_eq!(once, twice, "fmt is not idempotent"),
             Err(e) => panic!("fmt output does not parse: {e}\n{once}"),
+        }
+        // The layout changes nothing but layout: the same tree (idempotence alone misses a
+        // formatter that changes the meaning once and then keeps it).
+        if let (Ok(before), Ok(after)) = (
+            ruling::format::parse_source("fuzz.rule", &text),
+            ruling::format::parse_source("fuzz.rule", &once),
+        ) {
+            assert!(
+                ruling::format::without_spans(&before) == ruling::format::without_spans(&after),
+                "fmt changed the tree\n{text}\n----\n{once}"
+            );
         }
         // The Chinese keywords: the same tree, idempotent, and back to the English layout.
         let chinese = ruling::format::FormatOptions {

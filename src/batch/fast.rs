@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
-use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 use crate::eval::PreparedCase;
 use crate::facts::FactValues;
@@ -65,8 +65,9 @@ pub(crate) fn index(program: &Program) -> FactIndex<'_> {
 }
 
 /// A line read by the fast path (its facts are in the worker's [`Scratch`]).
-pub(crate) struct Parsed {
-    pub(crate) id: Option<Json>,
+pub(crate) struct Parsed<'l> {
+    /// The `id` exactly as written.
+    pub(crate) id: Option<&'l RawValue>,
     pub(crate) as_of: Option<crate::value::Date>,
 }
 
@@ -76,6 +77,8 @@ pub(crate) struct Parsed {
 pub(crate) struct Scratch {
     pub(crate) case: PreparedCase,
     order: Vec<Option<FactId>>,
+    /// Which facts the line has named (a second mention gives up: the general path reports it).
+    seen: Vec<bool>,
 }
 
 impl Scratch {
@@ -83,44 +86,58 @@ impl Scratch {
         Scratch {
             case: PreparedCase::empty(),
             order: Vec::new(),
+            seen: Vec::new(),
         }
     }
 }
 
-/// Parses one line into `scratch.facts`, or `None` when the general path must handle it.
-pub(crate) fn parse(program: &Program, index: &FactIndex<'_>, line: &[u8], scratch: &mut Scratch) -> Option<Parsed> {
+/// Parses one line into `scratch.facts`, or `None` when the general path must handle it
+/// (anything unusual, a key given twice, a text longer than `max_text_bytes`).
+pub(crate) fn parse<'l>(
+    program: &Program,
+    index: &FactIndex<'_>,
+    text: &'l str,
+    max_text_bytes: usize,
+    scratch: &mut Scratch,
+) -> Option<Parsed<'l>> {
     let n = program.facts.len();
     scratch.case.facts.values.clear();
     scratch.case.facts.values.resize(n, None);
+    scratch.seen.clear();
+    scratch.seen.resize(n, false);
     let mut top = Top {
         slots: Slots {
             program,
             index,
             values: &mut scratch.case.facts.values,
+            seen: &mut scratch.seen,
             order: &mut scratch.order,
             position: 0,
             any: false,
+            max_text_bytes,
         },
         id: None,
         as_of: None,
         nested: false,
+        repeated: false,
     };
-    // Validating the line once is much cheaper than validating each key and string.
-    let text = std::str::from_utf8(line).ok()?;
     let mut de = serde_json::Deserializer::from_str(text);
     (&mut de).deserialize_map(TopVisitor(&mut top)).ok()?;
     de.end().ok()?;
-    if top.nested && top.slots.any {
+    if top.repeated || (top.nested && top.slots.any) {
         return None;
     }
     if top.as_of.is_some() && !top.nested {
+        return None;
+    }
+    if top.id.is_some_and(|id| id.get().len() > max_text_bytes) {
         return None;
     }
     let as_of = match &top.as_of {
         Some(text) => Some(crate::value::parse_date(text)?),
         None => None,
     };
-    let (id, _) = (top.id, ());
+    let id = top.id;
     fill_defaults(program, &mut scratch.case.facts);
     Some(Parsed { id, as_of })
 }
@@ -161,9 +178,11 @@ struct Slots<'a, 'p> {
     program: &'p Program,
     index: &'a FactIndex<'p>,
     values: &'a mut Vec<Option<Value>>,
+    seen: &'a mut Vec<bool>,
     order: &'a mut Vec<Option<FactId>>,
     position: usize,
     any: bool,
+    max_text_bytes: usize,
 }
 
 impl<'p> Slots<'_, 'p> {
@@ -187,11 +206,13 @@ impl<'p> Slots<'_, 'p> {
     }
 }
 
-struct Top<'a, 'p> {
+struct Top<'a, 'p, 'l> {
     slots: Slots<'a, 'p>,
-    id: Option<Json>,
+    id: Option<&'l RawValue>,
     as_of: Option<String>,
     nested: bool,
+    /// `id`, `facts` or `as_of` given twice.
+    repeated: bool,
 }
 
 /// Gives up on a line (the general path takes over); the message is never shown.
@@ -221,9 +242,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-struct TopVisitor<'t, 'a, 'p>(&'t mut Top<'a, 'p>);
+struct TopVisitor<'t, 'a, 'p, 'l>(&'t mut Top<'a, 'p, 'l>);
 
-impl<'de> Visitor<'de> for TopVisitor<'_, '_, '_> {
+impl<'de: 'l, 'l> Visitor<'de> for TopVisitor<'_, '_, '_, 'l> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,12 +255,19 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_, '_> {
         let top = self.0;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             match key.as_ref() {
-                "id" => top.id = Some(map.next_value::<Json>()?),
+                "id" => {
+                    top.repeated |= top.id.is_some();
+                    top.id = Some(map.next_value::<&'de RawValue>()?);
+                }
                 "facts" => {
+                    top.repeated |= top.nested;
                     top.nested = true;
                     map.next_value_seed(FactsSeed(&mut top.slots))?;
                 }
-                "as_of" => top.as_of = Some(map.next_value::<String>()?),
+                "as_of" => {
+                    top.repeated |= top.as_of.is_some();
+                    top.as_of = Some(map.next_value::<String>()?);
+                }
                 name => {
                     top.slots.any = true;
                     map.next_value_seed(FactSeed {
@@ -294,7 +322,16 @@ impl<'de> DeserializeSeed<'de> for FactSeed<'_, '_, '_, '_> {
             let _ignored = IgnoredAny::deserialize(deserializer)?;
             return Err(give_up());
         };
+        match self.slots.seen.get_mut(id.0 as usize) {
+            Some(seen) if !*seen => *seen = true,
+            _ => return Err(give_up()),
+        }
         let value = typed(self.slots.program, ty.strip_optional(), deserializer)?;
+        if let Some(Value::Text(text)) = &value {
+            if text.len() > self.slots.max_text_bytes {
+                return Err(give_up());
+            }
+        }
         if let Some(slot) = self.slots.values.get_mut(id.0 as usize) {
             *slot = value;
         }

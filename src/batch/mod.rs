@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::eval::{ExplainMode, Options};
+use crate::facts::CaseLimits;
 use crate::ruleset::RuleSet;
 use crate::value::Date;
 
@@ -44,6 +45,10 @@ pub struct BatchOptions {
     pub questions: Vec<String>,
     /// Write explanations as trees instead of compact traces naming the rule set's catalog.
     pub trees: bool,
+    /// Limits on each input line or row, as on a case file: a line longer than
+    /// `max_file_bytes` is not kept (its error record says so), texts are at most
+    /// `max_text_bytes`, and so on.
+    pub limits: CaseLimits,
 }
 
 impl Default for BatchOptions {
@@ -55,6 +60,7 @@ impl Default for BatchOptions {
             measure: false,
             questions: Vec::new(),
             trees: false,
+            limits: CaseLimits::default(),
         }
     }
 }
@@ -86,6 +92,33 @@ pub enum BatchError {
     #[error("cannot write the output: {0}")]
     #[diagnostic(code(ruling::batch::write))]
     Write(String),
+    /// `ruling batch r --input io.jsonl --output io.jsonl` (also through a link): the results
+    /// would replace the cases before they are read.
+    #[error("the output `{output}` is the input file `{input}`")]
+    #[diagnostic(
+        code(ruling::batch::same_file),
+        help("write the results to another file; the input was left as it was")
+    )]
+    SameFile {
+        /// The input path as given.
+        input: String,
+        /// The output (or catalog) path as given.
+        output: String,
+    },
+    /// A CSV header `id,illegal_videos,illegal_videos`: which column is the fact?
+    #[error("the CSV header names `{name}` twice (columns {first} and {second})")]
+    #[diagnostic(
+        code(ruling::batch::duplicate_column),
+        help("give each fact one column: remove or rename one of the two")
+    )]
+    DuplicateColumn {
+        /// The column name.
+        name: String,
+        /// 1-based position of its first column.
+        first: usize,
+        /// 1-based position of the repeat.
+        second: usize,
+    },
 }
 
 /// One chunk of input records: (line number, record).
@@ -118,19 +151,19 @@ pub fn run(
     let context = record::Context::new(rules, options);
     match format {
         InputFormat::Jsonl => pipeline(
-            |tx, recycled| read_jsonl(input, options.chunk_size, tx, &recycled),
-            |ctx: &record::Context<'_>,
-             ev: &mut record::Worker,
-             data: &[u8],
-             line: &std::ops::Range<usize>,
-             n,
-             out: &mut Vec<u8>| { ctx.jsonl_line(ev, data.get(line.clone()).unwrap_or_default(), n, out) },
+            |tx, recycled| read_jsonl(input, options, tx, &recycled),
+            |ctx: &record::Context<'_>, ev: &mut record::Worker, data: &[u8], line: &Line, n, out: &mut Vec<u8>| {
+                match line {
+                    Line::Text(range) => ctx.jsonl_line(ev, data.get(range.clone()).unwrap_or_default(), n, out),
+                    Line::TooLong(bytes) => ctx.too_long(*bytes, n, out),
+                }
+            },
             &context,
             output,
             progress,
         ),
         InputFormat::Csv => pipeline(
-            |tx, _| csv_input::read(input, rules.program(), options.chunk_size, tx),
+            |tx, _| csv_input::read(input, rules.program(), options, tx),
             |ctx: &record::Context<'_>,
              ev: &mut record::Worker,
              _: &[u8],
@@ -273,30 +306,46 @@ fn write_all(rx: mpsc::Receiver<Vec<Vec<u8>>>, output: &mut (dyn Write + Send)) 
     output.flush().map_err(error)
 }
 
+/// One JSONL line: its bytes in the chunk's buffer, or only its length when it was longer
+/// than the limit (the bytes beyond the limit were read and dropped, never kept).
+pub(crate) enum Line {
+    Text(std::ops::Range<usize>),
+    TooLong(u64),
+}
+
 /// Reads JSONL lines in chunks of one buffer each; sends each chunk with the input bytes
 /// consumed so far.
 fn read_jsonl(
     mut input: Box<dyn BufRead + Send>,
-    chunk_size: usize,
-    tx: mpsc::SyncSender<Sent<std::ops::Range<usize>>>,
+    options: &BatchOptions,
+    tx: mpsc::SyncSender<Sent<Line>>,
     recycled: &mpsc::Receiver<Vec<u8>>,
 ) -> Result<(), BatchError> {
+    let chunk_size = options.chunk_size;
+    let limit = options.limits.max_file_bytes;
     let mut line_no = 0u64;
     let mut bytes = 0u64;
     let mut chunk = Vec::with_capacity(chunk_size);
     let mut data: Vec<u8> = Vec::new();
     loop {
         let start = data.len();
-        let read = input
-            .read_until(b'\n', &mut data)
-            .map_err(|e| BatchError::Read(e.to_string()))?;
+        let (read, too_long) = read_line(&mut input, &mut data, limit).map_err(|e| BatchError::Read(e.to_string()))?;
         if read == 0 {
             break;
         }
         line_no += 1;
-        bytes += read as u64;
-        match data.get(start..) {
-            Some(line) if !line.iter().all(u8::is_ascii_whitespace) => chunk.push((line_no, start..data.len())),
+        bytes += read;
+        // A byte-order mark some editors write first is not part of the first case.
+        let first = if line_no == 1 && data.get(start..start + 3) == Some(b"\xEF\xBB\xBF".as_slice()) {
+            start + 3
+        } else {
+            start
+        };
+        match data.get(first..) {
+            _ if too_long => chunk.push((line_no, Line::TooLong(read))),
+            Some(line) if !line.iter().all(u8::is_ascii_whitespace) => {
+                chunk.push((line_no, Line::Text(first..data.len())));
+            }
             _ => data.truncate(start),
         }
         if chunk.len() >= chunk_size {
@@ -320,9 +369,50 @@ fn read_jsonl(
     Ok(())
 }
 
+/// Reads one line (up to and including `\n`) onto `data`, keeping at most `limit` bytes of
+/// it: a longer line is read to its end but dropped. Returns the bytes read and whether the
+/// line was dropped.
+fn read_line(input: &mut dyn BufRead, data: &mut Vec<u8>, limit: usize) -> std::io::Result<(u64, bool)> {
+    let start = data.len();
+    let (mut read, mut too_long) = (0u64, false);
+    loop {
+        let buffer = match input.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buffer.is_empty() {
+            break;
+        }
+        let (piece, ends) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(newline) => (buffer.get(..=newline).unwrap_or(buffer), true),
+            None => (buffer, false),
+        };
+        let length = piece.len();
+        if !too_long {
+            if data.len() - start + length > limit.saturating_add(1) {
+                too_long = true;
+                data.truncate(start);
+            } else {
+                data.extend_from_slice(piece);
+            }
+        }
+        input.consume(length);
+        read += length as u64;
+        if ends {
+            break;
+        }
+    }
+    Ok((read, too_long))
+}
+
 /// The buffer size for the next chunk: the last one's, with room to spare.
-fn text_capacity(chunk: &Chunk<std::ops::Range<usize>>) -> usize {
-    chunk.last().map(|(_, r)| r.end + r.end / 8).unwrap_or(1 << 20)
+fn text_capacity(chunk: &Chunk<Line>) -> usize {
+    let end = chunk.iter().rev().find_map(|(_, line)| match line {
+        Line::Text(range) => Some(range.end),
+        Line::TooLong(_) => None,
+    });
+    end.map(|end| end + end / 8).unwrap_or(1 << 20)
 }
 
 /// Evaluation options for the batch's evaluators (explanations are chosen per record).

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use super::{csv_input::Row, eval_options, fast, timed, BatchOptions, Done};
 use crate::eval::{EvalError, Evaluator, ExplainMode, Options, PreparedCase};
-use crate::facts::{Case, CaseError, CaseFormat, CaseOrigin};
+use crate::facts::{Case, CaseError, CaseFormat, CaseLimits, CaseOrigin};
 use crate::ir::Program;
 use crate::ruleset::RuleSet;
 
@@ -16,6 +17,8 @@ pub(crate) struct Context<'r> {
     program: &'r Program,
     options: Options,
     measure: bool,
+    /// Limits on each line, as on a case file.
+    limits: CaseLimits,
     /// Explanations as trees (else as compact traces naming the catalog).
     trees: bool,
     index: fast::FactIndex<'r>,
@@ -30,10 +33,11 @@ pub(crate) struct Worker {
 }
 
 /// The `error` object of an error record.
-struct ErrorInfo {
-    code: String,
-    message: String,
-    path: String,
+#[derive(Clone)]
+pub(crate) struct ErrorInfo {
+    pub(crate) code: String,
+    pub(crate) message: String,
+    pub(crate) path: String,
 }
 
 impl<'r> Context<'r> {
@@ -53,6 +57,7 @@ impl<'r> Context<'r> {
             program,
             options: eval_options(options),
             measure: options.measure,
+            limits: options.limits,
             trees: options.trees,
             index: fast::index(program),
             keys,
@@ -69,52 +74,95 @@ impl<'r> Context<'r> {
 
     /// One JSONL line.
     pub(crate) fn jsonl_line(&self, worker: &mut Worker, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
+        let text = match std::str::from_utf8(line) {
+            Ok(text) => text,
+            Err(e) => {
+                let error = CaseError::NotUtf8 {
+                    name: format!("line {n}"),
+                    offset: e.valid_up_to(),
+                };
+                return self.error(None, n, case_error_info(&error), out);
+            }
+        };
         let Worker { evaluator, scratch } = worker;
-        let Some(parsed) = fast::parse(self.program, &self.index, line, scratch) else {
-            return self.general_line(evaluator, line, n, out);
+        let Some(parsed) = fast::parse(self.program, &self.index, text, self.limits.max_text_bytes, scratch) else {
+            return self.general_line(evaluator, text, n, out);
         };
         match evaluator.prepare_in_place(&mut scratch.case, parsed.as_of) {
-            Ok(()) => self.evaluate(evaluator, &scratch.case, parsed.id.as_ref(), n, out),
-            Err(error) => self.error(parsed.id.as_ref(), n, eval_error_info(&error), out),
+            Ok(()) => self.evaluate(evaluator, &scratch.case, parsed.id, n, out),
+            Err(error) => self.error(parsed.id, n, eval_error_info(&error), out),
         }
+    }
+
+    /// A line longer than the limit on a case document (its text was not kept).
+    pub(crate) fn too_long(&self, bytes: u64, n: u64, out: &mut Vec<u8>) -> Done {
+        let error = CaseError::TooLarge {
+            path: format!("line {n}"),
+            size: bytes,
+            limit: self.limits.max_file_bytes,
+        };
+        self.error(None, n, case_error_info(&error), out)
     }
 
     /// One CSV row (already shaped as a case-file object).
     pub(crate) fn csv_row(&self, worker: &mut Worker, row: &Row, n: u64, out: &mut Vec<u8>) -> Done {
-        self.general(&mut worker.evaluator, row.case.clone(), &row.text, n, out)
+        if let Some(problem) = &row.problem {
+            return self.error(row.id.as_deref(), n, problem.clone(), out);
+        }
+        let origin = Arc::new(CaseOrigin {
+            name: format!("line {n}"),
+            text: Arc::from(row.text.as_str()),
+            format: CaseFormat::Json,
+        });
+        self.general(
+            &mut worker.evaluator,
+            row.case.clone(),
+            origin,
+            row.id.as_deref(),
+            n,
+            out,
+        )
     }
 
     /// The general path: a JSON tree, a case, validation with precise errors.
-    fn general_line(&self, evaluator: &mut Evaluator, line: &[u8], n: u64, out: &mut Vec<u8>) -> Done {
-        let text = String::from_utf8_lossy(line);
+    fn general_line(&self, evaluator: &mut Evaluator, text: &str, n: u64, out: &mut Vec<u8>) -> Done {
         let text = text.trim();
-        match serde_json::from_str::<Json>(text) {
-            Ok(json) => self.general(evaluator, bare_to_case(json), text, n, out),
-            Err(e) => {
-                let info = ErrorInfo {
-                    code: "ruling::case::syntax".into(),
-                    message: format!("not a JSON object: {e}"),
-                    path: String::new(),
-                };
-                self.error(None, n, info, out)
-            }
-        }
-    }
-
-    fn general(&self, evaluator: &mut Evaluator, json: Json, text: &str, n: u64, out: &mut Vec<u8>) -> Done {
-        let id = json.get("id").cloned();
+        let id = raw_id(text);
         let origin = Arc::new(CaseOrigin {
             name: format!("line {n}"),
             text: Arc::from(text),
             format: CaseFormat::Json,
         });
-        let case = match Case::from_value(json, origin) {
+        match crate::facts::json_value(&origin) {
+            Ok(json) => self.general(evaluator, bare_to_case(json), origin, id, n, out),
+            Err(CaseError::Syntax { message, .. }) => {
+                let info = ErrorInfo {
+                    code: "ruling::case::syntax".into(),
+                    message: format!("not a JSON object: {message}"),
+                    path: String::new(),
+                };
+                self.error(id, n, info, out)
+            }
+            Err(error) => self.error(id, n, case_error_info(&error), out),
+        }
+    }
+
+    fn general(
+        &self,
+        evaluator: &mut Evaluator,
+        json: Json,
+        origin: Arc<CaseOrigin>,
+        id: Option<&RawValue>,
+        n: u64,
+        out: &mut Vec<u8>,
+    ) -> Done {
+        let case = match Case::from_value_with_limits(json, origin, &self.limits) {
             Ok(case) => case,
-            Err(error) => return self.error(id.as_ref(), n, case_error_info(&error), out),
+            Err(error) => return self.error(id, n, case_error_info(&error), out),
         };
         match evaluator.prepare(&case) {
-            Ok(prepared) => self.evaluate(evaluator, &prepared, case.id.as_ref(), n, out),
-            Err(error) => self.error(id.as_ref(), n, eval_error_info(&error), out),
+            Ok(prepared) => self.evaluate(evaluator, &prepared, id, n, out),
+            Err(error) => self.error(id, n, eval_error_info(&error), out),
         }
     }
 
@@ -123,7 +171,7 @@ impl<'r> Context<'r> {
         &self,
         evaluator: &mut Evaluator,
         case: &PreparedCase,
-        id: Option<&Json>,
+        id: Option<&RawValue>,
         n: u64,
         out: &mut Vec<u8>,
     ) -> Done {
@@ -147,7 +195,7 @@ impl<'r> Context<'r> {
         &self,
         evaluator: &mut Evaluator,
         case: &PreparedCase,
-        id: Option<&Json>,
+        id: Option<&RawValue>,
         out: &mut Vec<u8>,
     ) -> Result<std::time::Duration, EvalError> {
         let (result, elapsed) = timed(self.measure, || evaluator.record(case).map(|_| ()));
@@ -201,20 +249,18 @@ impl<'r> Context<'r> {
         Ok(elapsed)
     }
 
-    /// Writes an error record.
-    fn error(&self, id: Option<&Json>, n: u64, info: ErrorInfo, out: &mut Vec<u8>) -> Done {
-        let mut record = Map::new();
-        if let Some(id) = id {
-            record.insert("id".into(), id.clone());
-        }
-        record.insert("line".into(), Json::from(n));
+    /// Writes an error record: `{"id":…,"line":n,"error":{"code":…,"message":…,"path":…}}`.
+    fn error(&self, id: Option<&RawValue>, n: u64, info: ErrorInfo, out: &mut Vec<u8>) -> Done {
+        open_record(id, out);
+        out.extend_from_slice(b"\"line\":");
+        write_json(out, &n);
         let mut error = Map::new();
         error.insert("code".into(), Json::String(info.code));
         error.insert("message".into(), Json::String(info.message));
         error.insert("path".into(), Json::String(info.path));
-        record.insert("error".into(), Json::Object(error));
-        write_json(out, &record);
-        out.push(b'\n');
+        out.extend_from_slice(b",\"error\":");
+        write_json(out, &error);
+        out.extend_from_slice(b"}\n");
         Done {
             error: true,
             eval_time: std::time::Duration::ZERO,
@@ -222,12 +268,12 @@ impl<'r> Context<'r> {
     }
 }
 
-/// `{"id":…,` or `{`.
-fn open_record(id: Option<&Json>, out: &mut Vec<u8>) {
+/// `{"id":…,` or `{`: the id exactly as the input wrote it.
+fn open_record(id: Option<&RawValue>, out: &mut Vec<u8>) {
     out.push(b'{');
     if let Some(id) = id {
         out.extend_from_slice(b"\"id\":");
-        write_json(out, id);
+        out.extend_from_slice(id.get().as_bytes());
         out.push(b',');
     }
 }
@@ -235,6 +281,13 @@ fn open_record(id: Option<&Json>, out: &mut Vec<u8>) {
 fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     // Serialising plain data into a Vec cannot fail.
     let _infallible = serde_json::to_writer(&mut *out, value);
+}
+
+/// The text of a line's top-level `id`, exactly as written (`12345678901234567890123`,
+/// `1.10` and `-0` stay as they are).
+fn raw_id(text: &str) -> Option<&RawValue> {
+    let top: std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue> = serde_json::from_str(text).ok()?;
+    top.get("id").copied()
 }
 
 /// A bare facts object (no `facts` key) becomes `{"id": …, "facts": {…}}`.
@@ -254,8 +307,8 @@ pub(crate) fn bare_to_case(json: Json) -> Json {
 
 fn case_error_info(error: &CaseError) -> ErrorInfo {
     let path = match error {
-        CaseError::UnknownKey { key, .. } => format!("/{key}"),
-        _ => String::new(),
+        CaseError::UnknownKey { key, .. } => format!("/{}", crate::facts::escape(key)),
+        other => other.path().unwrap_or_default().to_string(),
     };
     ErrorInfo {
         code: error.code_str(),

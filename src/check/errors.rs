@@ -127,6 +127,19 @@ pub enum CheckError {
         span: SourceSpan,
         cycle: String,
     },
+    /// `fact x: count = y` and `fact y: count = x` (defaults naming each other: both unknown)
+    #[error("fact defaults name each other in a cycle: {cycle}")]
+    #[diagnostic(
+        code(ruling::check::default_cycle),
+        help("a default may name another fact, but not one whose default leads back here; give one of them a value")
+    )]
+    DefaultCycle {
+        #[source_code]
+        src: Src,
+        #[label("this default is part of the cycle")]
+        span: SourceSpan,
+        cycle: String,
+    },
     /// Two versions of `p` both `from 2019-11-01`, or an undated version beside dated ones
     #[error("versions of `{name}` overlap")]
     #[diagnostic(code(ruling::check::overlapping_versions))]

@@ -11,6 +11,7 @@ use ruling::batch::{self, BatchOptions, BatchSummary, InputFormat};
 use ruling::ExplainMode;
 
 use super::commands::{load, print_diagnostic};
+use super::replace::{self, Replacement};
 use super::{BAD_INPUT, FAILED, OK};
 
 /// Arguments of `ruling batch`.
@@ -83,6 +84,10 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
         Err(status) => return status,
     };
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    if let Some(error) = same_file(args) {
+        print_diagnostic(&error);
+        return BAD_INPUT;
+    }
     let (input, size) = match open_input(&args.input) {
         Ok(opened) => opened,
         Err(message) => {
@@ -90,7 +95,7 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
             return BAD_INPUT;
         }
     };
-    let mut output = match open_output(&args.output) {
+    let (mut output, replacement) = match open_output(&args.output) {
         Ok(out) => out,
         Err(message) => {
             eprintln!("error: cannot write `{}`: {message}", args.output.display());
@@ -124,13 +129,40 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    match result {
+    drop(output);
+    // The results replace the output file only when every line was written.
+    let committed = match (result, replacement) {
+        (Ok(summary), Some(replacement)) => replacement
+            .commit()
+            .map(|()| summary)
+            .map_err(|e| batch::BatchError::Write(e.to_string())),
+        (result, _) => result,
+    };
+    match committed {
         Ok(summary) => finish(&summary, args.stats, load_ms),
         Err(error) => {
             print_diagnostic(&error);
             BAD_INPUT
         }
     }
+}
+
+/// The output (or the catalog) is the input file, directly or through a link: writing it
+/// would destroy the cases before they are read.
+fn same_file(args: &BatchArgs) -> Option<batch::BatchError> {
+    if args.input == Path::new("-") {
+        return None;
+    }
+    let mut outputs = vec![args.output.clone()];
+    outputs.extend(args.catalog.clone());
+    outputs
+        .into_iter()
+        .filter(|output| output != Path::new("-"))
+        .find(|output| replace::same_file(&args.input, output))
+        .map(|output| batch::BatchError::SameFile {
+            input: args.input.display().to_string(),
+            output: output.display().to_string(),
+        })
 }
 
 /// Writes the catalog the traces name, once, beside the results or where `--catalog` says.
@@ -147,9 +179,9 @@ fn write_catalog(rules: &ruling::RuleSet, args: &BatchArgs) -> Result<(), u8> {
             return Err(BAD_INPUT);
         }
     };
-    let written = File::create(&path)
+    let written = serde_json::to_vec(rules.catalog())
         .map_err(|e| e.to_string())
-        .and_then(|file| serde_json::to_writer(BufWriter::new(file), rules.catalog()).map_err(|e| e.to_string()));
+        .and_then(|json| replace::write(&path, &json).map_err(|e| e.to_string()));
     written.map_err(|message| {
         eprintln!("error: cannot write `{}`: {message}", path.display());
         BAD_INPUT
@@ -201,12 +233,24 @@ fn open_input(path: &Path) -> Result<Input, String> {
     Ok((Box::new(BufReader::with_capacity(1 << 16, file)), size))
 }
 
-fn open_output(path: &Path) -> Result<Box<dyn Write + Send>, String> {
+type Output = (Box<dyn Write + Send>, Option<Replacement>);
+
+/// Standard output; a device or FIFO as it is; a file through a [`Replacement`], so that
+/// the old file stays whole until every result is written.
+fn open_output(path: &Path) -> Result<Output, String> {
     if path == Path::new("-") {
-        return Ok(Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())));
+        return Ok((Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())), None));
     }
-    let file = File::create(path).map_err(|e| e.to_string())?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+    if !replace::replaceable(path) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| e.to_string())?;
+        return Ok((Box::new(BufWriter::with_capacity(1 << 16, file)), None));
+    }
+    let replacement = Replacement::create(path).map_err(|e| e.to_string())?;
+    let file = replacement.file().map_err(|e| e.to_string())?;
+    Ok((Box::new(BufWriter::with_capacity(1 << 16, file)), Some(replacement)))
 }
 
 /// A progress bar on a terminal only: input consumed, cases per second, time left.

@@ -107,6 +107,10 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 }
 
 fn extract(rev: &str, rules: &Path) -> Result<Extracted, String> {
+    // `--git -x` would reach git as an option, not a revision (no revision starts with `-`).
+    if rev.starts_with('-') || rev.is_empty() {
+        return Err(String::from("not a revision (a revision never starts with `-`)"));
+    }
     let absolute = std::fs::canonicalize(rules).map_err(|e| e.to_string())?;
     let dir = if absolute.is_dir() {
         absolute.clone()

@@ -14,7 +14,15 @@ pub(crate) fn run(paths: &[PathBuf], check: bool, options: &ruling::format::Form
     };
     let mut files = Vec::new();
     for path in &paths {
-        // A file named on the command line is formatted whatever its extension.
+        // A file named on the command line is formatted whatever its extension (but never
+        // through a link: the link would be replaced, or the file it names written).
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            eprintln!(
+                "skipped `{}`: a symbolic link (fmt does not write through links)",
+                path.display()
+            );
+            continue;
+        }
         if path.is_file() {
             files.push(path.clone());
             continue;
@@ -62,7 +70,8 @@ fn format_one(file: &Path, check: bool, options: &ruling::format::FormatOptions)
     if check {
         outln!("{}", first_difference(file, &text, &formatted));
     } else {
-        std::fs::write(file, &formatted).map_err(|e| eprintln!("error: cannot write `{}`: {e}", file.display()))?;
+        super::replace::write(file, formatted.as_bytes())
+            .map_err(|e| eprintln!("error: cannot write `{}`: {e}", file.display()))?;
         outln!("formatted {}", file.display());
     }
     Ok(false)
@@ -83,13 +92,29 @@ fn first_difference(file: &Path, text: &str, formatted: &str) -> String {
     out
 }
 
+/// The `.rule` files under a directory: regular files only (links, FIFOs and devices are
+/// skipped and named), names starting with `.` (editor lock files) skipped silently.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if std::fs::metadata(path)?.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            collect(&entry?.path(), out)?;
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        let entry_path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
         }
-    } else if path.extension().is_some_and(|e| e == "rule") {
-        out.push(path.to_path_buf());
+        let file_type = entry.file_type()?;
+        let is_rule = entry_path.extension().is_some_and(|e| e == "rule");
+        if file_type.is_dir() {
+            collect(&entry_path, out)?;
+        } else if file_type.is_file() && is_rule {
+            out.push(entry_path);
+        } else if is_rule || file_type.is_symlink() {
+            let what = if file_type.is_symlink() {
+                "a symbolic link (fmt does not write through links)"
+            } else {
+                "not a regular file"
+            };
+            eprintln!("skipped `{}`: {what}", entry_path.display());
+        }
     }
     Ok(())
 }

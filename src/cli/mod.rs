@@ -16,6 +16,7 @@ mod commands;
 mod diff_cmd;
 mod fmt_cmd;
 mod lsp;
+mod replace;
 mod schema_cmd;
 mod test_cmd;
 

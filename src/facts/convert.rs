@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::error::Problem;
+use super::strict::{self, Oddity};
 use super::CaseFormat;
 use crate::ir::{Program, Type};
 use crate::value::{self, Rational, Value};
@@ -16,18 +17,20 @@ pub(crate) struct SyntaxMessage {
     pub(crate) line_column: Option<(usize, usize)>,
 }
 
-/// Parses a document of any supported format into JSON.
-pub(crate) fn to_json(text: &str, format: CaseFormat) -> Result<Json, SyntaxMessage> {
+/// Parses a document of any supported format into JSON, with what it held that JSON values
+/// cannot (keys given twice, infinite numbers): see [`strict`].
+pub(crate) fn to_json(text: &str, format: CaseFormat) -> Result<(Json, Vec<Oddity>), SyntaxMessage> {
     match format {
-        CaseFormat::Json => serde_json::from_str(text).map_err(|e| SyntaxMessage {
+        CaseFormat::Json => strict::json(text).map_err(|e| SyntaxMessage {
             text: e.to_string(),
             line_column: Some((e.line(), e.column())),
         }),
-        CaseFormat::Yaml => serde_yaml_ng::from_str::<Json>(text).map_err(|e| SyntaxMessage {
+        CaseFormat::Yaml => strict::yaml(text).map_err(|e| SyntaxMessage {
             text: e.to_string(),
             line_column: e.location().map(|l| (l.line(), l.column())),
         }),
         CaseFormat::Toml => {
+            // TOML itself refuses a key given twice.
             let parsed: toml::Value = toml::from_str(text).map_err(|e| {
                 let line_column = e.span().map(|s| line_column_of(text, s.start));
                 SyntaxMessage {
@@ -35,7 +38,9 @@ pub(crate) fn to_json(text: &str, format: CaseFormat) -> Result<Json, SyntaxMess
                     line_column,
                 }
             })?;
-            Ok(toml_to_json(parsed))
+            let mut oddities = Vec::new();
+            let json = toml_to_json(parsed, &mut String::new(), &mut oddities);
+            Ok((json, oddities))
         }
     }
 }
@@ -47,17 +52,50 @@ fn line_column_of(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// TOML dates are written back as `YYYY-MM-DD` strings.
-fn toml_to_json(value: toml::Value) -> Json {
+/// TOML dates are written back as `YYYY-MM-DD` strings; `inf` and `nan` are noted at their path.
+fn toml_to_json(value: toml::Value, path: &mut String, oddities: &mut Vec<Oddity>) -> Json {
     match value {
         toml::Value::String(s) => Json::String(s),
         toml::Value::Integer(i) => Json::from(i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null),
+        toml::Value::Float(f) => match serde_json::Number::from_f64(f) {
+            Some(number) => Json::Number(number),
+            None => {
+                oddities.push(Oddity::NotFinite {
+                    path: path.clone(),
+                    shown: f.to_string(),
+                });
+                Json::Null
+            }
+        },
         toml::Value::Boolean(b) => Json::Bool(b),
         toml::Value::Datetime(d) => Json::String(d.to_string()),
-        toml::Value::Array(items) => Json::Array(items.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(table) => Json::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+        toml::Value::Array(items) => Json::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| within(path, &index.to_string(), |path| toml_to_json(item, path, oddities)))
+                .collect(),
+        ),
+        toml::Value::Table(table) => Json::Object(
+            table
+                .into_iter()
+                .map(|(k, v)| {
+                    let json = within(path, &k, |path| toml_to_json(v, path, oddities));
+                    (k, json)
+                })
+                .collect(),
+        ),
     }
+}
+
+/// Runs `f` with `segment` appended to the JSON pointer `path`.
+fn within<T>(path: &mut String, segment: &str, f: impl FnOnce(&mut String) -> T) -> T {
+    let length = path.len();
+    path.push('/');
+    path.push_str(&super::locate::escape(segment));
+    let result = f(path);
+    path.truncate(length);
+    result
 }
 
 fn describe(json: &Json) -> &'static str {
@@ -65,7 +103,11 @@ fn describe(json: &Json) -> &'static str {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",
         Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Json::Number(_) => "a number with a fraction",
+        Json::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() >= 9.2e18 => "an integer beyond 64 bits",
+            Some(f) if f.fract() == 0.0 => "a number written with a decimal point or an exponent",
+            _ => "a number with a fraction",
+        },
         Json::String(_) => "a string",
         Json::Array(_) => "a list",
         Json::Object(_) => "an object",
@@ -154,8 +196,12 @@ fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
             .map(|_| "write the number without quotes");
         return mismatch(path, "an integer", json, help).into_err();
     };
-    let Some(i) = n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)) else {
-        return mismatch(path, "an integer", json, Some("counts are whole numbers")).into_err();
+    let Some(i) = whole_number(n) else {
+        let help = match n.as_f64() {
+            Some(f) if f.fract() == 0.0 => "whole numbers in a case have at most 64 bits (up to 18446744073709551615), written without a decimal point",
+            _ => "counts are whole numbers",
+        };
+        return mismatch(path, "an integer", json, Some(help)).into_err();
     };
     if *ty == Type::Count && i < 0 {
         return Err(vec![Problem::new(
@@ -166,6 +212,14 @@ fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
         )]);
     }
     Ok(Value::Number(Rational::from_integer(i)))
+}
+
+/// A JSON integer of 64 bits; JSON's `-0` (which parsers read as a float) is 0.
+fn whole_number(n: &serde_json::Number) -> Option<i128> {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+        .or_else(|| (n.as_f64() == Some(0.0)).then_some(0))
 }
 
 /// A percentage: the ratio (`"0.05"`) or, as people write it, `"5%"` (the same value).
@@ -184,11 +238,7 @@ fn percent(json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
 fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value, Vec<Problem>> {
     let parsed = match json {
         Json::String(s) => value::parse_decimal(s.trim()).map(|v| (v, value::decimal_places(s.trim()))),
-        Json::Number(n) if n.is_i64() || n.is_u64() => n
-            .as_i64()
-            .map(i128::from)
-            .or_else(|| n.as_u64().map(i128::from))
-            .map(|i| (Rational::from_integer(i), 0)),
+        Json::Number(n) if whole_number(n).is_some() => whole_number(n).map(|i| (Rational::from_integer(i), 0)),
         Json::Number(_) => {
             return mismatch(
                 path,

@@ -40,6 +40,18 @@ pub enum CaseError {
         /// Parser message.
         message: String,
     },
+    /// A case file or batch line whose bytes are not UTF-8 (`"A\xff"`).
+    #[error("`{name}` is not UTF-8 text: invalid byte at offset {offset}")]
+    #[diagnostic(
+        code(ruling::case::not_utf8),
+        help("save the case as UTF-8 (a text that was converted from GBK or Latin-1 needs converting again)")
+    )]
+    NotUtf8 {
+        /// Path or name (`line 3` in a batch).
+        name: String,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
     /// `{"facts": [1, 2]}` (facts must be an object)
     #[error("{message}")]
     #[diagnostic(code(ruling::case::shape))]
@@ -125,6 +137,42 @@ pub enum CaseError {
         /// The limit.
         limit: usize,
     },
+    /// `{"facts": {"illegal_videos": 1, "illegal_videos": 500}}` (which one was meant?)
+    #[error("key `{key}` is given twice, at `{path}`")]
+    #[diagnostic(
+        code(ruling::case::duplicate_key),
+        help("give each key once: remove one of the two, or merge them")
+    )]
+    DuplicateKey {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("given again here")]
+        span: SourceSpan,
+        /// JSON pointer of the key.
+        path: String,
+        /// The key.
+        key: String,
+    },
+    /// `illegal_videos: .inf` (YAML) or `illegal_videos = nan` (TOML): no exact value.
+    #[error("`{path}` is {shown}, not a finite number")]
+    #[diagnostic(
+        code(ruling::case::not_finite),
+        help("facts are exact: write the number itself (infinity and NaN have no value to compute with)")
+    )]
+    NotFinite {
+        /// The text.
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        /// Where.
+        #[label("not a finite number")]
+        span: SourceSpan,
+        /// JSON pointer of the value.
+        path: String,
+        /// How it reads (`inf`, `-inf`, `NaN`).
+        shown: String,
+    },
     /// `{"fact": {…}}` (a top-level key that is not part of the case format)
     #[error("unknown key `{key}` in case file")]
     #[diagnostic(code(ruling::case::unknown_key))]
@@ -147,6 +195,45 @@ impl CaseError {
     /// The stable code of this error (e.g. `ruling::case::syntax`).
     pub fn code_str(&self) -> String {
         self.code().map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    /// The JSON pointer this error is about, when it is about one place.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            CaseError::TooManyItems { path, .. }
+            | CaseError::TextTooLong { path, .. }
+            | CaseError::TooDeep { path, .. }
+            | CaseError::DuplicateKey { path, .. }
+            | CaseError::NotFinite { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// The error for what a document held that a JSON value cannot (see `strict.rs`).
+pub(crate) fn oddity(origin: &CaseOrigin, oddity: super::strict::Oddity) -> CaseError {
+    let segments = |path: &str| path.split('/').skip(1).map(String::from).collect::<Vec<_>>();
+    match oddity {
+        super::strict::Oddity::DuplicateKey { path, key } => {
+            let owned = segments(&path);
+            let segments: Vec<&str> = owned.iter().map(String::as_str).collect();
+            CaseError::DuplicateKey {
+                src: named(origin),
+                span: locate::span_of_repeat(origin, &segments),
+                path,
+                key,
+            }
+        }
+        super::strict::Oddity::NotFinite { path, shown } => {
+            let owned = segments(&path);
+            let segments: Vec<&str> = owned.iter().map(String::as_str).collect();
+            CaseError::NotFinite {
+                src: named(origin),
+                span: locate::span_of(origin, &segments),
+                path,
+                shown,
+            }
+        }
     }
 }
 

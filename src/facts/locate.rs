@@ -56,6 +56,23 @@ pub(crate) fn span_of(origin: &CaseOrigin, segments: &[&str]) -> SourceSpan {
     SourceSpan::new(found.0.into(), found.1)
 }
 
+/// The span of the second occurrence of the last key of `segments` (a key given twice), or of
+/// the first when no second is found.
+pub(crate) fn span_of_repeat(origin: &CaseOrigin, segments: &[&str]) -> SourceSpan {
+    let first = span_of(origin, segments);
+    let (start, length) = (first.offset(), first.len());
+    let after = start + length;
+    let again = origin
+        .text
+        .get(start..after)
+        .filter(|needle| !needle.is_empty())
+        .and_then(|needle| origin.text.get(after..).and_then(|rest| rest.find(needle)));
+    match again {
+        Some(offset) => SourceSpan::new((after + offset).into(), length),
+        None => first,
+    }
+}
+
 /// Offset of element `index` of the first JSON array that opens at or after `from`.
 fn json_element(text: &str, from: usize, index: usize) -> Option<usize> {
     let bytes = text.as_bytes();

@@ -7,6 +7,7 @@ mod convert;
 mod error;
 mod limits;
 mod locate;
+mod strict;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use serde_json::{Map, Value as Json};
 
 pub use error::{CaseError, FactsError};
 pub use limits::CaseLimits;
+pub(crate) use locate::escape;
 
 use crate::ir::{FactId, Program};
 use crate::value::{Date, Value};
@@ -120,17 +122,22 @@ impl Case {
         format: CaseFormat,
         limits: &CaseLimits,
     ) -> Result<Case, CaseError> {
+        // A byte-order mark some editors write first is not part of the document.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let origin = Arc::new(CaseOrigin {
             name: name.to_string(),
             text: Arc::from(text),
             format,
         });
         limits::check_text(&origin, limits)?;
-        let json = convert::to_json(text, format).map_err(|message| CaseError::Syntax {
+        let (json, oddities) = convert::to_json(text, format).map_err(|message| CaseError::Syntax {
             src: error::named(&origin),
             span: locate::syntax_span(text, &message),
             message: message.text,
         })?;
+        if let Some(oddity) = oddities.into_iter().next() {
+            return Err(error::oddity(&origin, oddity));
+        }
         Case::from_value_with_limits(json, origin, limits)
     }
 
@@ -254,7 +261,13 @@ impl Case {
         let mut values: Vec<Option<Value>> = vec![None; n];
         let mut defaulted = vec![false; n];
         for (key, json) in &self.facts {
-            let Some(id) = program.fact_id(key) else {
+            // Names in rule files are NFC; a key typed in NFD (`é` as `e` + accent) is the same name.
+            let nfc: std::borrow::Cow<'_, str> = if unicode_normalization::is_nfc(key) {
+                std::borrow::Cow::Borrowed(key)
+            } else {
+                std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(key.as_str()).collect())
+            };
+            let Some(id) = program.fact_id(&nfc) else {
                 let names = program.facts.iter().map(|f| f.name.as_str());
                 problems.push(error::Problem::unknown_fact(key, names));
                 continue;
@@ -314,6 +327,21 @@ impl Case {
     }
 }
 
+/// Parses one JSON document (a batch line) as a case file's JSON, rejecting a key given twice
+/// as a case file would be.
+pub(crate) fn json_value(origin: &Arc<CaseOrigin>) -> Result<Json, CaseError> {
+    let text: &str = &origin.text;
+    let (json, oddities) = convert::to_json(text, CaseFormat::Json).map_err(|message| CaseError::Syntax {
+        src: error::named(origin),
+        span: locate::syntax_span(text, &message),
+        message: message.text,
+    })?;
+    match oddities.into_iter().next() {
+        Some(oddity) => Err(error::oddity(origin, oddity)),
+        None => Ok(json),
+    }
+}
+
 /// Reads a file as UTF-8 text, refusing (without reading it all) one larger than `limit` bytes.
 fn read_limited(path: &Path, limit: usize) -> Result<String, CaseError> {
     use std::io::Read;
@@ -333,7 +361,10 @@ fn read_limited(path: &Path, limit: usize) -> Result<String, CaseError> {
             limit,
         });
     }
-    String::from_utf8(bytes).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+    String::from_utf8(bytes).map_err(|e| CaseError::NotUtf8 {
+        name: path.display().to_string(),
+        offset: e.utf8_error().valid_up_to(),
+    })
 }
 
 fn set(values: &mut [Option<Value>], id: FactId, value: Value) {

@@ -304,8 +304,20 @@ impl Printer<'_> {
     fn block(&mut self, head: &str, branches: &[Branch], expr: &Expr, indent: usize) -> String {
         let inner = indent + INDENT;
         let mut run = Run::new(inner, expr.span.start);
-        for branch in branches {
-            self.element(&mut run, branch.span, |p| p.branch(branch, inner));
+        for (index, branch) in branches.iter().enumerate() {
+            // Branches are separated by line breaks, which the grammar reads as spaces: a branch
+            // that starts with `-`, `(` or `[` would continue the one before (`a > 1` then `-b`
+            // is `a > 1 - b`; `a` then `(b)` is the call `a(b)`), so a comma ends the one before.
+            let comma = branches
+                .get(index + 1)
+                .is_some_and(|next| next.label.is_none() && starts_with_punctuation(&next.expr));
+            self.element(&mut run, branch.span, |p| {
+                let mut printed = p.branch(branch, inner);
+                if comma {
+                    printed.push(',');
+                }
+                printed
+            });
         }
         for comment in self.comments.take(run.previous.unwrap_or(run.origin), expr.span.end) {
             run.comment(self.source, &comment);
@@ -361,6 +373,16 @@ fn same_level(a: BinaryOp, b: BinaryOp) -> bool {
         _ => 2,
     };
     level(a) == level(b) && level(a) != 2
+}
+
+/// Whether the first token of the expression is `-`, `(` or `[`, which after an expression
+/// would continue it rather than start a new one.
+fn starts_with_punctuation(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Unary(UnaryOp::Neg, _) | ExprKind::Paren(_) | ExprKind::List(_) => true,
+        ExprKind::Binary(_, first, _) | ExprKind::At(first, _) => starts_with_punctuation(first),
+        _ => false,
+    }
 }
 
 /// Whether a long expression has a place to break.

@@ -206,6 +206,7 @@ mod catalogue {
             &ruling::batch::BatchError::Write(String::from("No space left on device")),
             &mut out,
         );
+        super::super::reliability::catalogue_examples(&mut |d| add(d, &mut out));
         out
     }
 

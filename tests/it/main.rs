@@ -22,6 +22,7 @@ mod language;
 mod lsp;
 mod missing;
 mod oracle;
+mod reliability;
 mod support;
 mod time_effect;
 mod trace;
