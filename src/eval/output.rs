@@ -50,8 +50,11 @@ fn encode(value: &Value, ty: &Type) -> Json {
         Value::Bool(b) => Json::Bool(*b),
         Value::Number(n) => match ty {
             Type::Money => Json::String(value::format_money(n)),
+            // JSON numbers up to 64 bits (signed or not); beyond that serde_json has no number,
+            // and a float would round, so the digits are written as a string.
             Type::Count | Type::Integer if n.is_integer() => i64::try_from(*n.numer())
                 .map(Json::from)
+                .or_else(|_| u64::try_from(*n.numer()).map(Json::from))
                 .unwrap_or_else(|_| Json::String(n.numer().to_string())),
             _ => Json::String(value::format_rational(n)),
         },

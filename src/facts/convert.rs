@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::error::Problem;
+use super::error::{Problem, ProblemKind};
 use super::strict::{self, Oddity};
 use super::CaseFormat;
 use crate::ir::{Program, Type};
@@ -116,10 +116,11 @@ fn describe(json: &Json) -> &'static str {
 
 fn mismatch(path: &str, expected: &str, json: &Json, help: Option<&str>) -> Vec<Problem> {
     vec![Problem::new(
-        "type_mismatch",
+        ProblemKind::TypeMismatch,
         path,
         format!("expected {expected}, found {}", describe(json)),
-        help.map(String::from),
+        // Every mismatch says what to write instead, even where no better hint applies.
+        Some(help.map_or_else(|| format!("write {expected} here"), String::from)),
     )]
 }
 
@@ -164,7 +165,7 @@ pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) 
             match json.as_str() {
                 Some(s) if values.contains(&s) => Ok(Value::Text(Arc::from(s))),
                 Some(s) => Err(vec![Problem::new(
-                    "unknown_enum_value",
+                    ProblemKind::UnknownEnumValue,
                     path,
                     format!("`{s}` is not one of: {}", values.join(", ")),
                     crate::suggest::help_line(s, &values),
@@ -205,7 +206,7 @@ fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
     };
     if *ty == Type::Count && i < 0 {
         return Err(vec![Problem::new(
-            "negative_value",
+            ProblemKind::NegativeValue,
             path,
             format!("a count cannot be negative, found {i}"),
             Some(String::from("counts are 0 or more")),
@@ -255,7 +256,7 @@ fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value
     };
     if money && value::is_negative(&v) {
         return Err(vec![Problem::new(
-            "negative_value",
+            ProblemKind::NegativeValue,
             path,
             String::from("an amount cannot be negative"),
             None,
@@ -298,7 +299,7 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
         if !info.fields.iter().any(|f| f.name == *key) {
             let names: Vec<&str> = info.fields.iter().map(|f| f.name.as_str()).collect();
             problems.push(Problem::new(
-                "unknown_field",
+                ProblemKind::UnknownField,
                 &format!("{path}/{}", super::locate::escape(key)),
                 format!("unknown field `{key}`"),
                 crate::suggest::help_line(key, &names).or_else(|| Some(format!("fields are: {}", names.join(", ")))),
@@ -315,7 +316,7 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
             },
             (_, Some(default)) => fields.push(default.clone()),
             (_, None) => problems.push(Problem::new(
-                "missing_required_fact",
+                ProblemKind::MissingRequiredFact,
                 &field_path,
                 format!("field `{}` is required", field.name),
                 field.label.as_ref().map(|l| format!("{}: {l}", field.name)),

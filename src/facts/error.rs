@@ -237,12 +237,59 @@ pub(crate) fn oddity(origin: &CaseOrigin, oddity: super::strict::Oddity) -> Case
     }
 }
 
+/// What is wrong with a fact value: matchable, and written in JSON and error codes as its
+/// snake-case name (`ruling::case::type_mismatch`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A value of the wrong type (`"abc"` for a count).
+    TypeMismatch,
+    /// A key under `facts` that the rules do not declare.
+    UnknownFact,
+    /// A key in a record that its record type does not declare.
+    UnknownField,
+    /// A negative count or amount.
+    NegativeValue,
+    /// A date that is not written YYYY-MM-DD or does not exist.
+    InvalidDate,
+    /// A text that is not one of the enum's values.
+    UnknownEnumValue,
+    /// A record field without a default left out.
+    MissingRequiredFact,
+}
+
+impl ProblemKind {
+    /// The snake-case name used in codes and JSON (`type_mismatch`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::TypeMismatch => "type_mismatch",
+            ProblemKind::UnknownFact => "unknown_fact",
+            ProblemKind::UnknownField => "unknown_field",
+            ProblemKind::NegativeValue => "negative_value",
+            ProblemKind::InvalidDate => "invalid_date",
+            ProblemKind::UnknownEnumValue => "unknown_enum_value",
+            ProblemKind::MissingRequiredFact => "missing_required_fact",
+        }
+    }
+
+    /// The stable diagnostic code (`ruling::case::type_mismatch`).
+    pub fn code(self) -> String {
+        format!("ruling::case::{}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One problem with one fact value.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
-    /// `type_mismatch`, `unknown_fact`, `unknown_field`, `negative_value`,
-    /// `invalid_date`, `unknown_enum_value`, `missing_required_fact`.
-    pub kind: &'static str,
+    /// What kind of problem.
+    pub kind: ProblemKind,
     /// JSON pointer into the case (`/facts/illegal_videos`).
     pub path: String,
     /// What is wrong.
@@ -251,8 +298,20 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// `/facts/illegal_videos: expected a count, found "abc" (help: write a whole number, e.g. 250)`:
+/// where, what, and the fix.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        match &self.help {
+            Some(help) => write!(f, " (help: {help})"),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Problem {
-    pub(crate) fn new(kind: &'static str, path: &str, message: String, help: Option<String>) -> Problem {
+    pub(crate) fn new(kind: ProblemKind, path: &str, message: String, help: Option<String>) -> Problem {
         Problem {
             kind,
             path: path.to_string(),
@@ -268,7 +327,7 @@ impl Problem {
             ))
         });
         Problem::new(
-            "unknown_fact",
+            ProblemKind::UnknownFact,
             &format!("/facts/{}", locate::escape(key)),
             format!("unknown fact `{key}`"),
             help,
@@ -277,7 +336,7 @@ impl Problem {
 
     pub(crate) fn invalid_date(path: &str, text: &str) -> Problem {
         Problem::new(
-            "invalid_date",
+            ProblemKind::InvalidDate,
             path,
             format!("`{text}` is not a date that exists"),
             Some(String::from("dates are written YYYY-MM-DD, e.g. \"2021-05-20\"")),
@@ -315,7 +374,7 @@ pub struct FactProblem {
     /// Where.
     pub span: SourceSpan,
     /// Problem kind.
-    pub kind: &'static str,
+    pub kind: ProblemKind,
     /// How to fix it.
     pub help: Option<String>,
     /// Stable code (`ruling::case::<kind>`).
@@ -336,7 +395,7 @@ impl Diagnostic for FactProblem {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let label = miette::LabeledSpan::new_with_span(Some(self.kind.replace('_', " ")), self.span);
+        let label = miette::LabeledSpan::new_with_span(Some(self.kind.as_str().replace('_', " ")), self.span);
         Some(Box::new(std::iter::once(label)))
     }
 }
@@ -354,7 +413,7 @@ impl FactsError {
                     span: locate::span_of(origin, &segments),
                     kind: p.kind,
                     help: p.help.clone(),
-                    code: format!("ruling::case::{}", p.kind),
+                    code: p.kind.code(),
                 }
             })
             .collect();

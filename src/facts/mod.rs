@@ -15,7 +15,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 
-pub use error::{CaseError, FactsError};
+pub use error::{CaseError, FactProblem, FactsError, Problem, ProblemKind};
 pub use limits::CaseLimits;
 pub(crate) use locate::escape;
 

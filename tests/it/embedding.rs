@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ruling::{testing, Case, Conclusion, Date, EvalError, ExplainMode, Options, RuleSet};
+use ruling::{testing, Case, Conclusion, Date, EvalError, ExplainMode, Options, ProblemKind, RuleSet};
 
 use super::support::{root, shipped_rules};
 
@@ -120,7 +120,14 @@ fn a_case_from_a_struct_evaluates_like_the_same_case_file() {
     let Err(EvalError::Facts(facts)) = rules.evaluate(&bad, &Options::default()) else {
         panic!("a text for a count was accepted");
     };
-    assert_eq!(facts.problems[0].path, "/facts/illegal_videos");
+    let problem = &facts.problems[0];
+    assert_eq!(problem.path, "/facts/illegal_videos");
+    // The kind is matchable, and the Display names the path, the problem and the fix.
+    assert!(matches!(problem.kind, ProblemKind::TypeMismatch), "{problem:?}");
+    assert_eq!(problem.kind.code(), "ruling::case::type_mismatch");
+    let shown = problem.to_string();
+    assert!(shown.starts_with("/facts/illegal_videos: "), "{shown}");
+    assert!(shown.contains("(help: "), "{shown}");
 }
 
 #[test]
