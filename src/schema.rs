@@ -86,6 +86,13 @@ pub fn case_schema(program: &Program) -> Json {
                 },
             },
             "expected_error": {"description": "Expected errors of a malformed-case file: [{kind, path}]."},
+            "questions": {
+                "description": "The conclusions the case is about: evaluation, memos, missing facts and --strict keep to them and what they depend on.",
+                "anyOf": [
+                    {"enum": rule_names},
+                    {"type": "array", "items": {"enum": rule_names}},
+                ],
+            },
         },
         "additionalProperties": false,
     })

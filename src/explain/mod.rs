@@ -8,12 +8,14 @@
 
 mod assemble;
 mod catalog;
+mod scope;
 mod trace;
 
 use std::sync::Arc;
 
 pub(crate) use assemble::{assemble, Entry};
 pub use catalog::{Catalog, Declaration, EnumValue, ExceptionEntry, NodeEntry, SourceEntry, VersionEntry};
+pub use scope::{Scope, ScopeOrigin};
 pub(crate) use trace::encode;
 pub use trace::{Trace, TraceError};
 
