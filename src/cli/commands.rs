@@ -187,6 +187,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
                 why_not: args.why_not,
                 color: std::io::stdout().is_terminal(),
                 quote_statutes: args.quote || explain,
+                catalog: Some(std::sync::Arc::new(rules.catalog().clone())),
             };
             out!("{}", text::render(&outcome, &options));
         }

@@ -139,3 +139,108 @@ fn strict_keeps_to_the_scope_of_the_case() {
     assert!(stderr.contains("ruling::eval::missing_fact"), "{stderr}");
     let _ = std::fs::remove_file(&path);
 }
+
+/// A case where 法释〔2019〕15号 第十五条 (情节显著轻微, an exception) decides 帮助信息网络犯罪活动罪.
+const TRIVIAL: &str = "tests/cases/cl287-2/g31_trivial.json";
+
+#[test]
+fn why_not_shows_the_deciding_exception_first_with_its_statute() {
+    let output = ruling_bin()
+        .args([
+            "explain",
+            "rules/",
+            "--facts",
+            TRIVIAL,
+            "cl287_2_established",
+            "--why-not",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let mut lines = stdout
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('│') && !l.trim().is_empty());
+    let _as_of = lines.next();
+    let rule = lines.next().unwrap_or_default();
+    let first = lines.next().unwrap_or_default();
+    assert!(rule.contains("cl287_2_established") && rule.contains("否"), "{stdout}");
+    assert!(
+        first.contains("例外") && first.contains("适用") && first.contains("法释〔2019〕15号 第十五条"),
+        "the exception is not first:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("│ 法释〔2019〕15号 第十五条：情节显著轻微危害不大的"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_deciding_exception_is_the_basis_in_the_memo_and_named_in_json() {
+    let rules = shipped_rules();
+    let case = Case::from_path(root().join(TRIVIAL)).expect("parses");
+    let options = Options {
+        questions: vec![String::from("cl287_2_established")],
+        ..Options::default()
+    };
+    let memo = memo::evaluate(&rules, &case, &options).expect("evaluates");
+    let row = memo.rows.first().expect("one row");
+    assert_eq!(row.result, "否");
+    assert!(
+        row.basis.starts_with("法释〔2019〕15号 第十五条（例外："),
+        "{}",
+        row.basis
+    );
+    let first = memo
+        .reasons
+        .first()
+        .and_then(|r| r.paragraphs.first())
+        .expect("a paragraph");
+    assert!(first.heading.starts_with("例外："), "{first:?}");
+    assert!(
+        first.text.contains("本结论依此例外确定") && first.text.contains("条文："),
+        "{first:?}"
+    );
+    let outcome = rules.evaluate(&case, &options).expect("evaluates");
+    let tree = serde_json::to_value(outcome.explanation().expect("recorded")).expect("json");
+    assert_eq!(
+        tree["conclusions"]["cl287_2_established"]["decided_by"],
+        "帮助信息网络犯罪活动情节显著轻微"
+    );
+}
+
+#[test]
+fn docs_name_no_path_outside_the_repository_and_the_readme_excerpt_is_the_shipped_rule() {
+    let mut files = vec![root().join("README.md")];
+    for entry in std::fs::read_dir(root().join("docs")).expect("docs").flatten() {
+        if entry.path().extension().is_some_and(|e| e == "md") {
+            files.push(entry.path());
+        }
+    }
+    for entry in std::fs::read_dir(root().join("docs/rules"))
+        .expect("docs/rules")
+        .flatten()
+    {
+        files.push(entry.path());
+    }
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("reads");
+        for outside in ["shared/", "../"] {
+            assert!(!text.contains(outside), "{} names `{outside}`", file.display());
+        }
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("readme");
+    let rule = std::fs::read_to_string(root().join("rules/interpretation-2019-15/art-03.rule")).expect("rule");
+    let excerpt = readme
+        .split("```ruling\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ruling excerpt in the README");
+    for line in excerpt.lines().filter(|l| !l.contains('…') && !l.trim().is_empty()) {
+        assert!(
+            rule.lines().any(|r| r == line),
+            "README line not in art-03.rule: {line}"
+        );
+    }
+}
