@@ -244,3 +244,46 @@ fn docs_name_no_path_outside_the_repository_and_the_readme_excerpt_is_the_shippe
         );
     }
 }
+
+/// The HTML memo opened in a real browser (Debian `chromium`, headless) and printed to a PNG.
+/// With `CI` set a missing browser fails the test; elsewhere the test says it could not run.
+#[test]
+fn the_html_memo_renders_in_headless_chromium() {
+    let browser = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        std::process::Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(browser) = browser else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: chromium is not installed (apt-get install -y chromium)"
+        );
+        eprintln!("chromium not installed: the HTML memo was not rendered");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("ruling-memo-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let page = dir.join("memo.html");
+    let png = dir.join("memo.png");
+    std::fs::write(&page, memo_of(&shipped_rules(), &example("qunzhu-2026.json")).html()).expect("writes");
+    let output = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1024,1400",
+        ])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("runs chromium");
+    let bytes = std::fs::read(&png)
+        .unwrap_or_else(|e| panic!("no screenshot ({e}): {}", String::from_utf8_lossy(&output.stderr)));
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    // A blank 1024×1400 page compresses to a few kilobytes; the memo's text makes it much larger.
+    assert!(bytes.len() > 30_000, "screenshot of {} bytes looks empty", bytes.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
