@@ -53,7 +53,7 @@ pub fn case_schema(program: &Program) -> Json {
     json!({
         "$schema": DRAFT,
         "title": "ruling case file",
-        "description": "A case: facts, the date whose law applies, and optional expectations (formats.md).",
+        "description": "A case: facts, the date whose law applies, and optional expectations (docs/case-format.md).",
         "type": "object",
         "properties": {
             "name": {"type": "string", "description": "A human title, shown in test reports."},
@@ -86,6 +86,13 @@ pub fn case_schema(program: &Program) -> Json {
                 },
             },
             "expected_error": {"description": "Expected errors of a malformed-case file: [{kind, path}]."},
+            "questions": {
+                "description": "The conclusions the case is about: evaluation, memos, missing facts and --strict keep to them and what they depend on.",
+                "anyOf": [
+                    {"enum": rule_names},
+                    {"type": "array", "items": {"enum": rule_names}},
+                ],
+            },
         },
         "additionalProperties": false,
     })
@@ -108,7 +115,7 @@ pub fn result_schema(program: &Program) -> Json {
     json!({
         "$schema": DRAFT,
         "title": "ruling evaluation result",
-        "description": "The result of `ruling eval --format json` (formats.md); null = no value or unknown.",
+        "description": "The result of `ruling eval --format json` (docs/case-format.md); null = no value or unknown.",
         "type": "object",
         "properties": {
             "as_of": date_schema("The date whose law was applied."),

@@ -3,7 +3,9 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use ruling::report::{markdown, text};
+use ruling::explain::Scope;
+use ruling::report::memo::Memo;
+use ruling::report::text;
 use ruling::{Case, LoadError, Options, RuleSet};
 
 use super::{EvalArgs, Format, BAD_INPUT, FAILED, OK};
@@ -104,7 +106,12 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         },
         None => None,
     };
-    for name in args.conclusion.iter().chain(&args.questions) {
+    let asked: Vec<String> = if args.questions.is_empty() {
+        case.questions.clone()
+    } else {
+        args.questions.clone()
+    };
+    for name in args.conclusion.iter().chain(&asked) {
         if rules.program().rule_id(name).is_none() {
             let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
             let help = ruling::suggest::help_line(name, names).unwrap_or_default();
@@ -112,11 +119,19 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
             return BAD_INPUT;
         }
     }
+    let scope = Scope::of_case(rules.catalog(), &case, &asked, args.all);
+    let memo = matches!(args.format, Format::Md | Format::Html) && args.conclusion.is_none();
+    // Memos and `--strict` keep to the scope; other output, without questions, to everything.
+    let questions = if !asked.is_empty() || ((memo || args.strict) && !args.all) {
+        scope.questions.clone()
+    } else {
+        Vec::new()
+    };
     let options = Options {
         as_of,
         strict: args.strict,
         max_steps: args.max_steps,
-        questions: args.questions.clone(),
+        questions,
         ..Options::default()
     };
     let outcome = match rules.evaluate(&case, &options) {
@@ -146,7 +161,24 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
             }
             outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
         }
-        Format::Md => out!("{}", markdown::render(&outcome, case.name.as_deref(), conclusion)),
+        Format::Md | Format::Html if memo => {
+            let memo = Memo::build(&outcome, rules.catalog(), &scope, case.name.as_deref());
+            if args.format == Format::Md {
+                out!("{}", memo.markdown());
+            } else {
+                out!("{}", memo.html());
+            }
+        }
+        Format::Md | Format::Html => {
+            let scope =
+                ruling::explain::Scope::asked(rules.catalog(), &args.conclusion.iter().cloned().collect::<Vec<_>>());
+            let memo = Memo::build(&outcome, rules.catalog(), &scope, case.name.as_deref());
+            if args.format == Format::Md {
+                out!("{}", memo.markdown());
+            } else {
+                out!("{}", memo.html());
+            }
+        }
         Format::Text => {
             let options = text::TextOptions {
                 conclusion: conclusion
@@ -155,6 +187,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
                 why_not: args.why_not,
                 color: std::io::stdout().is_terminal(),
                 quote_statutes: args.quote || explain,
+                catalog: Some(std::sync::Arc::new(rules.catalog().clone())),
             };
             out!("{}", text::render(&outcome, &options));
         }

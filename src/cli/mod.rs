@@ -189,6 +189,10 @@ struct EvalArgs {
     /// with commas).
     #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
     questions: Vec<String>,
+    /// Without questions (here or in the case's `questions`), memos and `--strict` keep to the
+    /// conclusions the case's facts are about; `--all` takes every conclusion instead.
+    #[arg(long)]
+    all: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -201,7 +205,10 @@ enum KeywordsArg {
 enum Format {
     Text,
     Json,
+    /// A memo in Markdown.
     Md,
+    /// A memo as one self-contained, printable HTML page.
+    Html,
 }
 
 /// Runs the command line and returns the exit status.

@@ -88,6 +88,11 @@ impl Builder<'_> {
         match spec.kind {
             NodeKind::Rule => {
                 node.value_label = catalog.value_label(rule, &node.value);
+                node.decided_by = node
+                    .children
+                    .iter()
+                    .find(|c| c.kind == NodeKind::Exception && c.holds())
+                    .and_then(|c| c.id.clone());
                 let key = (spec.rule.unwrap_or(u32::MAX), entry.frame);
                 if entry.frame != 0 {
                     self.embedded.insert(key, node);

@@ -8,12 +8,14 @@
 
 mod assemble;
 mod catalog;
+mod scope;
 mod trace;
 
 use std::sync::Arc;
 
 pub(crate) use assemble::{assemble, Entry};
 pub use catalog::{Catalog, Declaration, EnumValue, ExceptionEntry, NodeEntry, SourceEntry, VersionEntry};
+pub use scope::{Scope, ScopeOrigin};
 pub(crate) use trace::encode;
 pub use trace::{Trace, TraceError};
 
@@ -123,6 +125,11 @@ pub struct Node {
     /// Statute text quoted in the rule's doc comment.
     #[serde(skip_serializing_if = "is_empty")]
     pub doc: Arc<[String]>,
+    /// For a rule decided by an exception (its condition held): that exception's id. The
+    /// exception is the reason for the value; the rule's own derivation says what it would
+    /// otherwise have been.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<Arc<str>>,
     /// What this node rests on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Node>,
@@ -157,6 +164,7 @@ impl Node {
             date: None,
             location: None,
             doc: Arc::from(Vec::new()),
+            decided_by: None,
             children: Vec::new(),
         }
     }

@@ -33,7 +33,7 @@ pub enum CaseFormat {
     Toml,
 }
 
-const CASE_KEYS: [&str; 10] = [
+const CASE_KEYS: [&str; 11] = [
     "name",
     "description",
     "description_zh",
@@ -44,6 +44,7 @@ const CASE_KEYS: [&str; 10] = [
     "expected_reasons",
     "expected_error",
     "id",
+    "questions",
 ];
 
 /// A case: facts, an optional `as_of` date and optional expectations.
@@ -63,6 +64,8 @@ pub struct Case {
     pub expected_reasons: Option<IndexMap<String, Vec<String>>>,
     /// Expected errors of a malformed-case file.
     pub expected_error: Option<Json>,
+    /// The conclusions the case is about (`questions`; empty: not stated).
+    pub questions: Vec<String>,
     /// Where it came from (for diagnostics).
     pub origin: Arc<CaseOrigin>,
 }
@@ -242,8 +245,19 @@ impl Case {
                 ))
             }
         };
+        let questions = match top.remove("questions") {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::String(one)) => vec![one],
+            Some(Json::Array(items)) => items
+                .into_iter()
+                .map(|i| i.as_str().map(String::from))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| shape("questions".into(), "a list of conclusion names"))?,
+            Some(_) => return Err(shape("questions".into(), "a list of conclusion names")),
+        };
         Ok(Case {
             name,
+            questions,
             id: top.remove("id"),
             as_of,
             facts,

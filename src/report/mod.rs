@@ -1,4 +1,6 @@
-//! Rendering outcomes and explanations: text for people, JSON for programs, Markdown for reports.
+//! Rendering outcomes and explanations: text for people, JSON for programs, memos (Markdown,
+//! HTML) for reports.
 
 pub mod markdown;
+pub mod memo;
 pub mod text;

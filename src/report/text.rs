@@ -16,6 +16,9 @@ pub struct TextOptions {
     pub color: bool,
     /// Include the statute text quoted in doc comments.
     pub quote_statutes: bool,
+    /// The rule set's catalog: with it, exceptions that take effect after `as_of` are named
+    /// (not yet in force, not considered).
+    pub catalog: Option<std::sync::Arc<crate::explain::Catalog>>,
 }
 
 /// Renders a whole outcome: conclusions, then their derivations.
@@ -40,6 +43,7 @@ pub fn render(outcome: &Outcome, options: &TextOptions) -> String {
         let mut renderer = Renderer {
             explanation,
             options,
+            as_of: &outcome.as_of,
             out: String::new(),
             expanded: vec![name.clone()],
         };
@@ -58,6 +62,7 @@ pub fn render(outcome: &Outcome, options: &TextOptions) -> String {
 struct Renderer<'a> {
     explanation: &'a Explanation,
     options: &'a TextOptions,
+    as_of: &'a str,
     out: String,
     expanded: Vec<String>,
 }
@@ -71,7 +76,13 @@ impl Renderer<'_> {
         let line = describe(node, citation);
         let mark = self.paint(mark(node), node);
         self.out.push_str(&format!("{indent}{mark} {line}\n"));
-        if self.options.quote_statutes && node.kind == NodeKind::Rule {
+        let quoted = match node.kind {
+            NodeKind::Rule => self.options.quote_statutes,
+            // An exception's doc is its statute: printed when quoting, and always when it decided.
+            NodeKind::Exception => self.options.quote_statutes || node.holds(),
+            _ => false,
+        };
+        if quoted {
             for doc in node.doc.iter() {
                 self.out.push_str(&format!("{indent}    │ {doc}\n"));
             }
@@ -79,6 +90,10 @@ impl Renderer<'_> {
         let inherited = node.citation.as_deref().or(citation);
         if node.kind == NodeKind::RuleRef {
             self.expand_reference(node, depth);
+            return;
+        }
+        if node.kind == NodeKind::Rule {
+            self.rule_children(node, depth, inherited);
             return;
         }
         if self.options.why_not {
@@ -94,6 +109,65 @@ impl Renderer<'_> {
         // that show why, without repeating every fact and threshold.
         for child in node.children.iter().filter(|c| is_unsupporting_branch(node, c)) {
             self.compact(child, depth + 1, inherited);
+        }
+    }
+
+    /// A rule's children: the exception that decided it first (its own derivation then says
+    /// what the rule would otherwise be), then exceptions not yet in force on `as_of`.
+    fn rule_children(&mut self, node: &Node, depth: usize, inherited: Option<&str>) {
+        let deciding = node
+            .children
+            .iter()
+            .find(|c| c.kind == NodeKind::Exception && c.holds());
+        if let Some(exception) = deciding {
+            self.node(exception, depth + 1, inherited);
+        }
+        let rest: Vec<&Node> = node
+            .children
+            .iter()
+            .filter(|c| deciding.is_none_or(|d| !std::ptr::eq(d, *c)))
+            .collect();
+        if self.options.why_not {
+            for child in rest {
+                self.node(child, depth + 1, inherited);
+            }
+        } else {
+            for child in node
+                .supporting_children()
+                .filter(|c| rest.iter().any(|r| std::ptr::eq(*r, *c)))
+            {
+                self.node(child, depth + 1, inherited);
+            }
+            for child in node.children.iter().filter(|c| is_unsupporting_branch(node, c)) {
+                self.compact(child, depth + 1, inherited);
+            }
+        }
+        self.pending_exceptions(node, depth + 1);
+    }
+
+    /// Exceptions to a rule that take effect after `as_of`: named, with their date.
+    fn pending_exceptions(&mut self, node: &Node, depth: usize) {
+        let (Some(catalog), Some(id)) = (&self.options.catalog, node.id.as_deref()) else {
+            return;
+        };
+        let Some(rule) = catalog.rules.iter().position(|r| r.id == id) else {
+            return;
+        };
+        let indent = "  ".repeat(depth);
+        for exception in catalog.exceptions.iter().filter(|e| e.rule as usize == rule) {
+            let Some(from) = exception.from.as_deref().filter(|from| *from > self.as_of) else {
+                continue;
+            };
+            let name = exception.label.as_deref().unwrap_or(&exception.id);
+            let cite = exception
+                .citation
+                .as_ref()
+                .map(|c| format!(" —— {c}"))
+                .unwrap_or_default();
+            self.out.push_str(&format!(
+                "{indent}· 例外 {name}（{}）：自 {from} 起施行，{} 尚未施行，未予考虑{cite}\n",
+                exception.id, self.as_of
+            ));
         }
     }
 
@@ -123,16 +197,15 @@ impl Renderer<'_> {
         }
         self.expanded.push(id.to_string());
         if let Some(target) = self.explanation.conclusions.get(id) {
-            let inherited = target.citation.as_deref();
-            for child in &target.children {
-                self.node(child, depth + 1, inherited);
-            }
+            self.rule_children(target, depth, target.citation.as_deref());
         }
     }
 
     fn relevant_for_why_not(&self, node: &Node) -> bool {
         match node.kind {
             NodeKind::Fact | NodeKind::Param => true,
+            // An exception that applied is why its rule did not get its own value.
+            NodeKind::Exception => node.holds() || node.unknown,
             _ => node.value == Json::Bool(false) || node.unknown || !matches!(node.value, Json::Bool(_)),
         }
     }

@@ -53,7 +53,7 @@ fn example_explanations_are_stable() {
 }
 
 /// The Markdown memo committed beside each example (`examples/cases/<name>.md`) is what
-/// `ruling explain rules/ --facts examples/cases/<name>.json --format md` prints today, so the
+/// `ruling eval rules/ --facts examples/cases/<name>.json --format md` prints today, so the
 /// reviewed memo cannot drift from the rules. Regenerate it with that command after a rule change.
 #[test]
 fn committed_example_memos_match_the_rendering() {
@@ -61,20 +61,19 @@ fn committed_example_memos_match_the_rendering() {
     let mut compared = 0;
     for file in testing::case_files(&[root().join("examples/cases")]) {
         let case = ruling::Case::from_path(&file).expect("example parses");
-        let outcome = rules
-            .evaluate(&case, &ruling::Options::default())
-            .expect("example evaluates");
-        let memo = markdown::render(&outcome, case.name.as_deref(), None);
+        let memo = ruling::report::memo::evaluate(&rules, &case, &ruling::Options::default())
+            .expect("example evaluates")
+            .markdown();
         let path = file.with_extension("md");
         let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             committed == memo,
-            "{} is stale: run `cargo run -- explain rules/ --facts {} --format md > {}`",
+            "{} is stale: run `cargo run -- eval rules/ --facts {} --format md > {}`",
             path.display(),
             file.display(),
             path.display()
         );
         compared += 1;
     }
-    assert!(compared >= 6, "only {compared} example memos");
+    assert!(compared >= 7, "only {compared} example memos");
 }

@@ -20,6 +20,7 @@ mod hardening;
 mod keywords;
 mod language;
 mod lsp;
+mod memo;
 mod missing;
 mod oracle;
 mod reliability;

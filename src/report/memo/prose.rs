@@ -1,0 +1,484 @@
+//! Plain Chinese sentences from explanation nodes: facts with their labels and units, thresholds
+//! with their article and version, margins in words. No expression of the rule files is quoted.
+
+use std::cell::RefCell;
+
+use serde_json::Value as Json;
+
+use super::words::{self, Lexicon};
+use crate::explain::{Explanation, Node, NodeKind};
+
+/// How deep references to other conclusions are followed inside one paragraph.
+const MAX_DEPTH: usize = 4;
+
+/// Writes the sentences of one memo; remembers the facts that took their default.
+pub(super) struct Prose<'a> {
+    pub(super) lexicon: &'a Lexicon<'a>,
+    pub(super) explanation: &'a Explanation,
+    defaults: RefCell<Vec<String>>,
+    /// Conclusions already given reasons of their own: referred to, not explained again.
+    explained: RefCell<Vec<String>>,
+    /// Conclusions whose reasons a sentence already gave.
+    mentioned: RefCell<Vec<String>>,
+}
+
+impl<'a> Prose<'a> {
+    /// A writer over one explanation.
+    pub(super) fn new(lexicon: &'a Lexicon<'a>, explanation: &'a Explanation) -> Prose<'a> {
+        Prose {
+            lexicon,
+            explanation,
+            defaults: RefCell::new(Vec::new()),
+            explained: RefCell::new(Vec::new()),
+            mentioned: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The facts that took their declared default in the sentences written so far (label and
+    /// value, once each).
+    pub(super) fn defaults(&self) -> Vec<String> {
+        self.defaults.borrow().clone()
+    }
+
+    /// Notes that a conclusion has reasons of its own: later uses refer to them.
+    pub(super) fn explained(&self, node: &Node) {
+        if let Some(id) = node.id.as_deref() {
+            self.explained.borrow_mut().push(id.to_string());
+        }
+    }
+
+    /// Why a node has its value, as one clause (or several joined by `；`).
+    pub(super) fn because(&self, node: &Node, depth: usize) -> String {
+        match node.kind {
+            NodeKind::Fact => self.fact(node),
+            NodeKind::Param => self.param(node),
+            NodeKind::Comparison => self.comparison(node, depth),
+            NodeKind::RuleRef | NodeKind::Rule => self.conclusion(node, depth),
+            NodeKind::Exception => self.exception(node, depth),
+            NodeKind::Held => format!(
+                "{}：{}",
+                label(node),
+                items(&node.value).unwrap_or_else(|| String::from("无"))
+            ),
+            NodeKind::At => self.at(node, depth),
+            NodeKind::Aggregate => self.aggregate(node),
+            NodeKind::All | NodeKind::Any | NodeKind::AtLeast | NodeKind::Not => self.block(node, depth),
+            NodeKind::Branch | NodeKind::Condition => self.join(decisive(node), depth),
+        }
+    }
+
+    fn join<'n>(&self, nodes: impl Iterator<Item = &'n Node>, depth: usize) -> String {
+        let parts: Vec<String> = nodes
+            .map(|n| self.because(n, depth))
+            .filter(|s| !s.is_empty())
+            .collect();
+        parts.join("；")
+    }
+
+    fn block(&self, node: &Node, depth: usize) -> String {
+        let parts: Vec<String> = decisive(node)
+            .map(|branch| {
+                let reason = self.because(branch, depth);
+                match branch_heading(branch) {
+                    Some(heading) if !reason.starts_with(&heading) => format!("{heading}：{reason}"),
+                    _ => reason,
+                }
+            })
+            .collect();
+        let joined = parts.join("；");
+        match (node.kind, verdict(node)) {
+            (NodeKind::Not, Some(true)) => format!("以下情形不成立——{joined}"),
+            (NodeKind::Not, Some(false)) => format!("以下情形成立——{joined}"),
+            (NodeKind::Any, Some(false)) => format!("所列情形均不具备——{joined}"),
+            _ => joined,
+        }
+    }
+
+    /// A fact: `label为value`, or that it was not given.
+    pub(super) fn fact(&self, node: &Node) -> String {
+        let name = label(node);
+        if node.unknown {
+            return format!("{name}未提供");
+        }
+        let value = self.lexicon.value(node);
+        if node.default {
+            let entry = format!("{name}：{value}");
+            let mut defaults = self.defaults.borrow_mut();
+            if !defaults.contains(&entry) {
+                defaults.push(entry);
+            }
+            return format!("{name}：未提供，按默认值{value}");
+        }
+        if matches!(node.value, Json::Bool(_)) {
+            return format!("{name}：{value}");
+        }
+        format!("{name}为{value}")
+    }
+
+    fn param(&self, node: &Node) -> String {
+        format!("{}{}", label(node), self.threshold(node))
+    }
+
+    /// A parameter's value with its article and version: `2000个（法释〔2019〕15号 第三条第二项）`.
+    fn threshold(&self, node: &Node) -> String {
+        let value = self.lexicon.value(node);
+        let mut basis = Vec::new();
+        if let Some(c) = &node.citation {
+            basis.push(c.to_string());
+        }
+        if let Some(v) = &node.version {
+            basis.push(version_words(v));
+        }
+        if basis.is_empty() {
+            value
+        } else {
+            format!("{value}（{}）", basis.join("，"))
+        }
+    }
+
+    /// A conclusion used here: its verdict, and why, while not too deep.
+    fn conclusion(&self, node: &Node, depth: usize) -> String {
+        let head = self.verdict_phrase(node);
+        let id = node.id.as_deref().unwrap_or_default();
+        if self.explained.borrow().iter().any(|e| e == id) {
+            return format!("{head}（理由见上）");
+        }
+        if depth >= MAX_DEPTH {
+            return head;
+        }
+        let target = match node.kind {
+            NodeKind::RuleRef => node.id.as_deref().and_then(|id| self.explanation.conclusions.get(id)),
+            _ => Some(node),
+        };
+        let Some(target) = target else { return head };
+        // A conclusion is explained where it is first mentioned; later mentions give its verdict.
+        if self.mentioned.borrow().iter().any(|e| e == id) {
+            return head;
+        }
+        self.mentioned.borrow_mut().push(id.to_string());
+        let reason = self.rule_reason(target, depth + 1);
+        if reason.is_empty() {
+            head
+        } else {
+            format!("{head}（{reason}）")
+        }
+    }
+
+    /// Why a rule has its value: the exception that decided, else its own definition.
+    pub(super) fn rule_reason(&self, rule: &Node, depth: usize) -> String {
+        if let Some(exception) = deciding_exception(rule) {
+            return self.exception(exception, depth);
+        }
+        self.join(rule.children.iter().filter(|c| c.kind != NodeKind::Exception), depth)
+    }
+
+    /// `label：是`, `label：否`, `label为value` for a conclusion, with its citation.
+    pub(super) fn verdict_phrase(&self, node: &Node) -> String {
+        let name = label(node);
+        let cite = node.citation.as_ref().map(|c| format!("（{c}）")).unwrap_or_default();
+        match (&node.value, node.unknown) {
+            (_, true) => format!("{name}{cite}无法确定"),
+            (Json::Bool(true), _) => format!("{name}{cite}成立"),
+            (Json::Bool(false), _) => format!("{name}{cite}不成立"),
+            _ => format!("{name}{cite}为{}", self.lexicon.value(node)),
+        }
+    }
+
+    fn exception(&self, node: &Node, depth: usize) -> String {
+        let name = label(node);
+        let cite = node.citation.as_ref().map(|c| format!("（{c}）")).unwrap_or_default();
+        let verdict = match (&node.value, node.unknown) {
+            (_, true) => "是否适用无法确定",
+            (Json::Bool(true), _) => "适用",
+            _ => "不适用",
+        };
+        let reason = if depth < MAX_DEPTH {
+            self.join(decisive(node), depth + 1)
+        } else {
+            String::new()
+        };
+        if reason.is_empty() {
+            format!("例外“{name}”{cite}{verdict}")
+        } else {
+            format!("例外“{name}”{cite}{verdict}：{reason}")
+        }
+    }
+
+    /// Whether an exception applied and why, without its name (the paragraph names it).
+    pub(super) fn exception_reason(&self, node: &Node) -> String {
+        let verdict = match (&node.value, node.unknown) {
+            (_, true) => "是否适用无法确定",
+            (Json::Bool(true), _) => "适用",
+            _ => "不适用",
+        };
+        let reason = self.join(decisive(node), 1);
+        if reason.is_empty() {
+            verdict.to_string()
+        } else {
+            format!("{verdict}——{reason}")
+        }
+    }
+
+    fn at(&self, node: &Node, depth: usize) -> String {
+        let date = node.date.as_deref().map(words::date_words).unwrap_or_default();
+        let inner = self.join(node.children.iter(), depth);
+        format!("依{date}施行的规定，{inner}")
+    }
+
+    fn aggregate(&self, node: &Node) -> String {
+        let lists: Vec<String> = node
+            .children
+            .iter()
+            .filter(|c| c.kind == NodeKind::Fact)
+            .map(|c| self.fact(c))
+            .collect();
+        let value = self.lexicon.value(node);
+        if lists.is_empty() {
+            format!("计算结果为{value}")
+        } else {
+            format!("{}，计算结果为{value}", lists.join("；"))
+        }
+    }
+
+    /// A comparison in words: who has what, and how it stands against the other side.
+    pub(super) fn comparison(&self, node: &Node, depth: usize) -> String {
+        let (left, right) = operands(node);
+        let Some(left) = left else {
+            return self.computed(node);
+        };
+        let subject = self.subject(left);
+        if node.unknown {
+            return format!("{subject}，无法判断");
+        }
+        let op = node.op.as_deref().unwrap_or("");
+        let holds = node.value == Json::Bool(true);
+        match op {
+            "==" | "!=" if left.kind == NodeKind::RuleRef && matches!(left.value, Json::Bool(_)) => {
+                self.conclusion(left, depth)
+            }
+            "==" | "!=" => self.equality(node, left, right, op == "=="),
+            "in" if holds => format!("{subject}，属于所列情形"),
+            "in" => format!("{subject}，不属于所列情形"),
+            _ if self.lexicon.is_date(left) => {
+                format!(
+                    "{subject}，{}{}",
+                    date_relation(op, holds),
+                    self.object(node, left, right)
+                )
+            }
+            _ => self.order(node, left, right, &subject),
+        }
+    }
+
+    /// `a >= b` and the like on numbers and amounts: 恰好达到 / 超出 / 差.
+    fn order(&self, node: &Node, left: &Node, right: Option<&Node>, subject: &str) -> String {
+        let object = self.object(node, left, right);
+        let unit = self.lexicon.unit(left);
+        let holds = node.value == Json::Bool(true);
+        let margin = node.margin.as_deref();
+        let size = margin.map(|m| format!("{}{unit}", words::magnitude(m)));
+        let exact = margin.is_some_and(words::is_zero);
+        let op = node.op.as_deref().unwrap_or("");
+        let relation = match (op, holds, exact) {
+            (">=", true, true) => format!("恰好达到{object}"),
+            (">=", true, false) => format!("达到{object}，超出{}", size.unwrap_or_default()),
+            (">=", false, _) => format!("未达到{object}，差{}", size.unwrap_or_default()),
+            (">", true, _) => format!("超过{object}，超出{}", size.unwrap_or_default()),
+            (">", false, true) => format!("恰好等于{object}，未超过"),
+            (">", false, false) => format!("未超过{object}，差{}", size.unwrap_or_default()),
+            ("<=", true, true) => format!("恰好等于{object}，未超过"),
+            ("<=", true, false) => format!("未超过{object}，低{}", size.unwrap_or_default()),
+            ("<=", false, _) => format!("超过{object}，超出{}", size.unwrap_or_default()),
+            ("<", true, _) => format!("低于{object}，低{}", size.unwrap_or_default()),
+            ("<", false, true) => format!("恰好等于{object}，未低于"),
+            ("<", false, false) => format!("高于{object}，超出{}", size.unwrap_or_default()),
+            _ => format!("与{object}相比{}", if holds { "成立" } else { "不成立" }),
+        };
+        format!("{subject}，{relation}")
+    }
+
+    fn equality(&self, node: &Node, left: &Node, right: Option<&Node>, equal: bool) -> String {
+        let holds = node.value == Json::Bool(true);
+        let subject = self.subject(left);
+        if holds == equal || matches!(left.value, Json::Bool(_)) {
+            return subject;
+        }
+        let other = match right {
+            Some(r) => self.lexicon.value(r),
+            None => self.literal(left, node.right.as_deref().unwrap_or("")),
+        };
+        format!("{subject}，而非{other}")
+    }
+
+    /// The left side: `label为value`, `label：是` (a fact marks its default).
+    fn subject(&self, node: &Node) -> String {
+        match node.kind {
+            NodeKind::Fact => self.fact(node),
+            NodeKind::Param => self.param(node),
+            _ if node.unknown => format!("{}无法确定", label(node)),
+            _ if matches!(node.value, Json::Bool(_)) => format!("{}：{}", label(node), self.lexicon.value(node)),
+            _ => format!("{}为{}", label(node), self.lexicon.value(node)),
+        }
+    }
+
+    /// The right side: a threshold with its article, a conclusion, or a constant in words.
+    fn object(&self, node: &Node, left: &Node, right: Option<&Node>) -> String {
+        match right {
+            Some(r) if r.kind == NodeKind::Param => format!("{}{}", label(r), self.threshold(r)),
+            Some(r) => format!("{}{}", label(r), self.lexicon.value(r)),
+            None => self.literal(left, node.right.as_deref().unwrap_or("")),
+        }
+    }
+
+    /// A constant written in the rule, in the words of the other side's type.
+    fn literal(&self, other: &Node, text: &str) -> String {
+        let decl = self.lexicon.declaration(other);
+        let value = match text {
+            "true" => Json::Bool(true),
+            "false" => Json::Bool(false),
+            _ => match (text.parse::<u64>(), decl.map(|d| d.type_name.trim_end_matches('?'))) {
+                (Ok(n), Some("count" | "integer")) => Json::from(n),
+                _ => Json::String(text.to_string()),
+            },
+        };
+        self.lexicon.typed(decl, &value)
+    }
+
+    /// A comparison whose sides are computed: what it used, then the result.
+    fn computed(&self, node: &Node) -> String {
+        let used = self.join(node.children.iter(), MAX_DEPTH);
+        let holds = match (&node.value, node.unknown) {
+            (_, true) => "无法判断",
+            (Json::Bool(true), _) => "按规定计算，条件成立",
+            _ => "按规定计算，条件不成立",
+        };
+        if used.is_empty() {
+            holds.to_string()
+        } else {
+            format!("{used}；{holds}")
+        }
+    }
+}
+
+/// The children that decided a node: the branches that decided a block; for a branch or a
+/// condition joined with `and`/`or`, the operands with the node's own truth.
+pub(super) fn decisive(node: &Node) -> Box<dyn Iterator<Item = &Node> + '_> {
+    match node.kind {
+        NodeKind::All | NodeKind::Any | NodeKind::AtLeast | NodeKind::Not => Box::new(node.supporting_children()),
+        _ => {
+            let same: Vec<&Node> = node
+                .children
+                .iter()
+                .filter(|c| truth(c).is_some() && truth(c) == truth(node))
+                .collect();
+            if same.is_empty() || truth(node).is_none() {
+                Box::new(node.children.iter())
+            } else {
+                Box::new(same.into_iter())
+            }
+        }
+    }
+}
+
+/// A node's truth: `Some(true)`, `Some(false)`, or `None` (unknown or not a truth value).
+fn truth(node: &Node) -> Option<bool> {
+    if node.unknown {
+        return None;
+    }
+    node.value.as_bool()
+}
+
+/// A rule's verdict: `Some(true/false)` for a decided truth value.
+pub(super) fn verdict(node: &Node) -> Option<bool> {
+    truth(node)
+}
+
+/// The exception that decided a rule: one whose condition held.
+pub(super) fn deciding_exception(rule: &Node) -> Option<&Node> {
+    rule.children
+        .iter()
+        .find(|c| c.kind == NodeKind::Exception && c.value == Json::Bool(true))
+}
+
+/// The two sides of a comparison when each is one recorded node (a fact, parameter or
+/// conclusion whose value is the side's value); the right side is `None` for a constant.
+fn operands(node: &Node) -> (Option<&Node>, Option<&Node>) {
+    let side = |n: &Node, text: Option<&str>| text.is_some_and(|t| plain(n) == t || n.unknown);
+    let leaves: Vec<&Node> = node.children.iter().collect();
+    match leaves.as_slice() {
+        [left] if side(left, node.left.as_deref()) => (Some(left), None),
+        [left, right] if side(left, node.left.as_deref()) && side(right, node.right.as_deref()) => {
+            (Some(left), Some(right))
+        }
+        _ => (None, None),
+    }
+}
+
+/// A value as comparisons write their sides.
+fn plain(node: &Node) -> String {
+    match &node.value {
+        Json::String(s) => s.clone(),
+        Json::Null => String::from("none"),
+        other => other.to_string(),
+    }
+}
+
+/// A node's label, else its id.
+pub(super) fn label(node: &Node) -> String {
+    node.label
+        .as_deref()
+        .or(node.id.as_deref())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// How a branch is named in prose: its label, or the article of an item (`第三条第二项`).
+pub(super) fn branch_heading(branch: &Node) -> Option<String> {
+    let label = branch.label.as_deref()?;
+    if words::is_item_number(label) {
+        return Some(
+            branch
+                .citation
+                .as_deref()
+                .map(String::from)
+                .unwrap_or_else(|| words::item_label(label)),
+        );
+    }
+    Some(label.to_string())
+}
+
+/// `held` values (`["2"]`) as items (`第二项`).
+pub(super) fn items(value: &Json) -> Option<String> {
+    let list = value.as_array()?;
+    if list.is_empty() {
+        return None;
+    }
+    Some(
+        list.iter()
+            .filter_map(Json::as_str)
+            .map(words::item_label)
+            .collect::<Vec<_>>()
+            .join("、"),
+    )
+}
+
+/// Dates: 不早于 / 早于 / 晚于 / 不晚于.
+fn date_relation(op: &str, holds: bool) -> &'static str {
+    match (op, holds) {
+        (">=", true) | ("<", false) => "不早于",
+        (">=", false) | ("<", true) => "早于",
+        (">", true) | ("<=", false) => "晚于",
+        (">", false) | ("<=", true) => "不晚于",
+        _ => "对照",
+    }
+}
+
+/// A version's display text with its date in words (`2015-11-01起施行` → `2015年11月1日起施行`).
+fn version_words(text: &str) -> String {
+    match (text.get(..10), text.get(10..)) {
+        (Some(date), Some(rest)) if crate::value::parse_date(date).is_some() => {
+            format!("{}{rest}", words::date_words(date))
+        }
+        _ => text.to_string(),
+    }
+}

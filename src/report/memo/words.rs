@@ -1,0 +1,209 @@
+//! Values in words: units (个, 元, 年), dates written the Chinese way, enum labels instead of
+//! codes, item numbers as 第一项.
+
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+use crate::explain::{Catalog, Declaration, Node, NodeKind};
+
+/// The declarations of a rule set, found by id, to put values into words.
+pub(super) struct Lexicon<'c> {
+    catalog: &'c Catalog,
+    facts: HashMap<&'c str, &'c Declaration>,
+    params: HashMap<&'c str, &'c Declaration>,
+    rules: HashMap<&'c str, &'c Declaration>,
+}
+
+impl<'c> Lexicon<'c> {
+    /// Indexes a catalog's declarations by id.
+    pub(super) fn new(catalog: &'c Catalog) -> Lexicon<'c> {
+        let index = |decls: &'c [Declaration]| decls.iter().map(|d| (d.id.as_str(), d)).collect();
+        Lexicon {
+            catalog,
+            facts: index(&catalog.facts),
+            params: index(&catalog.params),
+            rules: index(&catalog.rules),
+        }
+    }
+
+    /// The declaration of a fact.
+    pub(super) fn fact(&self, id: &str) -> Option<&'c Declaration> {
+        self.facts.get(id).copied()
+    }
+
+    /// The declaration a fact, parameter or rule node stands for.
+    pub(super) fn declaration(&self, node: &Node) -> Option<&'c Declaration> {
+        let id = node.id.as_deref()?;
+        match node.kind {
+            NodeKind::Fact => self.facts.get(id).copied(),
+            NodeKind::Param => self.params.get(id).copied(),
+            NodeKind::Rule | NodeKind::RuleRef | NodeKind::Held => self.rules.get(id).copied(),
+            _ => None,
+        }
+    }
+
+    /// A node's value in words, with its unit or enum label.
+    pub(super) fn value(&self, node: &Node) -> String {
+        if node.unknown {
+            return String::from("未知");
+        }
+        let decl = self.declaration(node);
+        self.typed(decl, &node.value)
+    }
+
+    /// A value of a declaration's type in words.
+    pub(super) fn typed(&self, decl: Option<&Declaration>, value: &Json) -> String {
+        let type_name = decl.map(|d| d.type_name.trim_end_matches('?')).unwrap_or("");
+        match value {
+            Json::Bool(true) => String::from("是"),
+            Json::Bool(false) => String::from("否"),
+            Json::Null => String::from("无"),
+            Json::Number(n) => format!("{n}{}", count_unit(type_name, decl)),
+            Json::String(s) => self.text(decl, type_name, s),
+            Json::Array(items) if items.is_empty() => String::from("无"),
+            Json::Array(items) if items.iter().all(Json::is_object) => format!("{}项记录", items.len()),
+            Json::Array(items) => items.iter().map(|i| self.typed(None, i)).collect::<Vec<_>>().join("、"),
+            Json::Object(_) => String::from("一项记录"),
+        }
+    }
+
+    fn text(&self, decl: Option<&Declaration>, type_name: &str, text: &str) -> String {
+        if let Some(label) = self.enum_label(decl, text) {
+            return label;
+        }
+        match type_name {
+            "money" => format!("{}元", trim_cents(text)),
+            "date" => date_words(text),
+            "duration" => duration_words(text),
+            _ => text.to_string(),
+        }
+    }
+
+    /// The label of an enum value of a declaration's type.
+    pub(super) fn enum_label(&self, decl: Option<&Declaration>, code: &str) -> Option<String> {
+        let values = self.catalog.enums.get(decl?.enum_index? as usize)?;
+        values.iter().find(|v| v.value == code)?.label.clone()
+    }
+
+    /// The unit a difference between two values of this node's type is counted in.
+    pub(super) fn unit(&self, node: &Node) -> &'static str {
+        let decl = self.declaration(node);
+        let type_name = decl.map(|d| d.type_name.trim_end_matches('?')).unwrap_or("");
+        match type_name {
+            "money" => "元",
+            _ => count_unit(type_name, decl),
+        }
+    }
+
+    /// Whether the node is of a date type.
+    pub(super) fn is_date(&self, node: &Node) -> bool {
+        self.declaration(node)
+            .is_some_and(|d| d.type_name.trim_end_matches('?') == "date")
+    }
+}
+
+/// What a count is counted in, from its label: 次 for 次数, 条 for 条数, 人 for 人数, else 个.
+fn count_unit(type_name: &str, decl: Option<&Declaration>) -> &'static str {
+    if type_name != "count" {
+        return "";
+    }
+    let label = decl.and_then(|d| d.label.as_deref()).unwrap_or("");
+    if label.contains("次数") {
+        "次"
+    } else if label.contains("条数") {
+        "条"
+    } else if label.contains("人数") {
+        "人"
+    } else if label.contains("年限") || label.contains("年数") {
+        "年"
+    } else if label.contains("周岁") || label.contains("年龄") {
+        "周岁"
+    } else {
+        "个"
+    }
+}
+
+/// `9000.00` → `9000`; other amounts as written.
+fn trim_cents(text: &str) -> &str {
+    text.strip_suffix(".00").unwrap_or(text)
+}
+
+/// `2021-05-20` → `2021年5月20日`; anything else as written.
+pub(super) fn date_words(text: &str) -> String {
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts.as_slice() {
+        [year, month, day] => match (month.parse::<u32>(), day.parse::<u32>()) {
+            (Ok(month), Ok(day)) => format!("{year}年{month}月{day}日"),
+            _ => text.to_string(),
+        },
+        _ => text.to_string(),
+    }
+}
+
+/// `2 years` → `2年`, `6 months` → `6个月`, `424 days` → `424日`.
+fn duration_words(text: &str) -> String {
+    let Some((amount, unit)) = text.split_once(' ') else {
+        return text.to_string();
+    };
+    let unit = match unit {
+        "year" | "years" => "年",
+        "month" | "months" => "个月",
+        "day" | "days" => "日",
+        _ => return text.to_string(),
+    };
+    format!("{amount}{unit}")
+}
+
+/// `2` → `二`, `12` → `十二`: the numerals of item numbers (up to 99).
+pub(super) fn numeral(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let digit = |d: u32| DIGITS.get(d as usize).copied().unwrap_or("");
+    match n {
+        0..=9 => digit(n).to_string(),
+        10..=19 => format!("十{}", if n == 10 { "" } else { digit(n - 10) }),
+        20..=99 => format!("{}十{}", digit(n / 10), if n % 10 == 0 { "" } else { digit(n % 10) }),
+        _ => n.to_string(),
+    }
+}
+
+/// A branch label that is an item number (`2`) as the item (`第二项`); other labels as written.
+pub(super) fn item_label(label: &str) -> String {
+    match label.parse::<u32>() {
+        Ok(n) => format!("第{}项", numeral(n)),
+        Err(_) => label.to_string(),
+    }
+}
+
+/// Whether a label is only an item number (`2`, `二`).
+pub(super) fn is_item_number(label: &str) -> bool {
+    label.parse::<u32>().is_ok() || (!label.is_empty() && label.chars().all(|c| "一二三四五六七八九十".contains(c)))
+}
+
+/// A decimal string as written, without a leading minus: the size of a margin.
+pub(super) fn magnitude(margin: &str) -> &str {
+    margin.trim_start_matches('-')
+}
+
+/// Whether a margin (an exact decimal as text) is zero.
+pub(super) fn is_zero(margin: &str) -> bool {
+    crate::value::parse_decimal(margin.trim()).is_some_and(|v| v == crate::value::Rational::from_integer(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numerals_and_dates_read_as_chinese() {
+        assert_eq!(numeral(2), "二");
+        assert_eq!(numeral(10), "十");
+        assert_eq!(numeral(16), "十六");
+        assert_eq!(numeral(21), "二十一");
+        assert_eq!(item_label("7"), "第七项");
+        assert_eq!(item_label("责令"), "责令");
+        assert_eq!(date_words("2021-05-20"), "2021年5月20日");
+        assert_eq!(duration_words("2 years"), "2年");
+        assert!(is_zero("0") && is_zero("0.00") && !is_zero("-200"));
+    }
+}
