@@ -22,6 +22,7 @@ mod language;
 mod lsp;
 mod missing;
 mod oracle;
+mod serve;
 mod support;
 mod time_effect;
 mod trace;
