@@ -18,6 +18,7 @@
 )]
 
 #[path = "../tests/it/serve/client.rs"]
+#[allow(dead_code, reason = "the tests' client: the bench uses part of it")]
 mod client;
 
 use std::path::{Path, PathBuf};

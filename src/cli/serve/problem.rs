@@ -125,9 +125,12 @@ impl ApiError {
 
 /// The body of an error response: `{"error": {"code", "message", "path"[, "problems"]}}`.
 pub(crate) fn error_body(problem: &Problem) -> Json {
-    let mut error = json!({"code": problem.code, "message": problem.message, "path": problem.path});
+    let mut error = serde_json::Map::new();
+    error.insert("code".into(), Json::from(problem.code.as_str()));
+    error.insert("message".into(), Json::from(problem.message.as_str()));
+    error.insert("path".into(), Json::from(problem.path.as_str()));
     if !problem.problems.is_empty() {
-        error["problems"] = Json::Array(problem.problems.clone());
+        error.insert("problems".into(), Json::Array(problem.problems.clone()));
     }
     json!({ "error": error })
 }
