@@ -260,6 +260,7 @@ async function evaluate() {
     showResult(result);
     $("memo").textContent = memo;
     $("result-panel").hidden = false;
+    window.scrollTo(0, 0);
     status(`已评估（适用 ${result.as_of} 的法律）`);
   } catch (error) {
     status(error.message, true);
@@ -287,7 +288,9 @@ function showResult(result) {
     const unknown = result.unknown_conclusions.includes(id);
     const tree = trees[id] || {};
     const shown = tree.value_label ? `${tree.value_label}（${value}）` : value;
-    body.append(el("tr", { "data-conclusion": id }, el("td", { text: ruleLabel(id) }), el("td", { class: "id", text: id }), valueCell(shown, unknown), el("td", { class: "cite", text: tree.citation || "" })));
+    // A conclusion that does not hold or has no value is one line of many: folded by default.
+    const quiet = !unknown && (value === false || value === null);
+    body.append(el("tr", { "data-conclusion": id, class: quiet ? "quiet" : "" }, el("td", { text: ruleLabel(id) }), el("td", { class: "id", text: id }), valueCell(shown, unknown), el("td", { class: "cite", text: tree.citation || "" })));
   }
   for (const { box } of Object.values(state.inputs)) box.classList.remove("missing");
   const missing = $("missing");
@@ -434,6 +437,7 @@ function showTab(name) {
   for (const button of document.querySelectorAll("nav button")) button.classList.toggle("active", button.dataset.tab === name);
   $("tab-case").hidden = name !== "case";
   $("tab-law").hidden = name !== "law";
+  window.scrollTo(0, 0);
 }
 
 async function start() {
@@ -441,6 +445,7 @@ async function start() {
   $("token").addEventListener("change", () => { sessionStorage.setItem("ruling-token", $("token").value); load(); });
   for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   $("evaluate").addEventListener("click", evaluate);
+  $("show-all").addEventListener("change", () => $("conclusions").classList.toggle("all", $("show-all").checked));
   $("whatif-run").addEventListener("click", whatIf);
   $("fact-filter").addEventListener("input", filterFacts);
   $("only-relevant").addEventListener("change", filterFacts);

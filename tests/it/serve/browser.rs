@@ -227,11 +227,9 @@ impl Page {
         }
     }
 
+    /// Saves a screenshot of the window.
     fn screenshot(&mut self, name: &str) -> PathBuf {
-        let shot = self.call(
-            "Page.captureScreenshot",
-            json!({"format": "png", "captureBeyondViewport": true}),
-        );
+        let shot = self.call("Page.captureScreenshot", json!({"format": "png"}));
         let png = base64(shot["data"].as_str().unwrap());
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
         let dir = root().join("target/serve-screenshots");
@@ -353,11 +351,20 @@ fn the_page_evaluates_the_mouniu_2021_case_typed_into_its_form() {
         flipped.as_str().unwrap().contains("成立") && flipped.as_str().unwrap().contains("不成立"),
         "{flipped}"
     );
+    page.eval("document.getElementById('whatif').scrollIntoView({block: 'start'}); true");
     page.screenshot("mouniu-2021-what-if");
 
-    // With the amount of information left out, it is a missing fact, marked in the form.
-    page.eval("document.querySelector('[data-fact=\"illegal_other_info\"] input').value = ''; document.getElementById('evaluate').click(); true");
-    page.wait("document.querySelector('[data-fact=\"illegal_other_info\"].missing') !== null");
+    // With the kind of service left out, the offence is unknown and that fact is marked missing.
+    page.eval(
+        "document.querySelector('[data-fact=\"network_service_type\"] select').value = ''; \
+         document.getElementById('evaluate').click(); true",
+    );
+    page.wait("document.querySelector('[data-fact=\"network_service_type\"].missing') !== null");
+    let unknown =
+        page.eval("document.querySelector('[data-conclusion=\"cl286_1_established\"] td:nth-child(3)').textContent");
+    assert_eq!(unknown, json!("未知"));
+    page.eval("document.querySelector('[data-fact=\"network_service_type\"]').scrollIntoView({block: 'center'}); true");
+    page.screenshot("mouniu-2021-missing-fact");
 
     // The law browser lists the sources, their articles and the statute text.
     page.eval("document.querySelector('nav button[data-tab=\"law\"]').click(); document.getElementById('law-filter').value = '第二百八十六条之一'; document.getElementById('law-filter').dispatchEvent(new Event('input')); true");

@@ -37,6 +37,8 @@ impl Response {
 pub struct Connection {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
+    /// The `Host` header (DevTools refuses names other than an address or localhost).
+    host: String,
 }
 
 impl Connection {
@@ -47,6 +49,7 @@ impl Connection {
         Ok(Connection {
             reader: BufReader::new(stream.try_clone()?),
             writer: stream,
+            host: addr.to_string(),
         })
     }
 
@@ -59,7 +62,8 @@ impl Connection {
         body: &[u8],
     ) -> std::io::Result<Response> {
         let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.host,
             body.len()
         );
         for (name, value) in headers {
