@@ -230,6 +230,20 @@ fn batch_reads_csv_and_refuses_bad_options_before_streaming() {
 }
 
 #[test]
+fn a_batch_over_its_limit_ends_with_an_error_line() {
+    let server = start(&["--max-batch-body", "2000"]);
+    let line = r#"{"id": 1, "conduct_date": "2021-05-20", "illegal_videos": 250}"#;
+    let body = format!("{line}\n").repeat(100);
+    let response = server.request("POST", "/v1/batch", &[], body.as_bytes());
+    assert_eq!(response.status, 200, "the status went out before the limit was reached");
+    let text = response.text();
+    let last: Json = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["error"]["code"], json!("ruling::batch::read"), "{text}");
+    assert!(last["error"]["message"].as_str().unwrap().contains("2000 bytes"));
+    assert!(text.lines().count() < 100, "not every case was read");
+}
+
+#[test]
 fn bad_input_gets_the_codes_and_paths_of_batch_error_records() {
     let server = start(&[]);
     let cases = [

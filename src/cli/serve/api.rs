@@ -56,7 +56,7 @@ pub(crate) async fn memo(
         Err(rejection) => return rejected(&rejection, shared.config.max_body),
     };
     if let Some(format) = query.format.as_deref().filter(|f| *f != "md") {
-        return ApiError::Invalid(Problem::new(
+        return ApiError::Invalid(Problem::coded(
             "ruling::serve::bad_option",
             format!("memo format `{format}` is not available; this server writes `md`"),
             "",
@@ -100,7 +100,7 @@ fn check_conclusion(loaded: &Loaded, name: &str) -> Result<(), ApiError> {
     if loaded.rules.program().rule_id(name).is_some() {
         return Ok(());
     }
-    Err(ApiError::Invalid(Problem::new(
+    Err(ApiError::Invalid(Problem::coded(
         "ruling::eval::unknown_conclusion",
         format!("unknown conclusion `{name}`"),
         "",
@@ -186,7 +186,7 @@ pub(crate) async fn batch(
             let code = miette::Diagnostic::code(&error)
                 .map(|c| c.to_string())
                 .unwrap_or_default();
-            let line = error_body(&Problem::new(&code, error.to_string(), "")).to_string() + "\n";
+            let line = error_body(&Problem::coded(&code, error.to_string(), "")).to_string() + "\n";
             let _client_gone = std::io::Write::write_all(&mut output, line.as_bytes());
         }
         let _client_gone = std::io::Write::flush(&mut output);
@@ -200,7 +200,8 @@ pub(crate) async fn batch(
 }
 
 fn batch_options(query: &BatchQuery, loaded: &Loaded) -> Result<BatchOptions, ApiError> {
-    let bad = |path: &str, message: String| ApiError::Invalid(Problem::new("ruling::serve::bad_option", message, path));
+    let bad =
+        |path: &str, message: String| ApiError::Invalid(Problem::coded("ruling::serve::bad_option", message, path));
     let explain = match query.explain.as_deref() {
         None | Some("none") => ExplainMode::None,
         Some("outcome") => ExplainMode::Outcome,
@@ -232,7 +233,7 @@ fn batch_options(query: &BatchQuery, loaded: &Loaded) -> Result<BatchOptions, Ap
         .filter(|q| !q.is_empty())
         .collect();
     if let Some(name) = questions.iter().find(|q| loaded.rules.program().rule_id(q).is_none()) {
-        return Err(ApiError::Invalid(Problem::new(
+        return Err(ApiError::Invalid(Problem::coded(
             "ruling::eval::unknown_conclusion",
             format!("`question={name}` is not a conclusion of the rule set"),
             "question",
@@ -252,14 +253,14 @@ fn batch_options(query: &BatchQuery, loaded: &Loaded) -> Result<BatchOptions, Ap
 /// A body the extractor refused: too large (413) or unreadable (400).
 fn rejected(rejection: &BytesRejection, limit: usize) -> Response {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::TooLarge(Problem::new(
+        return ApiError::TooLarge(Problem::coded(
             "ruling::case::too_large",
             format!("the request body is larger than this server's limit of {limit} bytes"),
             "",
         ))
         .into_response();
     }
-    ApiError::Syntax(Problem::new("ruling::case::syntax", rejection.body_text(), "")).into_response()
+    ApiError::Syntax(Problem::coded("ruling::case::syntax", rejection.body_text(), "")).into_response()
 }
 
 /// Runs `work` on the blocking pool.

@@ -37,7 +37,7 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(code: &str, message: impl Into<String>, path: impl Into<String>) -> Problem {
+    pub(crate) fn coded(code: &str, message: impl Into<String>, path: impl Into<String>) -> Problem {
         Problem {
             code: code.to_string(),
             message: message.into(),
@@ -56,7 +56,7 @@ impl ApiError {
             CaseError::TooDeep { path, .. } => path.clone(),
             _ => String::new(),
         };
-        let problem = Problem::new(&error.code_str(), error.to_string(), path);
+        let problem = Problem::coded(&error.code_str(), error.to_string(), path);
         match error {
             CaseError::Syntax { .. } => ApiError::Syntax(problem),
             CaseError::TooLarge { .. } | CaseError::TooManyItems { .. } | CaseError::TextTooLong { .. } => {
@@ -76,7 +76,7 @@ impl ApiError {
                     0 => first.message.clone(),
                     _ => format!("{} (and {more} more problem(s))", first.message),
                 };
-                let mut problem = Problem::new(&format!("ruling::case::{}", first.kind), message, first.path.clone());
+                let mut problem = Problem::coded(&format!("ruling::case::{}", first.kind), message, first.path.clone());
                 problem.problems = facts
                     .problems
                     .iter()
@@ -90,7 +90,7 @@ impl ApiError {
         let code = miette::Diagnostic::code(error)
             .map(|c| c.to_string())
             .unwrap_or_default();
-        let problem = Problem::new(&code, error.to_string(), "");
+        let problem = Problem::coded(&code, error.to_string(), "");
         match error {
             EvalError::ExceptionConflict { .. } => ApiError::RuleConflict(problem),
             _ => ApiError::Invalid(problem),
@@ -105,7 +105,7 @@ impl ApiError {
             ApiError::RuleConflict(p) => (StatusCode::INTERNAL_SERVER_ERROR, p.clone()),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                Problem::new(
+                Problem::coded(
                     "ruling::serve::unauthorized",
                     "this server needs `Authorization: Bearer <token>`",
                     "",
@@ -113,11 +113,11 @@ impl ApiError {
             ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Problem::new("ruling::serve::internal", "evaluation failed inside ruling (a bug)", ""),
+                Problem::coded("ruling::serve::internal", "evaluation failed inside ruling (a bug)", ""),
             ),
             ApiError::NotFound(path) => (
                 StatusCode::NOT_FOUND,
-                Problem::new("ruling::serve::not_found", format!("no route `{path}`"), ""),
+                Problem::coded("ruling::serve::not_found", format!("no route `{path}`"), ""),
             ),
         }
     }

@@ -22,14 +22,14 @@ pub(crate) struct Request {
 pub(crate) fn parse(body: &[u8], loaded: &Loaded, config: &Config) -> Result<Request, ApiError> {
     let json: Json = serde_json::from_slice(body).map_err(|e| {
         // The same record as a batch line that is not JSON.
-        ApiError::Syntax(Problem::new(
+        ApiError::Syntax(Problem::coded(
             "ruling::case::syntax",
             format!("not a JSON object: {e}"),
             "",
         ))
     })?;
     let Json::Object(mut top) = json else {
-        return Err(ApiError::Syntax(Problem::new(
+        return Err(ApiError::Syntax(Problem::coded(
             "ruling::case::shape",
             "a case is a JSON object",
             "",
@@ -68,7 +68,7 @@ fn options(top: &mut Map<String, Json>, loaded: &Loaded, config: &Config) -> Res
 }
 
 fn bad_option(path: &str, message: String) -> ApiError {
-    ApiError::Invalid(Problem::new("ruling::serve::bad_option", message, path))
+    ApiError::Invalid(Problem::coded("ruling::serve::bad_option", message, path))
 }
 
 /// `["a", "b"]` or `"a,b"`; every name must be a conclusion (as `ruling eval --question`).
@@ -103,7 +103,7 @@ fn questions(value: Json, loaded: &Loaded) -> Result<Vec<String>, ApiError> {
         if program.rule_id(name).is_none() {
             let all: Vec<&str> = program.rules.iter().map(|r| r.name.as_str()).collect();
             let help = ruling::suggest::help_line(name, all).unwrap_or_default();
-            return Err(ApiError::Invalid(Problem::new(
+            return Err(ApiError::Invalid(Problem::coded(
                 "ruling::eval::unknown_conclusion",
                 format!("unknown conclusion `{name}` {help}").trim_end().to_string(),
                 format!("/questions/{i}"),
