@@ -26,7 +26,7 @@ pub(crate) async fn evaluate(State(shared): SharedState, body: Result<Bytes, Byt
     };
     let loaded = shared.current();
     let generation = loaded.generation;
-    let answer = blocking(move || {
+    let answer = blocking(&Arc::clone(&shared), move || {
         let request = request::parse(&body, &loaded, &shared.config)?;
         let outcome = loaded
             .rules
@@ -65,7 +65,7 @@ pub(crate) async fn memo(
     }
     let loaded = shared.current();
     let generation = loaded.generation;
-    let answer = blocking(move || {
+    let answer = blocking(&Arc::clone(&shared), move || {
         let mut request = request::parse(&body, &loaded, &shared.config)?;
         if let Some(name) = &query.conclusion {
             check_conclusion(&loaded, name)?;
@@ -263,10 +263,13 @@ fn rejected(rejection: &BytesRejection, limit: usize) -> Response {
     ApiError::Syntax(Problem::coded("ruling::case::syntax", rejection.body_text(), "")).into_response()
 }
 
-/// Runs `work` on the blocking pool.
+/// Runs `work` on the blocking pool, once one of the evaluation permits is free.
 async fn blocking<T: Send + 'static>(
+    shared: &Shared,
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
+    // The semaphore is never closed, so acquiring only waits.
+    let _permit = shared.evaluations.acquire().await.map_err(|_| ApiError::Internal)?;
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
         // A panic in evaluation is a bug of ruling, never the client's input.

@@ -62,6 +62,9 @@ pub(crate) struct Shared {
     current: RwLock<Arc<Loaded>>,
     status: RwLock<ReloadStatus>,
     pub(crate) config: Config,
+    /// Evaluations running at once: more than the cores only adds threads and memory, so
+    /// requests beyond it wait their turn (on the async side, holding no thread).
+    pub(crate) evaluations: tokio::sync::Semaphore,
 }
 
 impl Shared {
@@ -70,6 +73,9 @@ impl Shared {
             current: RwLock::new(Arc::new(Loaded::new(rules, 1))),
             status: RwLock::new(ReloadStatus::default()),
             config,
+            evaluations: tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            ),
         }
     }
 
