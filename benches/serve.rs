@@ -158,6 +158,38 @@ fn batch_cost(binary: &Path, bodies: &[Vec<u8>], repeat: usize) -> (f64, f64) {
     (ns, wall.as_secs_f64() * 1e6 / cases)
 }
 
+/// The library's share of a request, on one thread, in µs per case: the body parsed and the
+/// case built, `RuleSet::evaluate`, the JSON written — what `/v1/evaluate` does besides HTTP.
+fn library_cost(bodies: &[Vec<u8>], rounds: usize) -> [f64; 3] {
+    let rules = ruling::RuleSet::load(root().join("rules")).unwrap();
+    let options = ruling::Options {
+        explain: ruling::ExplainMode::None,
+        ..ruling::Options::default()
+    };
+    let mut spent = [Duration::ZERO; 3];
+    for _ in 0..rounds {
+        for body in bodies {
+            let started = Instant::now();
+            let mut json: Json = serde_json::from_slice(body).unwrap();
+            json.as_object_mut().unwrap().remove("explain");
+            let origin = Arc::new(ruling::CaseOrigin {
+                name: "request".into(),
+                text: Arc::from(String::from_utf8_lossy(body)),
+                format: ruling::CaseFormat::Json,
+            });
+            let case = ruling::Case::from_value(json, origin).unwrap();
+            let parsed = Instant::now();
+            let outcome = rules.evaluate(&case, &options).unwrap();
+            let evaluated = Instant::now();
+            std::hint::black_box(serde_json::to_string_pretty(&outcome).unwrap());
+            spent[0] += parsed - started;
+            spent[1] += evaluated - parsed;
+            spent[2] += evaluated.elapsed();
+        }
+    }
+    spent.map(|d| d.as_secs_f64() * 1e6 / (rounds * bodies.len()) as f64)
+}
+
 fn main() {
     // `cargo test --benches` runs benches with `--bench` absent: do nothing then.
     if !std::env::args().any(|a| a == "--bench") {
@@ -191,10 +223,18 @@ fn main() {
         }
     }
     drop(server);
+    let library_us = library_cost(&none_bodies, 20);
     let (ns, wall_us) = batch_cost(&binary, &none_bodies, 200);
     println!();
     println!(
         "ruling batch on the same cases ×200 (explain none): {ns:.0} ns evaluation per case, {wall_us:.1} µs per case end to end ({:.0} cases/s)",
         1e6 / wall_us
+    );
+    let [parse, evaluate, write] = library_us;
+    let total = parse + evaluate + write;
+    println!(
+        "the library's share of one /v1/evaluate (explain none), one thread: {total:.1} µs per case ({:.0} per second per core): \
+         body → case {parse:.1} µs, RuleSet::evaluate {evaluate:.1} µs, result JSON {write:.1} µs",
+        1e6 / total
     );
 }
