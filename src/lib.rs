@@ -50,7 +50,7 @@ pub use check::suggest;
 pub use check::CheckError;
 pub use diagnostic::Diagnostics;
 pub use eval::{Conclusion, EvalError, Evaluator, ExplainMode, Options, Outcome, PreparedCase, Values};
-pub use facts::{Case, CaseError, CaseFormat, CaseLimits, FactProblem, FactsError, Problem, ProblemKind};
+pub use facts::{Case, CaseError, CaseFormat, CaseLimits, CaseOrigin, FactProblem, FactsError, Problem, ProblemKind};
 pub use parse::{parse_text, ParseError, ParseLimits};
 pub use ruleset::{LoadError, RuleSet};
 /// The calendar date type of `Options::as_of`, `Case::from_facts` and values (jiff's civil date).

@@ -1,4 +1,4 @@
-//! Command-line interface: `check`, `eval`, `explain`, `test`. Uses only the public API.
+//! Command-line interface: `check`, `eval`, `explain`, `test`, `batch`, `serve`, …. Uses only the public API.
 
 /// `print!` that survives a closed pipe (`ruling eval … | head`): see [`write_stdout`].
 macro_rules! out {
@@ -18,6 +18,7 @@ mod fmt_cmd;
 mod lsp;
 mod replace;
 mod schema_cmd;
+mod serve;
 mod test_cmd;
 
 use std::path::PathBuf;
@@ -156,6 +157,8 @@ enum Command {
         /// Rule file or directory.
         rules: PathBuf,
     },
+    /// Serve the HTTP API (`/v1/…`) and the web page (`/`) for a rule set.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -274,6 +277,7 @@ pub(crate) fn main() -> ExitCode {
             column,
         }),
         Command::Batch(args) => batch::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     ExitCode::from(status)
 }
