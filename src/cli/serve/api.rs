@@ -38,14 +38,14 @@ pub(crate) async fn evaluate(State(shared): SharedState, body: Result<Bytes, Byt
     with_generation(answer.map(|text| json_response(StatusCode::OK, text)), generation)
 }
 
-/// `?format=md` (the only one so far) and `?conclusion=NAME` (a memo about it alone).
+/// `?format=md|html` (Markdown by default) and `?conclusion=NAME` (a memo about it alone).
 #[derive(Deserialize)]
 pub(crate) struct MemoQuery {
     format: Option<String>,
     conclusion: Option<String>,
 }
 
-/// `POST /v1/memo`: one case → the Markdown memo of `ruling eval --format md`.
+/// `POST /v1/memo`: one case → the memo of `ruling eval --format md` (or `html`).
 pub(crate) async fn memo(
     State(shared): SharedState,
     Query(query): Query<MemoQuery>,
@@ -55,14 +55,18 @@ pub(crate) async fn memo(
         Ok(body) => body,
         Err(rejection) => return rejected(&rejection, shared.config.max_body),
     };
-    if let Some(format) = query.format.as_deref().filter(|f| *f != "md") {
-        return ApiError::Invalid(Problem::coded(
-            "ruling::serve::bad_option",
-            format!("memo format `{format}` is not available; this server writes `md`"),
-            "",
-        ))
-        .into_response();
-    }
+    let html = match query.format.as_deref() {
+        None | Some("md") => false,
+        Some("html") => true,
+        Some(other) => {
+            return ApiError::Invalid(Problem::coded(
+                "ruling::serve::bad_option",
+                format!("memo format `{other}` is not available; this server writes `md` and `html`"),
+                "",
+            ))
+            .into_response()
+        }
+    };
     let loaded = shared.current();
     let generation = loaded.generation;
     let answer = blocking(&Arc::clone(&shared), move || {
@@ -70,30 +74,56 @@ pub(crate) async fn memo(
         if let Some(name) = &query.conclusion {
             check_conclusion(&loaded, name)?;
         }
-        // A memo is the derivation: it always needs the full explanation.
-        request.options.explain = ExplainMode::Full;
-        let outcome = loaded
-            .rules
-            .evaluate(&request.case, &request.options)
-            .map_err(|e| ApiError::from_eval(&e))?;
-        Ok(ruling::report::markdown::render(
-            &outcome,
-            request.case.name.as_deref(),
-            query.conclusion.as_deref(),
-        ))
+        let memo = memo_of(&loaded, &mut request, query.conclusion.as_deref())?;
+        Ok(if html { memo.html() } else { memo.markdown() })
     })
     .await;
-    let response = answer.map(|text| {
-        (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/markdown; charset=utf-8"),
-            )],
-            text,
-        )
-            .into_response()
-    });
+    let content_type = if html {
+        "text/html; charset=utf-8"
+    } else {
+        "text/markdown; charset=utf-8"
+    };
+    let response =
+        answer.map(|text| ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], text).into_response());
     with_generation(response, generation)
+}
+
+/// The memo `ruling eval --format md` writes: kept to the case's scope (its questions, else the
+/// conclusions its facts touch), or about one conclusion.
+fn memo_of(
+    loaded: &Loaded,
+    request: &mut request::Request,
+    conclusion: Option<&str>,
+) -> Result<ruling::report::memo::Memo, ApiError> {
+    let catalog = loaded.rules.catalog();
+    let asked: Vec<String> = if request.options.questions.is_empty() {
+        request.case.questions.clone()
+    } else {
+        request.options.questions.clone()
+    };
+    // As `ruling eval`: the case's scope decides what is evaluated, the conclusion what is shown.
+    let case_scope = ruling::explain::Scope::of_case(catalog, &request.case, &asked, false);
+    request.options.questions = if conclusion.is_none() || !asked.is_empty() {
+        case_scope.questions.clone()
+    } else {
+        Vec::new()
+    };
+    let scope = match conclusion {
+        Some(name) => ruling::explain::Scope::asked(catalog, &[name.to_string()]),
+        None => case_scope,
+    };
+    // A memo is the derivation: it always needs the full explanation.
+    request.options.explain = ExplainMode::Full;
+    let outcome = loaded
+        .rules
+        .evaluate(&request.case, &request.options)
+        .map_err(|e| ApiError::from_eval(&e))?;
+    Ok(ruling::report::memo::Memo::build(
+        &outcome,
+        catalog,
+        &scope,
+        request.case.name.as_deref(),
+    ))
 }
 
 fn check_conclusion(loaded: &Loaded, name: &str) -> Result<(), ApiError> {
