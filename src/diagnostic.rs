@@ -188,6 +188,16 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "检查拼写；名称须声明为事实、参数或规则。",
     ),
     (
+        "ruling::check::unknown_placeholder",
+        "表述模板中的未知名称",
+        "`says` 模板中的 {名称} 须为已声明的事实、参数或规则；检查拼写。",
+    ),
+    (
+        "ruling::check::missing_says",
+        "缺少表述模板（警告）",
+        "给规则或其每个带标签的分支加上 `says \"…{事实}…\"`，备忘录才能使用编辑者的措辞。",
+    ),
+    (
         "ruling::check::unknown_type",
         "未知类型",
         "类型有 bool、count、integer、decimal、money、percent、date、duration、text、enum {…}、list<…>、list {…}。",

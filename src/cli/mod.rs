@@ -80,6 +80,9 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also warn about rules that conclusions depend on without a `says` template.
+        #[arg(long)]
+        lint_says: bool,
     },
     /// Evaluate a case and print every conclusion with its explanation.
     Eval(EvalArgs),
@@ -230,7 +233,8 @@ pub(crate) fn main() -> ExitCode {
             rules,
             format,
             deny_warnings,
-        } => commands::check(&rules, format == Format::Json, deny_warnings),
+            lint_says,
+        } => commands::check(&rules, format == Format::Json, deny_warnings, lint_says),
         Command::Eval(args) => commands::eval(&args, false),
         Command::Explain(args) => commands::eval(&args, true),
         Command::Test {
