@@ -159,6 +159,18 @@ enum Command {
         /// Rule file or directory.
         rules: PathBuf,
     },
+    /// Write a case-file skeleton (YAML): every fact the questions depend on, with its label,
+    /// type, unit and default as a comment
+    NewCase {
+        /// Rule file or directory.
+        rules: PathBuf,
+        /// Only the facts these conclusions depend on (repeat, or separate with commas).
+        #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
+        questions: Vec<String>,
+        /// Write the skeleton to this file (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -254,6 +266,11 @@ pub(crate) fn main() -> ExitCode {
         ),
         Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
         Command::Catalog { rules } => schema_cmd::catalog(&rules),
+        Command::NewCase {
+            rules,
+            questions,
+            output,
+        } => schema_cmd::new_case(&rules, &questions, output.as_deref()),
         Command::Fmt { paths, check, keywords } => {
             let keywords = match keywords {
                 KeywordsArg::En => ruling::format::KeywordStyle::English,

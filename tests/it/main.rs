@@ -24,6 +24,7 @@ mod memo;
 mod missing;
 mod oracle;
 mod reliability;
+mod skeleton;
 mod support;
 mod time_effect;
 mod trace;
