@@ -233,3 +233,31 @@ fn in_chinese_the_help_and_labels_of_case_problems_are_chinese() {
         assert!(!stderr.contains(english), "`{english}` in:\n{stderr}");
     }
 }
+
+#[test]
+fn help_is_chinese_with_lang_zh() {
+    let run = |args: &[&str]| {
+        let output = ruling_bin()
+            .args(args)
+            .env_remove("LANG")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{args:?}");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let zh = run(&["--lang", "zh", "--help"]);
+    for expected in [
+        "用法：ruling",
+        "命令:",
+        "new-case  输出案件骨架",
+        "-h, --help         显示帮助",
+    ] {
+        assert!(zh.contains(expected), "missing `{expected}` in:\n{zh}");
+    }
+    let sub = run(&["new-case", "--help", "--lang=zh"]);
+    assert!(sub.contains("参数:") && sub.contains("选项:"), "{sub}");
+    let en = run(&["--help"]);
+    assert!(en.contains("Usage: ruling") && !en.contains("用法"), "{en}");
+}
