@@ -202,6 +202,25 @@ fn batch_lines_take_enum_labels_too() {
     assert_eq!(lines.len(), 2, "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(lines[1].get("error").is_none(), "{stdout}");
     assert_eq!(lines[0]["conclusions"], lines[1]["conclusions"], "{stdout}");
+    // CSV cells too.
+    let csv = dir.path().join("cases.csv");
+    std::fs::write(
+        &csv,
+        "id,as_of,actor_kind\ncode,2026-06-30,person\nlabel,2026-06-30,自然人\n",
+    )
+    .expect("writes");
+    let output = ruling_bin()
+        .args(["batch", "rules/", "--input"])
+        .arg(&csv)
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<serde_json::Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(rows[1].get("error").is_none(), "{stdout}");
+    assert_eq!(rows[0]["conclusions"], rows[1]["conclusions"], "{stdout}");
+    assert_eq!(rows[1]["conclusions"], lines[1]["conclusions"], "{stdout}");
 }
 
 #[test]
