@@ -85,6 +85,8 @@ pub struct ValueDecl {
     pub ty: TypeExpr,
     /// Human label.
     pub label: Option<String>,
+    /// `says "…{name}…"`: how memos phrase why the rule holds.
+    pub says: Option<Says>,
     /// Definitions, each possibly dated and cited.
     pub definitions: Vec<Definition>,
     /// `prefer … at DATE over DATE`: which version applies where the value is used.
@@ -141,6 +143,16 @@ impl PreferOrder {
     }
 }
 
+/// `says "致使传播违法视频文件{illegal_videos}个"`: a phrase template; each `{name}` names a fact,
+/// parameter or rule whose value the memo writes in its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Says {
+    /// The template (unquoted).
+    pub text: String,
+    /// Where the quoted template is written.
+    pub span: Span,
+}
+
 /// `from 2026-01-01 cite 网络安全法2025 第六十九条 = expr`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
@@ -148,6 +160,8 @@ pub struct Definition {
     pub from: Option<(Date, Span)>,
     /// Citation of this definition.
     pub citation: Option<Citation>,
+    /// `quote "…"`: the statute text of this version.
+    pub quote: Option<String>,
     /// The value.
     pub body: Expr,
     /// The whole definition.
@@ -348,6 +362,8 @@ pub struct Branch {
     pub label: Option<String>,
     /// Citation, usually relative (`cite 第一项`).
     pub citation: Option<Citation>,
+    /// `says "…{name}…"`: how memos phrase why the branch holds.
+    pub says: Option<Says>,
     /// The condition.
     pub expr: Expr,
     /// Where it is written.

@@ -188,6 +188,16 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "检查拼写；名称须声明为事实、参数或规则。",
     ),
     (
+        "ruling::check::unknown_placeholder",
+        "表述模板中的未知名称",
+        "`says` 模板中的 {名称} 须为已声明的事实、参数或规则；检查拼写。",
+    ),
+    (
+        "ruling::check::missing_says",
+        "缺少表述模板（警告）",
+        "给规则或其每个带标签的分支加上 `says \"…{事实}…\"`，备忘录才能使用编辑者的措辞。",
+    ),
+    (
         "ruling::check::unknown_type",
         "未知类型",
         "类型有 bool、count、integer、decimal、money、percent、date、duration、text、enum {…}、list<…>、list {…}。",
@@ -454,6 +464,68 @@ pub fn zh_entry(code: &str) -> Option<(&'static str, &'static str)> {
         .map(|(_, title, help)| (*title, *help))
 }
 
+/// Labels of the case and check diagnostics in Chinese (the message keeps the original).
+fn label_zh(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "type mismatch" => "类型不对",
+        "unknown enum value" => "不是该枚举的取值",
+        "invalid date" => "日期无效",
+        "unknown fact" => "未知事实",
+        "unknown field" => "未知字段",
+        "negative value" => "不能为负数",
+        "here" => "此处",
+        "not a fact, parameter or rule of this rule set" => "不是本规则集的事实、参数或规则",
+        "memos phrase this rule from its expression" => "备忘录按表达式措辞",
+        _ => return None,
+    })
+}
+
+/// The specific help lines of common problems in Chinese, with their names and values kept;
+/// `None` for a line without a translation (shown as written).
+fn help_zh(help: &str) -> Option<String> {
+    let between = |text: &str, start: &str, end: &str| -> Option<String> {
+        text.strip_prefix(start)?.strip_suffix(end).map(String::from)
+    };
+    if let Some(name) = between(help, "did you mean `", "`?") {
+        return Some(format!("是否应为 `{name}`？"));
+    }
+    if let Some(number) = help.strip_prefix("write the number without quotes: ") {
+        return Some(format!("去掉引号，写作 {number}"));
+    }
+    if let Some(rest) = help.strip_prefix("write a code or its label: ") {
+        return Some(format!("写取值代码或其标签：{rest}"));
+    }
+    if let Some((number, unit)) = help
+        .strip_prefix("write ")
+        .and_then(|r| r.split_once(": the number alone, without quotes or a unit (`"))
+    {
+        let unit = unit.strip_suffix("`)")?;
+        return Some(format!("写作 {number}：只写数字，不加引号，不写单位（`{unit}`）"));
+    }
+    if let Some((text, ascii)) =
+        help.split_once(" has full-width digits or punctuation (a Chinese input method): write ")
+    {
+        return Some(format!("{text} 含全角数字或标点（中文输入法）：写作 {ascii}"));
+    }
+    if let Some((text, rest)) = help.split_once(" has full-width digits (a Chinese input method): write ") {
+        let number = rest.strip_suffix(", without quotes")?;
+        return Some(format!("{text} 含全角数字（中文输入法）：写作 {number}，不加引号"));
+    }
+    Some(
+        match help {
+            "dates are written YYYY-MM-DD, e.g. \"2021-05-20\"" => "日期写作 YYYY-MM-DD，如 \"2021-05-20\"",
+            "counts are 0 or more" => "数量为 0 或更大的整数",
+            "counts are whole numbers" => "数量须为整数",
+            "a placeholder `{name}` names a fact, parameter or rule" => "占位符 `{名称}` 须为事实、参数或规则",
+            "`ruling schema RULES` lists the facts these rules declare" => {
+                "`ruling schema 规则目录` 列出这些规则声明的事实"
+            }
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
 /// A diagnostic shown in another language: the message and help are replaced by the
 /// catalogue's (the original message kept in brackets, for its names and numbers); the
 /// code, severity, source, labels and related diagnostics are those of the original.
@@ -521,7 +593,13 @@ impl Diagnostic for Localized<'_> {
             return self.inner.help();
         };
         let text = match self.inner.help() {
-            Some(original) => format!("{help}\n{original}"),
+            Some(original) => {
+                let original = original.to_string();
+                match help_zh(&original) {
+                    Some(translated) => format!("{help}\n{translated}"),
+                    None => format!("{help}\n{original}"),
+                }
+            }
             None => help.to_string(),
         };
         Some(Box::new(text))
@@ -532,10 +610,18 @@ impl Diagnostic for Localized<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let labels = self.inner.labels()?;
+        let lang = self.lang;
+        let labels = self.inner.labels()?.map(move |mut l| {
+            if lang == Lang::Zh {
+                if let Some(zh) = l.label().and_then(label_zh) {
+                    l.set_label(Some(zh.to_string()));
+                }
+            }
+            l
+        });
         match &self.source {
             Some(source) => Some(Box::new(labels.map(|l| source.label(l)))),
-            None => Some(labels),
+            None => Some(Box::new(labels)),
         }
     }
 

@@ -130,6 +130,8 @@ pub struct ValueInfo {
     pub label: Option<String>,
     /// Type.
     pub ty: Type,
+    /// `says "…"`: how memos phrase why the rule holds (`{name}` placeholders).
+    pub says: Option<Arc<str>>,
     /// Versions sorted by start date (an undated version comes first and is the only one).
     pub versions: Vec<Version>,
     /// Doc text.
@@ -147,6 +149,8 @@ pub struct Version {
     pub from: Option<Date>,
     /// Citation.
     pub cite: Option<Cite>,
+    /// `quote "…"`: the statute text of this version.
+    pub quote: Option<String>,
     /// The definition.
     pub body: Expr,
     /// Where.
@@ -279,6 +283,8 @@ pub struct Branch {
     pub label: Option<Arc<str>>,
     /// Citation (absolute).
     pub cite: Option<Cite>,
+    /// `says "…"`: how memos phrase why the branch holds.
+    pub says: Option<Arc<str>>,
     /// Condition.
     pub expr: Expr,
     /// Where.

@@ -42,6 +42,7 @@ mod parse;
 pub mod report;
 mod ruleset;
 pub mod schema;
+pub mod skeleton;
 pub mod source;
 pub mod testing;
 pub mod value;

@@ -178,6 +178,12 @@ impl RuleSet {
         &self.compiled.catalog
     }
 
+    /// The `missing_says` lint, off by default (`ruling check --lint-says`): the boolean rules
+    /// that conclusions depend on and that have no `says` template.
+    pub fn says_warnings(&self) -> Diagnostics {
+        crate::check::missing_says(&self.program, self.catalog())
+    }
+
     /// The checked program (declarations, types, versions).
     pub fn program(&self) -> &Program {
         &self.program

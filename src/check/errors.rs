@@ -23,6 +23,18 @@ pub enum CheckError {
         #[help]
         help: Option<String>,
     },
+    /// `rule r: bool says "共{vidoes}个" = …` when the fact is `videos`
+    #[error("unknown name `{name}` in a `says` template")]
+    #[diagnostic(code(ruling::check::unknown_placeholder))]
+    UnknownPlaceholder {
+        #[source_code]
+        src: Src,
+        #[label("not a fact, parameter or rule of this rule set")]
+        span: SourceSpan,
+        name: String,
+        #[help]
+        help: Option<String>,
+    },
     /// `fact f: amount` (no such type)
     #[error("unknown type `{name}`")]
     #[diagnostic(code(ruling::check::unknown_type))]
@@ -288,6 +300,20 @@ pub enum CheckError {
         #[label("no `cite` on this {kind}")]
         span: SourceSpan,
         kind: &'static str,
+        name: String,
+    },
+    /// `ruling check --lint-says`: a condition used by a conclusion with no `says` template
+    #[error("rule `{name}` has no `says` template")]
+    #[diagnostic(
+        code(ruling::check::missing_says),
+        severity(Warning),
+        help("add `says \"…{{fact}}…\"` to the rule or to each of its labelled branches, so memos use the editor's words")
+    )]
+    MissingSays {
+        #[source_code]
+        src: Src,
+        #[label("memos phrase this rule from its expression")]
+        span: SourceSpan,
         name: String,
     },
 }

@@ -193,3 +193,60 @@ fn collect_held(expr: &ir::Expr, out: &mut Vec<(ir::RuleId, crate::source::Span)
     }
     expr.for_each_child(|child| collect_held(child, out));
 }
+
+/// The `missing_says` lint (`ruling check --lint-says`, off by default): every boolean rule that
+/// a conclusion (a rule no other rule uses) depends on, itself included, has a `says` template
+/// of its own or on each of its labelled branches.
+pub fn missing_says(program: &ir::Program, catalog: &crate::explain::Catalog) -> crate::diagnostic::Diagnostics {
+    let mut used = vec![false; catalog.rules.len()];
+    for rule in &catalog.rules {
+        for read in &rule.reads_rules {
+            if let Some(slot) = used.get_mut(*read as usize) {
+                *slot = true;
+            }
+        }
+    }
+    let conclusions: Vec<&str> = catalog
+        .rules
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| !**used)
+        .map(|(r, _)| r.id.as_str())
+        .collect();
+    let reached = catalog.closure(&conclusions);
+    let mut out = crate::diagnostic::Diagnostics::default();
+    for (info, reached) in program.rules.iter().zip(reached) {
+        if !reached || info.ty != ir::Type::Bool || info.says.is_some() {
+            continue;
+        }
+        let mut branches = info.versions.iter().flat_map(|v| match &v.body.kind {
+            ExprKind::Block(_, branches) | ExprKind::AtLeast(_, branches) => branches.as_slice(),
+            _ => &[],
+        });
+        let labelled: Vec<&ir::Branch> = branches.by_ref().filter(|b| b.label.is_some()).collect();
+        if !labelled.is_empty() && labelled.iter().all(|b| b.says.is_some()) {
+            continue;
+        }
+        let Some(file) = program.source_map.get(info.span.file) else {
+            continue;
+        };
+        // Point at the name in the declaration's first line.
+        let head = file.text.get(info.span.start..info.span.end).unwrap_or_default();
+        let name = info.name.as_str();
+        let at = head.match_indices(name).map(|(at, _)| at).find(|at| {
+            let before = head.get(..*at).and_then(|s| s.chars().next_back());
+            let after = head.get(at + name.len()..).and_then(|s| s.chars().next());
+            before.is_some_and(char::is_whitespace) && after.is_some_and(|c| c == ':' || c.is_whitespace())
+        });
+        let span = match at {
+            Some(at) => (info.span.start + at, name.len()),
+            None => (info.span.start, 0),
+        };
+        out.push(CheckError::MissingSays {
+            src: file.named_source(),
+            span: span.into(),
+            name: info.name.clone(),
+        });
+    }
+    out
+}

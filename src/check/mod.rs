@@ -18,6 +18,7 @@ mod types;
 use std::collections::HashSet;
 
 pub use errors::CheckError;
+pub use lints::missing_says;
 
 use crate::ast;
 use crate::diagnostic::Diagnostics;

@@ -1,6 +1,8 @@
 //! Pass 1: every declared name gets an id; duplicates are reported with both places.
 
 use super::{CheckError, Checker};
+use std::sync::Arc;
+
 use crate::ast;
 use crate::ir;
 use crate::source::Span;
@@ -123,6 +125,7 @@ fn empty_value_info(decl: &ast::ValueDecl) -> ir::ValueInfo {
         name: decl.name.text.clone(),
         label: decl.label.clone(),
         ty: ir::Type::Error,
+        says: decl.says.as_ref().map(|s| Arc::from(s.text.as_str())),
         versions: Vec::new(),
         doc: decl.doc.clone(),
         exceptions: Vec::new(),

@@ -315,6 +315,7 @@ fn desugar(use_site: &ir::Expr, clause: &Clause) -> ir::Expr {
             vec![ir::Branch {
                 label: Some(Arc::clone(&clause.label)),
                 cite: clause.cite.clone(),
+                says: None,
                 expr: comparison,
                 span: clause.head_span,
             }],

@@ -60,6 +60,9 @@ impl Checker<'_> {
     }
 
     fn versions(&mut self, decl: &ast::ValueDecl, ty: &Type, owner: Owner) -> Vec<ir::Version> {
+        if let Some(says) = &decl.says {
+            self.check_template(says);
+        }
         let mut versions: Vec<ir::Version> = decl
             .definitions
             .iter()
@@ -74,6 +77,7 @@ impl Checker<'_> {
                 ir::Version {
                     from: def.from.map(|(d, _)| d),
                     cite,
+                    quote: def.quote.clone(),
                     body,
                     span: def.span,
                 }
@@ -367,6 +371,43 @@ impl Checker<'_> {
         self.report(error);
     }
 
+    /// Every `{name}` of a `says` template names a fact, parameter or rule.
+    fn check_template(&mut self, says: &ast::Says) {
+        for (offset, name) in placeholders(&says.text) {
+            if matches!(
+                self.symbols.get(name).map(|(s, _)| *s),
+                Some(Symbol::Fact(_) | Symbol::Param(_) | Symbol::Rule(_))
+            ) {
+                continue;
+            }
+            let candidates: Vec<String> = self
+                .symbols
+                .iter()
+                .filter(|(_, (s, _))| !matches!(s, Symbol::Exception(_)))
+                .map(|(n, _)| n.clone())
+                .collect();
+            // The placeholder inside the quoted text; the whole template when escapes shift it.
+            let span = if says.span.end - says.span.start != says.text.len() + 2 {
+                says.span
+            } else {
+                let start = says.span.start + 1 + offset;
+                Span {
+                    start,
+                    end: start + name.len() + 2,
+                    ..says.span
+                }
+            };
+            let error = CheckError::UnknownPlaceholder {
+                src: self.src(span),
+                span: span.to_miette(),
+                name: name.to_string(),
+                help: suggest::help_line(name, &candidates)
+                    .or_else(|| Some(String::from("a placeholder `{name}` names a fact, parameter or rule"))),
+            };
+            self.report(error);
+        }
+    }
+
     fn arguments(&mut self, span: Span, function: &str, expected: &'static str) {
         let error = CheckError::WrongArguments {
             src: self.src(span),
@@ -561,9 +602,13 @@ impl Checker<'_> {
                 };
                 let expr = self.expr(&b.expr, owner, &inner_scope);
                 let expr = self.coerce(expr, &Type::Bool);
+                if let Some(says) = &b.says {
+                    self.check_template(says);
+                }
                 ir::Branch {
                     label: b.label.as_deref().map(Arc::from),
                     cite,
+                    says: b.says.as_ref().map(|s| Arc::from(s.text.as_str())),
                     expr,
                     span: b.span,
                 }
@@ -744,4 +789,21 @@ fn literal(lit: &ast::Literal) -> (ExprKind, Type) {
         ast::Literal::None => (Value::Null, Type::Null),
     };
     (ExprKind::Const(value), ty)
+}
+
+/// The `{name}` placeholders of a `says` template, with the byte offset of each `{`.
+pub(crate) fn placeholders(template: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = template.get(rest..).and_then(|t| t.find('{')) {
+        let start = rest + open;
+        let Some(close) = template.get(start..).and_then(|t| t.find('}')) else {
+            break;
+        };
+        if let Some(name) = template.get(start + 1..start + close) {
+            out.push((start, name.trim()));
+        }
+        rest = start + close + 1;
+    }
+    out
 }

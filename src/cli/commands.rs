@@ -36,14 +36,25 @@ pub(crate) fn load(rules: &Path) -> Result<RuleSet, u8> {
     }
 }
 
-pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool) -> u8 {
+pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool, lint_says: bool) -> u8 {
     match RuleSet::load(rules) {
         Ok(set) => {
             let warnings = set.warnings();
+            let says = if lint_says {
+                set.says_warnings()
+            } else {
+                ruling::diagnostic::Diagnostics::default()
+            };
+            let n_warnings = warnings.warning_count() + says.warning_count();
             if json {
-                outln!("{}", serde_json::json!({"ok": true, "diagnostics": warnings.to_json()}));
+                let mut diagnostics = warnings.to_json();
+                if let (Some(all), serde_json::Value::Array(more)) = (diagnostics.as_array_mut(), says.to_json()) {
+                    all.extend(more);
+                }
+                outln!("{}", serde_json::json!({"ok": true, "diagnostics": diagnostics}));
             } else {
                 eprint!("{}", warnings.render(std::io::stderr().is_terminal(), 100));
+                eprint!("{}", says.render(std::io::stderr().is_terminal(), 100));
                 let program = set.program();
                 outln!(
                     "ok: {} source(s), {} fact(s), {} parameter(s), {} rule(s), {} exception(s); {} warning(s)",
@@ -52,10 +63,10 @@ pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool) -> u8 {
                     program.params.len(),
                     program.rules.len(),
                     program.exceptions.len(),
-                    warnings.warning_count()
+                    n_warnings
                 );
             }
-            if deny_warnings && warnings.warning_count() > 0 {
+            if deny_warnings && n_warnings > 0 {
                 FAILED
             } else {
                 OK

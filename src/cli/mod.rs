@@ -24,7 +24,7 @@ mod test_cmd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Writes to standard output. When the reader has gone (`| head`), the output is no longer
 /// wanted: the program ends quietly with status 0 instead of panicking as `print!` does; any other
@@ -81,6 +81,9 @@ enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also warn about rules that conclusions depend on without a `says` template.
+        #[arg(long)]
+        lint_says: bool,
     },
     /// Evaluate a case and print every conclusion with its explanation.
     Eval(EvalArgs),
@@ -159,6 +162,18 @@ enum Command {
     },
     /// Serve the HTTP API (`/v1/…`) and the web page (`/`) for a rule set.
     Serve(serve::ServeArgs),
+    /// Write a case-file skeleton (YAML): every fact the questions depend on, with its label,
+    /// type, unit and default as a comment
+    NewCase {
+        /// Rule file or directory.
+        rules: PathBuf,
+        /// Only the facts these conclusions depend on (repeat, or separate with commas).
+        #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
+        questions: Vec<String>,
+        /// Write the skeleton to this file (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -216,7 +231,11 @@ enum Format {
 
 /// Runs the command line and returns the exit status.
 pub(crate) fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut command = Cli::command();
+    if wants_chinese() {
+        command = in_chinese(command);
+    }
+    let cli = match command.try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => {
             let _ignored = e.print();
@@ -233,7 +252,8 @@ pub(crate) fn main() -> ExitCode {
             rules,
             format,
             deny_warnings,
-        } => commands::check(&rules, format == Format::Json, deny_warnings),
+            lint_says,
+        } => commands::check(&rules, format == Format::Json, deny_warnings, lint_says),
         Command::Eval(args) => commands::eval(&args, false),
         Command::Explain(args) => commands::eval(&args, true),
         Command::Test {
@@ -253,6 +273,11 @@ pub(crate) fn main() -> ExitCode {
         ),
         Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
         Command::Catalog { rules } => schema_cmd::catalog(&rules),
+        Command::NewCase {
+            rules,
+            questions,
+            output,
+        } => schema_cmd::new_case(&rules, &questions, output.as_deref()),
         Command::Fmt { paths, check, keywords } => {
             let keywords = match keywords {
                 KeywordsArg::En => ruling::format::KeywordStyle::English,
@@ -280,4 +305,97 @@ pub(crate) fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
     };
     ExitCode::from(status)
+}
+
+/// Whether `--help` and clap's messages should be in Chinese: `--lang zh` on the command line,
+/// else the environment (as for diagnostics).
+fn wants_chinese() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let given = args
+        .iter()
+        .position(|a| a == "--lang")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--lang=").map(String::from)));
+    match given.as_deref() {
+        Some(lang) => lang == "zh",
+        None => ruling::diagnostic::Lang::from_env() == ruling::diagnostic::Lang::Zh,
+    }
+}
+
+/// What each command does, in Chinese (`ruling --help --lang zh`).
+const ABOUT_ZH: &[(&str, &str)] = &[
+    ("check", "解析并检查规则集（一个 `.rule` 文件或目录）"),
+    ("eval", "计算案件，输出每个结论及其解释"),
+    ("explain", "解释案件的一个（或全部）结论"),
+    ("test", "运行案件文件，比对其期望结论"),
+    (
+        "diff",
+        "显示修改规则会改变哪些案件的结论：`旧规则 新规则`，或 `--git 版本 规则`",
+    ),
+    ("fmt", "按规范版式重写规则文件（`--check`：只报告不符合的文件）"),
+    ("lsp", "运行语言服务器（经标准输入输出的 LSP），供编辑器使用"),
+    ("schema", "输出规则集案件文件的 JSON Schema（draft 2020-12）"),
+    ("batch", "批量计算案件（JSONL 或 CSV），每个案件一行结果，按输入顺序"),
+    (
+        "catalog",
+        "输出规则集解释的目录（JSON）：声明、时间版本、引用及轨迹可指称的每个节点",
+    ),
+    (
+        "new-case",
+        "输出案件骨架（YAML）：所问结论依赖的每个事实，附标签、类型、单位和默认值注释",
+    ),
+    (
+        "serve",
+        "提供 HTTP 接口（`/v1/…`）和网页（`/`），供试算案件、浏览法条、阅读备忘录",
+    ),
+];
+
+/// The command line with its descriptions and headings in Chinese (options keep their names).
+fn in_chinese(command: clap::Command) -> clap::Command {
+    const TEMPLATE: &str = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+    let mut command = command
+        .about("法律条文即规则文件：逐条检查、计算和解释案件")
+        .help_template(TEMPLATE)
+        .subcommand_help_heading("命令")
+        .next_help_heading("选项")
+        .disable_help_subcommand(true)
+        .mut_arg("lang", |a| {
+            a.help("诊断信息的语言（默认：LC_ALL、LC_MESSAGES 或 LANG 以 \"zh\" 开头时为 zh）")
+        });
+    for (name, about) in ABOUT_ZH {
+        command = command.mut_subcommand(*name, |sub| {
+            with_chinese_help(sub.about(*about).help_template(TEMPLATE).mut_args(chinese_heading))
+        });
+    }
+    with_chinese_help(command.mut_args(chinese_heading))
+        .disable_version_flag(true)
+        .arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help("显示版本")
+                .help_heading("选项"),
+        )
+}
+
+/// `-h, --help` described in Chinese, under `选项`.
+fn with_chinese_help(command: clap::Command) -> clap::Command {
+    command.disable_help_flag(true).arg(
+        clap::Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(clap::ArgAction::Help)
+            .help("显示帮助")
+            .help_heading("选项"),
+    )
+}
+
+/// Arguments under `参数`, options under `选项` (clap's own `-h` keeps its heading).
+fn chinese_heading(arg: clap::Arg) -> clap::Arg {
+    if arg.is_positional() {
+        arg.help_heading("参数")
+    } else {
+        arg.help_heading("选项")
+    }
 }

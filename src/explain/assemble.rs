@@ -131,6 +131,9 @@ impl Builder<'_> {
                         Some(version) => {
                             node.citation = version.citation.as_deref().map(Into::into);
                             node.version = version_text(version.from.as_deref(), param.versions.len());
+                            if let Some(quote) = &version.quote {
+                                node.doc = std::sync::Arc::from(vec![quote.clone()]);
+                            }
                         }
                         None => node.version = Some(NO_VERSION.into()),
                     }

@@ -80,6 +80,9 @@ pub struct Declaration {
     /// Citation (facts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
+    /// For a rule: its `says` template (how memos phrase why it holds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub says: Option<String>,
     /// Dated versions (parameters and rules), sorted by start date.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<VersionEntry>,
@@ -106,6 +109,9 @@ pub struct VersionEntry {
     /// Its citation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
+    /// The statute text of this version (`quote "…"`), quoted when it applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
 }
 
 /// An exception.
@@ -159,6 +165,9 @@ pub struct NodeEntry {
     /// A branch's citation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
+    /// A branch's `says` template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub says: Option<String>,
     /// The expression as written, on one line (`comparison`, `branch`, `condition`,
     /// `aggregate`, `at`), or N of `at_least`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,6 +192,7 @@ impl NodeEntry {
             exception: None,
             label: None,
             citation: None,
+            says: None,
             text: None,
             op: None,
             location: None,
@@ -228,14 +238,19 @@ impl Catalog {
                 if let Some(rule) = node.rule.and_then(|r| self.rules.get(r as usize)) {
                     out.id = Some(Arc::from(rule.id.as_str()));
                     out.label = arc(&rule.label);
+                    out.says = arc(&rule.says);
+                    out.doc = Arc::from(rule.doc.clone());
                     match node.version.and_then(|v| rule.versions.get(v as usize)) {
                         Some(version) => {
                             out.citation = arc(&version.citation);
                             out.version = version_text(version.from.as_deref(), rule.versions.len());
+                            // The version's own statute text replaces the rule's doc comment.
+                            if let Some(quote) = &version.quote {
+                                out.doc = Arc::from(vec![quote.clone()]);
+                            }
                         }
                         None => out.version = Some(Arc::from(NO_VERSION)),
                     }
-                    out.doc = Arc::from(rule.doc.clone());
                     out.location = arc(&rule.location);
                 }
             }
@@ -269,6 +284,7 @@ impl Catalog {
             _ => {
                 out.label = arc(&node.label);
                 out.citation = arc(&node.citation);
+                out.says = arc(&node.says);
                 out.text = arc(&node.text);
                 out.op = arc(&node.op);
                 out.location = arc(&node.location);

@@ -122,7 +122,11 @@ pub struct Node {
     /// Where the rule, branch, comparison or exception is written (`rules/x.rule:12`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Arc<str>>,
-    /// Statute text quoted in the rule's doc comment.
+    /// For a rule or branch: its `says` template (how memos phrase why it holds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub says: Option<Arc<str>>,
+    /// Statute text: the rule's doc comment, or the `quote` of the version applied (rules and
+    /// parameters).
     #[serde(skip_serializing_if = "is_empty")]
     pub doc: Arc<[String]>,
     /// For a rule decided by an exception (its condition held): that exception's id. The
@@ -163,6 +167,7 @@ impl Node {
             margin: None,
             date: None,
             location: None,
+            says: None,
             doc: Arc::from(Vec::new()),
             decided_by: None,
             children: Vec::new(),

@@ -143,33 +143,70 @@ pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) 
         Type::Percent => percent(json, path),
         Type::Money => decimal(json, path, true, "an amount in 元 as a string such as \"200000.00\""),
         Type::Date => match json {
-            Json::String(s) => value::parse_date(s)
-                .map(Value::Date)
-                .ok_or_else(|| vec![Problem::invalid_date(path, s)]),
+            Json::String(s) => value::parse_date(s).map(Value::Date).ok_or_else(|| {
+                let mut problem = Problem::invalid_date(path, s);
+                if let Some(hint) = full_width_hint(s) {
+                    problem.help = Some(hint);
+                }
+                vec![problem]
+            }),
             other => mismatch(path, "a date string YYYY-MM-DD", other, None).into_err(),
         },
         Type::Duration => match json.as_str().and_then(crate::parse_duration_text) {
             Some(d) => Ok(Value::Duration(d)),
-            None => mismatch(path, "a duration such as \"2 years\" or \"60 minutes\"", json, None).into_err(),
+            None => mismatch(
+                path,
+                "a duration such as \"2 years\" or \"60 minutes\"",
+                json,
+                json.as_str().and_then(full_width_hint).as_deref(),
+            )
+            .into_err(),
         },
         Type::Text => json
             .as_str()
             .map(|s| Value::Text(Arc::from(s)))
             .ok_or_else(|| mismatch(path, "a string", json, None)),
         Type::Enum(id) => {
-            let values: Vec<&str> = program
-                .enums
-                .get(id.0 as usize)
+            let declared = program.enums.get(id.0 as usize);
+            let values: Vec<&str> = declared
                 .map(|e| e.values.iter().map(|(v, _)| v.as_str()).collect())
                 .unwrap_or_default();
+            // The label the rule files give a value (`自然人`) stands for its code (`person`).
+            let by_label = |s: &str| {
+                declared?
+                    .values
+                    .iter()
+                    .find(|(_, label)| label.as_deref() == Some(s.trim()))
+                    .map(|(code, _)| Value::Text(Arc::from(code.as_str())))
+            };
             match json.as_str() {
                 Some(s) if values.contains(&s) => Ok(Value::Text(Arc::from(s))),
-                Some(s) => Err(vec![Problem::new(
-                    ProblemKind::UnknownEnumValue,
-                    path,
-                    format!("`{s}` is not one of: {}", values.join(", ")),
-                    crate::suggest::help_line(s, &values),
-                )]),
+                Some(s) if by_label(s).is_some() => by_label(s).ok_or_else(Vec::new),
+                Some(s) => {
+                    let labels: Vec<&str> = declared
+                        .map(|e| e.values.iter().filter_map(|(_, l)| l.as_deref()).collect())
+                        .unwrap_or_default();
+                    let help = crate::suggest::help_line(s, values.iter().chain(&labels)).or_else(|| {
+                        let listed: Vec<String> = declared
+                            .map(|e| {
+                                e.values
+                                    .iter()
+                                    .map(|(v, l)| match l {
+                                        Some(l) => format!("{v} ({l})"),
+                                        None => v.clone(),
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        Some(format!("write a code or its label: {}", listed.join(", ")))
+                    });
+                    Err(vec![Problem::new(
+                        ProblemKind::UnknownEnumValue,
+                        path,
+                        format!("`{s}` is not one of: {}", values.join(", ")),
+                        help,
+                    )])
+                }
                 None => mismatch(path, &format!("one of: {}", values.join(", ")), json, None).into_err(),
             }
         }
@@ -191,11 +228,8 @@ impl IntoErr for Vec<Problem> {
 
 fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
     let Json::Number(n) = json else {
-        let help = json
-            .as_str()
-            .filter(|s| s.parse::<i64>().is_ok())
-            .map(|_| "write the number without quotes");
-        return mismatch(path, "an integer", json, help).into_err();
+        let help = json.as_str().and_then(number_in_text);
+        return mismatch(path, "an integer", json, help.as_deref()).into_err();
     };
     let Some(i) = whole_number(n) else {
         let help = match n.as_f64() {
@@ -215,6 +249,59 @@ fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
     Ok(Value::Number(Rational::from_integer(i)))
 }
 
+/// The ASCII form of text typed with a Chinese input method: full-width digits and punctuation
+/// (`２０２１－０５－２０`, `９０００．５０`, `５％`) as ASCII; `None` when there is none.
+pub(crate) fn ascii_form(text: &str) -> Option<String> {
+    let mut changed = false;
+    let ascii: String = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | '－' | '．' | '：' | '，' | '％' | '＋' => {
+                changed = true;
+                char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
+            }
+            '\u{3000}' => {
+                changed = true;
+                ' '
+            }
+            _ => c,
+        })
+        .collect();
+    changed.then_some(ascii)
+}
+
+/// The hint for a value typed with full-width characters: what to write instead.
+pub(crate) fn full_width_hint(text: &str) -> Option<String> {
+    let ascii = ascii_form(text)?;
+    Some(format!(
+        "`{text}` has full-width digits or punctuation (a Chinese input method): write \"{ascii}\""
+    ))
+}
+
+/// What to write for a whole number given as text: `"35"` → the number without quotes,
+/// `"35岁"` / `"250个"` → `write 35`, full-width digits → their ASCII form.
+fn number_in_text(text: &str) -> Option<String> {
+    let full_width = ascii_form(text);
+    let ascii = full_width.clone().unwrap_or_else(|| text.to_string());
+    let trimmed = ascii.trim();
+    if trimmed.parse::<i64>().is_ok() {
+        return Some(match full_width {
+            Some(_) => {
+                format!("`{text}` has full-width digits (a Chinese input method): write {trimmed}, without quotes")
+            }
+            None => format!("write the number without quotes: {trimmed}"),
+        });
+    }
+    let digits: String = trimmed.chars().take_while(char::is_ascii_digit).collect();
+    let rest = trimmed.get(digits.len()..).unwrap_or_default().trim();
+    if digits.is_empty() || rest.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "write {digits}: the number alone, without quotes or a unit (`{rest}`)"
+    ))
+}
+
 /// A JSON integer of 64 bits; JSON's `-0` (which parsers read as a float) is 0.
 fn whole_number(n: &serde_json::Number) -> Option<i128> {
     n.as_i64()
@@ -232,7 +319,7 @@ fn percent(json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
     let hundred = Rational::from_integer(100);
     match value::parse_decimal(number.trim()).map(|v| value::div(&v, &hundred)) {
         Some(Ok(ratio)) => Ok(Value::Number(ratio)),
-        _ => mismatch(path, EXPECTED, json, None).into_err(),
+        _ => mismatch(path, EXPECTED, json, json.as_str().and_then(full_width_hint).as_deref()).into_err(),
     }
 }
 
@@ -252,7 +339,7 @@ fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value
         other => return mismatch(path, expected, other, None).into_err(),
     };
     let Some((v, places)) = parsed else {
-        return mismatch(path, expected, json, None).into_err();
+        return mismatch(path, expected, json, json.as_str().and_then(full_width_hint).as_deref()).into_err();
     };
     if money && value::is_negative(&v) {
         return Err(vec![Problem::new(

@@ -335,6 +335,9 @@ impl Printer<'_> {
             head.push(' ');
             head.push_str(&citation(c));
         }
+        if let Some(says) = &branch.says {
+            head.push_str(&format!(" says {}", quote(&says.text)));
+        }
         head.push(':');
         let col = indent + width(&head) + 1;
         let fits = match &branch.expr.kind {

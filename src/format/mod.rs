@@ -279,7 +279,10 @@ impl Printer<'_> {
     }
 
     fn value_decl(&mut self, keyword: &str, d: &ast::ValueDecl) -> String {
-        let label = d.label.as_ref().map(|l| format!(" {}", quote(l))).unwrap_or_default();
+        let mut label = d.label.as_ref().map(|l| format!(" {}", quote(l))).unwrap_or_default();
+        if let Some(says) = &d.says {
+            label.push_str(&format!(" says {}", quote(&says.text)));
+        }
         let mut head = format!("{keyword} {}: {}{label}", d.name.text, self.type_flat(&d.ty));
         if is_composite(&d.ty) && (width(&head) > WIDTH || wants_lines(&d.ty)) {
             head = format!("{keyword} {}: {}{label}", d.name.text, self.type_broken(&d.ty, INDENT));
@@ -533,6 +536,9 @@ fn prefix_of(definition: &ast::Definition) -> String {
     if let Some(c) = &definition.citation {
         out.push_str(&citation(c));
         out.push(' ');
+    }
+    if let Some(text) = &definition.quote {
+        out.push_str(&format!("quote {} ", quote(text)));
     }
     out
 }

@@ -33,6 +33,9 @@ fn item_spans(item: &mut Item) {
         Item::Param(d) | Item::Rule(d) => {
             clear_name(&mut d.name);
             type_spans(&mut d.ty);
+            if let Some(says) = &mut d.says {
+                says.span = Span::default();
+            }
             for definition in &mut d.definitions {
                 if let Some((_, span)) = &mut definition.from {
                     *span = Span::default();
@@ -108,6 +111,9 @@ fn type_spans(ty: &mut TypeExpr) {
 
 fn branch_spans(branches: &mut [Branch]) {
     for b in branches {
+        if let Some(says) = &mut b.says {
+            says.span = Span::default();
+        }
         if let Some(c) = &mut b.citation {
             citation_spans(c);
         }

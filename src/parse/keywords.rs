@@ -84,6 +84,8 @@ pub const KEYWORDS: &[Keyword] = &[
     clause_word("over", "而非"),
     clause_word("higher", "较高"),
     clause_word("lower", "较低"),
+    clause_word("says", "表述"),
+    clause_word("quote", "原文"),
 ];
 
 /// The word that closes `自 DATE 起`.
@@ -268,6 +270,8 @@ fn english_word(rule: Rule) -> Option<&'static str> {
         Rule::kw_none => "none",
         Rule::kw_prefer => "prefer",
         Rule::kw_over => "over",
+        Rule::kw_says => "says",
+        Rule::kw_quote => "quote",
         _ => return None,
     })
 }

@@ -201,6 +201,7 @@ impl Lowerer<'_> {
             name,
             ty,
             label: None,
+            says: None,
             definitions: Vec::new(),
             prefer: None,
             span,
@@ -208,6 +209,7 @@ impl Lowerer<'_> {
         for p in inner {
             match p.as_rule() {
                 Rule::string => decl.label = Some(literal::string(p.as_str())),
+                Rule::says => decl.says = Some(self.says(p)),
                 Rule::definition => decl.definitions.push(self.definition(p)?),
                 Rule::prefer_clause => decl.prefer = Some(self.prefer(p)?),
                 _ => return Err(self.internal(self.span(&p), "unexpected part of declaration")),
@@ -220,12 +222,19 @@ impl Lowerer<'_> {
         let span = self.span(&pair);
         let mut from = None;
         let mut citation = None;
+        let mut quote = None;
         let mut body = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::kw_from | Rule::kw_since | Rule::kw_since_end => {}
                 Rule::date => from = Some((self.date(&p)?, self.span(&p))),
                 Rule::citation => citation = Some(self.citation(p)?),
+                Rule::quote => {
+                    quote = p
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::string)
+                        .map(|q| literal::string(q.as_str()))
+                }
                 Rule::expr => body = Some(self.expr(p)?),
                 _ => return Err(self.internal(self.span(&p), "unexpected part of definition")),
             }
@@ -234,9 +243,25 @@ impl Lowerer<'_> {
         Ok(Definition {
             from,
             citation,
+            quote,
             body,
             span,
         })
+    }
+
+    /// `says "…"`: the template and the span of its quoted text.
+    fn says(&self, pair: Pair<'_, Rule>) -> Says {
+        let span = self.span(&pair);
+        match pair.into_inner().find(|p| p.as_rule() == Rule::string) {
+            Some(text) => Says {
+                text: literal::string(text.as_str()),
+                span: self.span(&text),
+            },
+            None => Says {
+                text: String::new(),
+                span,
+            },
+        }
     }
 
     fn prefer(&self, pair: Pair<'_, Rule>) -> Result<Prefer> {
@@ -548,11 +573,12 @@ impl Lowerer<'_> {
             .filter(|p| p.as_rule() == Rule::branch)
             .map(|p| {
                 let span = self.span(&p);
-                let (mut label, mut citation, mut expr) = (None, None, None);
+                let (mut label, mut citation, mut says, mut expr) = (None, None, None, None);
                 for part in p.into_inner() {
                     match part.as_rule() {
                         Rule::string => label = Some(literal::string(part.as_str())),
                         Rule::citation => citation = Some(self.citation(part)?),
+                        Rule::says => says = Some(self.says(part)),
                         _ => expr = Some(self.expr(part)?),
                     }
                 }
@@ -560,6 +586,7 @@ impl Lowerer<'_> {
                 Ok(Branch {
                     label,
                     citation,
+                    says,
                     expr,
                     span,
                 })

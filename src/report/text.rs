@@ -77,7 +77,7 @@ impl Renderer<'_> {
         let mark = self.paint(mark(node), node);
         self.out.push_str(&format!("{indent}{mark} {line}\n"));
         let quoted = match node.kind {
-            NodeKind::Rule => self.options.quote_statutes,
+            NodeKind::Rule | NodeKind::Param => self.options.quote_statutes,
             // An exception's doc is its statute: printed when quoting, and always when it decided.
             NodeKind::Exception => self.options.quote_statutes || node.holds(),
             _ => false,

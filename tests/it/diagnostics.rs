@@ -312,6 +312,14 @@ mod catalogue {
             out,
         );
         trace_examples(out);
+        let unworded = RuleSet::from_source(
+            "says.rule",
+            &format!("{HEADER}fact a: count \"a\"\nrule r: bool \"r\" cite 法 第一条 = a > 1\n"),
+        )
+        .expect("rules check");
+        for d in unworded.says_warnings().iter() {
+            add(d, out);
+        }
     }
 
     /// Traces read back against a catalog: another rule set's, and a malformed one.

@@ -25,6 +25,7 @@ mod missing;
 mod oracle;
 mod reliability;
 mod serve;
+mod skeleton;
 mod support;
 mod time_effect;
 mod trace;

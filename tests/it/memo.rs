@@ -86,7 +86,8 @@ fn the_memo_of_the_group_owner_case_states_the_facts_thresholds_and_margin_in_wo
     let body = body(&markdown);
     for expected in [
         "| 构成拒不履行信息网络安全管理义务罪 | 是 | 刑法 第二百八十六条之一第一款第一项；法释〔2019〕15号 第三条第一项 |",
-        "累计违法视频文件数为250个，达到违法视频文件数量标准200个（法释〔2019〕15号 第三条第一项，2015年11月1日起施行），超出50个",
+        // 第三条第一项 is phrased by its `says` template, the threshold's version after it.
+        "法释〔2019〕15号 第三条第一项：致使传播违法视频文件250个，达到200个以上（违法视频文件数量标准：2015年11月1日起施行）",
         "监管部门责令改正及改正情况为拒不改正",
         "审查范围（依案件所列问题）",
         "情节显著轻微危害不大：未提供，按默认值否",
@@ -286,4 +287,165 @@ fn the_html_memo_renders_in_headless_chromium() {
     // A blank 1024×1400 page compresses to a few kilobytes; the memo's text makes it much larger.
     assert!(bytes.len() > 30_000, "screenshot of {} bytes looks empty", bytes.len());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- the words of the rule files
+
+const WORDED: &str = "source 法 \"测试法\" in_force 2020-01-01
+fact v: count \"违法视频文件数\" = 0
+fact kind: enum { person \"自然人\", unit \"单位\" } \"行为主体\"
+param 标准: count \"违法视频文件数标准\" cite 法 第三条 第一项 = 200
+rule r: bool \"大量传播\" cite 法 第三条
+    = any {
+        \"1\" cite 第一项 says \"{kind}传播违法视频文件{v}，达到{标准}以上\": v >= 标准
+        \"2\" cite 第二项: kind == \"unit\" and v >= 1000
+    }
+rule s: bool \"整条规则的表述\" says \"{kind}所传播的{v}已认定为大量传播\" cite 法 第四条 = r
+";
+
+fn memo_of_text(rules: &str, case: &str) -> String {
+    let rules = ruling::RuleSet::from_source("worded.rule", rules).expect("rules check");
+    let case = Case::from_json(case).expect("case parses");
+    memo::evaluate(&rules, &case, &Options::default())
+        .expect("evaluates")
+        .markdown()
+}
+
+#[test]
+fn a_says_template_words_the_memo_where_the_rule_or_branch_holds() {
+    let held = memo_of_text(
+        WORDED,
+        r#"{"as_of": "2021-01-01", "questions": ["r", "s"], "facts": {"v": 250, "kind": "unit"}}"#,
+    );
+    let body = body(&held);
+    assert!(
+        body.contains("第三条第一项）：单位传播违法视频文件250个，达到200个以上。"),
+        "{body}"
+    );
+    assert!(body.contains("单位所传播的250个已认定为大量传播"), "{body}");
+    // Where the branch does not hold, the memo keeps its own words (the margin).
+    let missed = memo_of_text(
+        WORDED,
+        r#"{"as_of": "2021-01-01", "questions": ["r"], "facts": {"v": 150, "kind": "unit"}}"#,
+    );
+    let missed = super::memo::body(&missed);
+    assert!(!missed.contains("达到200个以上"), "{missed}");
+    assert!(missed.contains("差50个"), "{missed}");
+}
+
+#[test]
+fn an_unknown_placeholder_is_an_error_with_did_you_mean() {
+    let bad = WORDED.replace("{v}，达到", "{vv}，达到");
+    let Err(ruling::LoadError::Invalid { diagnostics }) = ruling::RuleSet::from_source("worded.rule", &bad) else {
+        panic!("an unknown placeholder must not check")
+    };
+    assert_eq!(diagnostics.codes(), vec!["ruling::check::unknown_placeholder"]);
+    let rendered = diagnostics.render(false, 100);
+    assert!(rendered.contains("did you mean `v`?"), "{rendered}");
+    assert!(rendered.contains("{vv}"), "{rendered}");
+}
+
+#[test]
+fn the_says_lint_is_off_by_default_and_names_unworded_rules() {
+    let rules = ruling::RuleSet::from_source("worded.rule", WORDED).expect("rules check");
+    assert!(rules.warnings().codes().is_empty());
+    // `r` has a template on one of its two labelled branches only; `s` has its own.
+    let lint = rules.says_warnings();
+    assert_eq!(lint.codes(), vec!["ruling::check::missing_says"]);
+    assert!(lint.render(false, 100).contains("rule `r` has no `says` template"));
+    let output = ruling_bin()
+        .args(["check", "rules/"])
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = ruling_bin()
+        .args(["check", "rules/", "--lint-says", "--deny-warnings"])
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ruling::check::missing_says"));
+}
+
+#[test]
+fn says_and_quote_format_and_come_back_in_both_keyword_styles() {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/versioned-text/rules.rule")).expect("reads");
+    let formatted = ruling::format::format_source("v.rule", &text).expect("formats");
+    assert_eq!(formatted, text, "the fixture is in the canonical layout");
+    let worded = ruling::format::format_source("w.rule", WORDED).expect("formats");
+    assert!(
+        worded.contains("\"1\" cite 第一项 says \"{kind}传播违法视频文件{v}，达到{标准}以上\": v >= 标准"),
+        "{worded}"
+    );
+    let options = ruling::format::FormatOptions {
+        keywords: ruling::format::KeywordStyle::Chinese,
+    };
+    let chinese = ruling::format::format_source_with("w.rule", &worded, &options).expect("formats");
+    assert!(chinese.contains("表述 \"{kind}所传播"), "{chinese}");
+    let versioned = ruling::format::format_source_with("v.rule", &text, &options).expect("formats");
+    assert!(
+        versioned.contains("原文 \"致使传播违法视频文件三百个以上的\""),
+        "{versioned}"
+    );
+    for (name, source) in [("w.rule", &worded), ("c.rule", &chinese), ("v.rule", &versioned)] {
+        assert_eq!(
+            ruling::format::parse_source(name, source).expect("parses").items.len(),
+            ruling::format::parse_source("x.rule", if name == "v.rule" { &text } else { WORDED })
+                .expect("parses")
+                .items
+                .len()
+        );
+    }
+}
+
+/// A threshold raised from 200 to 300 on 2027-01-01 (tests/fixtures/versioned-text): the
+/// explanation and the memo quote the value and the statute text of the version applied.
+#[test]
+fn the_quoted_statute_text_is_the_one_of_the_version_applied() {
+    let rules = ruling::RuleSet::load(root().join("tests/fixtures/versioned-text/rules.rule")).expect("fixture loads");
+    let cases = root().join("tests/fixtures/versioned-text/cases");
+    for (file, value, text, other) in [
+        ("v01_before_2027_quotes_200.json", "200个", "二百个以上", "三百个"),
+        ("v02_after_2027_quotes_300.json", "300个", "三百个以上", "二百个"),
+    ] {
+        let markdown = memo_of(&rules, &cases.join(file)).markdown();
+        let body = body(&markdown);
+        assert!(
+            body.contains(&format!("违法视频文件数量标准{value}（")),
+            "{file}:\n{body}"
+        );
+        assert!(
+            body.contains(&format!("条文：“致使传播违法视频文件{text}的”")),
+            "{file}:\n{body}"
+        );
+        assert!(!body.contains(other), "{file}: another version's text:\n{body}");
+        let output = ruling_bin()
+            .args([
+                "explain",
+                "tests/fixtures/versioned-text/rules.rule",
+                "--quote",
+                "--facts",
+            ])
+            .arg(cases.join(file))
+            .current_dir(root())
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}");
+        assert!(
+            stdout.contains(&format!("│ 致使传播违法视频文件{text}的")),
+            "{file}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("（一）致使传播违法视频文件{text}的")),
+            "{file}:\n{stdout}"
+        );
+        assert!(!stdout.contains(other), "{file}: another version's text:\n{stdout}");
+        let catalog = serde_json::to_value(rules.catalog()).expect("serializes");
+        assert_eq!(
+            catalog["params"][0]["versions"][1]["quote"],
+            serde_json::json!("致使传播违法视频文件三百个以上的")
+        );
+    }
 }

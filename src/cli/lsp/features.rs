@@ -515,7 +515,8 @@ fn type_items() -> Vec<CompletionItem> {
 fn keyword_items(style: KeywordStyle, lang: Lang) -> Vec<CompletionItem> {
     KEYWORDS
         .iter()
-        .filter(|k| k.reserved)
+        // `says` and `quote` are clause words too, but a line of their own is where one types them.
+        .filter(|k| k.reserved || matches!(k.english, "says" | "quote"))
         .map(|k| {
             let (word, other) = match style {
                 KeywordStyle::English => (k.english, k.chinese),

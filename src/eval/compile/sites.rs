@@ -81,6 +81,7 @@ impl Sites {
         let mut node = NodeEntry::of(NodeKind::Branch);
         node.label = branch.label.as_deref().map(String::from);
         node.citation = branch.cite.as_ref().map(|c| c.text.to_string());
+        node.says = branch.says.as_deref().map(String::from);
         node.text = Some(program.source_map.one_line(branch.expr.span));
         node.location = Some(program.source_map.location(branch.span));
         self.push(node, Fill::Truth)
@@ -156,6 +157,7 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
             type_name: program.type_name(&f.ty),
             enum_index: enum_index(&f.ty),
             citation: f.cite.as_ref().map(|c| c.text.to_string()),
+            says: None,
             versions: Vec::new(),
             doc: f.doc.clone(),
             location: Some(program.source_map.location(f.span)),
@@ -169,12 +171,14 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
         type_name: program.type_name(&info.ty),
         enum_index: enum_index(&info.ty),
         citation: None,
+        says: info.says.as_deref().map(String::from),
         versions: info
             .versions
             .iter()
             .map(|v| VersionEntry {
                 from: v.from.map(|d| d.to_string()),
                 citation: v.cite.as_ref().map(|c| c.text.to_string()),
+                quote: v.quote.clone(),
             })
             .collect(),
         doc: info.doc.clone(),

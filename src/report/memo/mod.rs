@@ -391,6 +391,15 @@ fn pending_exceptions(catalog: &Catalog, node: &Node, as_of: &str) -> Vec<Paragr
 /// block being replaced by that block's branches.
 fn elements(prose: &Prose<'_>, node: &Node) -> Vec<Paragraph> {
     let own: Vec<&Node> = node.children.iter().filter(|c| c.kind != NodeKind::Exception).collect();
+    if deciding_exception(node).is_none() {
+        if let Some(words) = prose.worded(node, node) {
+            return vec![Paragraph::new(
+                String::from("认定"),
+                node.citation.as_deref().map(String::from),
+                words,
+            )];
+        }
+    }
     match own.as_slice() {
         [block] if is_block(block) => branches(prose, block, 0),
         _ => vec![Paragraph::new(

@@ -63,8 +63,60 @@ impl<'a> Prose<'a> {
             NodeKind::At => self.at(node, depth),
             NodeKind::Aggregate => self.aggregate(node),
             NodeKind::All | NodeKind::Any | NodeKind::AtLeast | NodeKind::Not => self.block(node, depth),
-            NodeKind::Branch | NodeKind::Condition => self.join(decisive(node), depth),
+            NodeKind::Branch => self
+                .worded(node, node)
+                .unwrap_or_else(|| self.join(decisive(node), depth)),
+            NodeKind::Condition => self.join(decisive(node), depth),
         }
+    }
+
+    /// The rule files' own words for why `node` holds: its `says` template (from `words`, a
+    /// rule or branch) with each `{name}` replaced by that fact's, parameter's or rule's value —
+    /// found below `node`, else among the conclusions. `None` when there is no template, the
+    /// node does not hold, or a placeholder has no value to show.
+    pub(super) fn worded(&self, words: &Node, node: &Node) -> Option<String> {
+        let template = words.says.as_deref()?;
+        if node.unknown || node.value != Json::Bool(true) {
+            return None;
+        }
+        let mut out = String::new();
+        let mut sources = Vec::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let close = rest.get(open..)?.find('}')? + open;
+            out.push_str(rest.get(..open)?);
+            let name = rest.get(open + 1..close)?.trim();
+            let value = find_named(node, name)
+                .or_else(|| self.explanation.conclusions.get(name))
+                .or_else(|| self.explanation.conclusions.values().find_map(|c| find_named(c, name)))?;
+            if value.unknown {
+                return None;
+            }
+            if value.kind == NodeKind::Fact && value.default {
+                // Kept apart from the findings, as every default is.
+                let entry = format!("{}：{}", label(value), self.lexicon.value(value));
+                let mut defaults = self.defaults.borrow_mut();
+                if !defaults.contains(&entry) {
+                    defaults.push(entry);
+                }
+            }
+            out.push_str(&self.lexicon.value(value));
+            // A threshold keeps its article, version and statute text, after the sentence.
+            if value.kind == NodeKind::Param {
+                if let Some(basis) = self.basis(value, words.citation.as_deref()) {
+                    let entry = format!("{}：{basis}", label(value));
+                    if !sources.contains(&entry) {
+                        sources.push(entry);
+                    }
+                }
+            }
+            rest = rest.get(close + 1..)?;
+        }
+        out.push_str(rest);
+        if !sources.is_empty() {
+            out.push_str(&format!("（{}）", sources.join("；")));
+        }
+        Some(out)
     }
 
     fn join<'n>(&self, nodes: impl Iterator<Item = &'n Node>, depth: usize) -> String {
@@ -122,18 +174,27 @@ impl<'a> Prose<'a> {
     /// A parameter's value with its article and version: `2000个（法释〔2019〕15号 第三条第二项）`.
     fn threshold(&self, node: &Node) -> String {
         let value = self.lexicon.value(node);
+        match self.basis(node, None) {
+            Some(basis) => format!("{value}（{basis}）"),
+            None => value,
+        }
+    }
+
+    /// Where a parameter's value comes from: its article (unless it is `cited`, already named),
+    /// the version applied and that version's statute text.
+    fn basis(&self, node: &Node, cited: Option<&str>) -> Option<String> {
         let mut basis = Vec::new();
-        if let Some(c) = &node.citation {
+        if let Some(c) = node.citation.as_deref().filter(|c| Some(*c) != cited) {
             basis.push(c.to_string());
         }
         if let Some(v) = &node.version {
             basis.push(version_words(v));
         }
-        if basis.is_empty() {
-            value
-        } else {
-            format!("{value}（{}）", basis.join("，"))
+        // The statute text of the version applied (`quote "…"`), never another version's.
+        if !node.doc.is_empty() {
+            basis.push(format!("条文：“{}”", node.doc.join("")));
         }
+        (!basis.is_empty()).then(|| basis.join("，"))
     }
 
     /// A conclusion used here: its verdict, and why, while not too deep.
@@ -168,6 +229,9 @@ impl<'a> Prose<'a> {
     pub(super) fn rule_reason(&self, rule: &Node, depth: usize) -> String {
         if let Some(exception) = deciding_exception(rule) {
             return self.exception(exception, depth);
+        }
+        if let Some(words) = self.worded(rule, rule) {
+            return words;
         }
         self.join(rule.children.iter().filter(|c| c.kind != NodeKind::Exception), depth)
     }
@@ -481,4 +545,16 @@ fn version_words(text: &str) -> String {
         }
         _ => text.to_string(),
     }
+}
+
+/// The first fact, parameter or conclusion named `name` at or below `node`.
+fn find_named<'n>(node: &'n Node, name: &str) -> Option<&'n Node> {
+    let named = matches!(
+        node.kind,
+        NodeKind::Fact | NodeKind::Param | NodeKind::Rule | NodeKind::RuleRef
+    );
+    if named && node.id.as_deref() == Some(name) {
+        return Some(node);
+    }
+    node.children.iter().find_map(|c| find_named(c, name))
 }
