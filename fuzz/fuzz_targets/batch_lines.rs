@@ -59,7 +59,10 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     if format == InputFormat::Jsonl {
-        let inputs = input
+        // A byte-order mark first in the input is not part of the first line (a BOM alone is a
+        // blank line), as `ruling batch` reads it.
+        let body = input.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(input);
+        let inputs = body
             .split(|b| *b == b'\n')
             .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
         assert_eq!(inputs.clone().count(), lines.len(), "one output line per non-blank input line");

@@ -529,6 +529,36 @@ fn an_endless_line_is_read_in_bounded_memory() {
     );
 }
 
+/// Found by the `batch_lines` fuzz target (fuzz/regressions/batch_lines/bom_alone_is_a_blank_line):
+/// a byte-order mark first in the input belongs to no case, so a BOM alone is a blank line and
+/// gives no record, and a BOM before the first case does not change it.
+#[test]
+fn a_byte_order_mark_alone_is_a_blank_line_and_before_a_case_is_skipped() {
+    let rules = ruling::RuleSet::from_source("r.rule", SMALL).unwrap();
+    let options = ruling::batch::BatchOptions {
+        as_of: ruling::Date::new(2021, 1, 1).ok(),
+        ..ruling::batch::BatchOptions::default()
+    };
+    let run = |input: &[u8]| {
+        let mut out = Vec::new();
+        let summary = ruling::batch::run(
+            &rules,
+            Box::new(std::io::Cursor::new(input.to_vec())),
+            ruling::batch::InputFormat::Jsonl,
+            &mut out,
+            &options,
+            None,
+        )
+        .unwrap();
+        (summary.records, String::from_utf8(out).unwrap())
+    };
+    assert_eq!(run(b"\xEF\xBB\xBF"), (0, String::new()));
+    let (records, with_bom) = run(b"\xEF\xBB\xBF{\"n\":500}\n");
+    let (_, without) = run(b"{\"n\":500}\n");
+    assert_eq!(records, 1);
+    assert_eq!(with_bom, without);
+}
+
 // ---------------------------------------------------------------- 4. fmt keeps the tree
 
 mod fmt_tree {
