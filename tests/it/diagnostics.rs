@@ -51,7 +51,7 @@ mod catalogue {
     use super::super::support::{root, shipped_rules};
 
     /// Every code in `src/`: `code(ruling::…)` attributes, and `ruling::case::<kind>` for
-    /// each fact-problem kind (`Problem::new("kind", …)`).
+    /// each fact-problem kind (`ProblemKind::X => "kind"`, and `Problem::new("kind", …)` literals).
     fn codes_in_source() -> Vec<String> {
         let mut files = Vec::new();
         rust_files(&root().join("src"), &mut files);
@@ -62,6 +62,13 @@ mod catalogue {
                 let rest = text.get(i + "code(".len()..).unwrap_or_default();
                 let end = rest.find(')').unwrap_or(0);
                 codes.push(rest.get(..end).unwrap_or_default().to_string());
+            }
+            // The typed kinds: `ProblemKind::TypeMismatch => "type_mismatch"` in `as_str`.
+            for line in text.lines().filter(|l| l.trim_start().starts_with("ProblemKind::")) {
+                if let Some((_, literal)) = line.split_once("=> \"") {
+                    let kind = literal.get(..literal.find('"').unwrap_or(0)).unwrap_or_default();
+                    codes.push(format!("ruling::case::{kind}"));
+                }
             }
             {
                 for (i, _) in text.match_indices("Problem::new(") {
