@@ -2,12 +2,11 @@
 //! compiled fast path against the explaining engine on every shipped case file.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use ruling::{Case, ExplainMode, Options};
 use serde_json::Value as Json;
 
-use crate::support::{root, ruling_bin, shipped_rules};
+use crate::support::{batch, root, shipped_rules};
 
 const AS_OF: &str = "2021-01-01";
 
@@ -24,19 +23,6 @@ fn generate(n: usize, dir: &Path) {
         .status()
         .expect("python3 runs benches/data/interp2019/gen.py");
     assert!(status.success(), "gen.py failed");
-}
-
-fn batch(rules: &Path, input: &Path, output: &Path, extra: &[&str]) -> Output {
-    ruling_bin()
-        .arg("batch")
-        .arg(rules)
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(output)
-        .args(extra)
-        .output()
-        .expect("ruling runs")
 }
 
 fn json_lines(path: &Path) -> Vec<Json> {

@@ -8,23 +8,10 @@ use miette::Diagnostic;
 use ruling::{Case, CaseError, CaseFormat};
 use serde_json::Value as Json;
 
-use crate::support::{root, ruling_bin};
+use crate::support::{batch, root, ruling_bin};
 
 fn bench_rules() -> PathBuf {
     root().join("benches/interp2019.rule")
-}
-
-fn batch(rules: &Path, input: &Path, output: &Path, extra: &[&str]) -> Output {
-    ruling_bin()
-        .arg("batch")
-        .arg(rules)
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(output)
-        .args(extra)
-        .output()
-        .expect("ruling runs")
 }
 
 fn stderr(output: &Output) -> String {

@@ -48,3 +48,17 @@ pub fn ruling_bin() -> std::process::Command {
 pub fn panic_with(message: &str) -> ! {
     panic!("{message}")
 }
+
+/// `ruling batch RULES --input INPUT --output OUTPUT EXTRA…`, run to completion.
+pub fn batch(rules: &Path, input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
+    ruling_bin()
+        .arg("batch")
+        .arg(rules)
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .args(extra)
+        .output()
+        .expect("ruling runs")
+}
