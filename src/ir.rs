@@ -2,6 +2,7 @@
 //!
 //! `check` builds it from the AST; `eval` walks it and never sees a name string.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::ast::{AggregateKind, BinaryOp, BlockKind, CiteLevel};
@@ -312,17 +313,55 @@ pub struct Program {
     pub rule_order: Vec<RuleId>,
     /// The rule files.
     pub source_map: SourceMap,
+    /// Fact and rule names to ids (every case looks its keys up, every answer its conclusions).
+    pub(crate) names: Names,
+}
+
+/// Name → index lookups of a program's facts and rules, built once with it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names {
+    facts: HashMap<Arc<str>, u32>,
+    rules: HashMap<Arc<str>, u32>,
+}
+
+impl Names {
+    /// The index of the names of `facts` and `rules` (the first of a repeated name wins).
+    pub(crate) fn new(facts: &[FactInfo], rules: &[ValueInfo]) -> Names {
+        fn index<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<Arc<str>, u32> {
+            let mut map = HashMap::new();
+            for (i, name) in names.enumerate() {
+                map.entry(Arc::from(name))
+                    .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+            map
+        }
+        Names {
+            facts: index(facts.iter().map(|f| f.name.as_str())),
+            rules: index(rules.iter().map(|r| r.name.as_str())),
+        }
+    }
 }
 
 impl Program {
     /// Looks up a fact by name.
     pub fn fact_id(&self, name: &str) -> Option<FactId> {
-        self.facts.iter().position(|f| f.name == name).map(|i| FactId(i as u32))
+        // The index is used only while it describes the facts (the fields are public).
+        let indexed = self.names.facts.len() == self.facts.len();
+        match self.names.facts.get(name).copied() {
+            Some(i) if indexed && self.facts.get(i as usize).is_some_and(|f| f.name == name) => Some(FactId(i)),
+            _ if indexed => None,
+            _ => self.facts.iter().position(|f| f.name == name).map(|i| FactId(i as u32)),
+        }
     }
 
     /// Looks up a rule by name.
     pub fn rule_id(&self, name: &str) -> Option<RuleId> {
-        self.rules.iter().position(|r| r.name == name).map(|i| RuleId(i as u32))
+        let indexed = self.names.rules.len() == self.rules.len();
+        match self.names.rules.get(name).copied() {
+            Some(i) if indexed && self.rules.get(i as usize).is_some_and(|r| r.name == name) => Some(RuleId(i)),
+            _ if indexed => None,
+            _ => self.rules.iter().position(|r| r.name == name).map(|i| RuleId(i as u32)),
+        }
     }
 
     /// The fact with this id.

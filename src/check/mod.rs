@@ -118,7 +118,9 @@ impl<'d> Checker<'d> {
         if self.diagnostics.error_count() > self.n_errors_at_start {
             return None;
         }
+        let names = crate::ir::Names::new(&self.program_facts, &self.program_rules);
         Some(Program {
+            names,
             sources: self.sources.into_values().map(|(s, _)| s).collect(),
             facts: self.program_facts,
             params: self.program_params,
