@@ -350,6 +350,103 @@ const ABOUT_ZH: &[(&str, &str)] = &[
     ),
 ];
 
+/// What each argument means, in Chinese, by argument id: the same everywhere unless
+/// [`ARG_HELP_ZH_IN`] says otherwise for a command.
+const ARG_HELP_ZH: &[(&str, &str)] = &[
+    ("rules", "规则文件或目录"),
+    ("facts", "案件文件（JSON、YAML 或 TOML）"),
+    ("conclusion", "只看这一个结论"),
+    ("format", "输出格式"),
+    ("as_of", "适用该日期的法律（优先于案件的 `as_of`）"),
+    ("strict", "缺少的事实使规则无法确定时报错"),
+    ("why_not", "对不成立的结论：列出每个未满足的要件及差距"),
+    ("quote", "引用文档注释中的法条原文"),
+    ("max_steps", "计算步数上限（列表很长的案件可调高）"),
+    (
+        "questions",
+        "只计算并报告这些结论及其所依赖的结论（可重复，或用逗号分隔）",
+    ),
+    ("all", "评价全部结论（默认只评价案件所列问题，或案件事实涉及的结论）"),
+    ("deny_warnings", "把警告当作错误"),
+    ("lint_says", "对结论所依赖而没有 `says` 措辞模板的规则也给出警告"),
+    ("cases", "案件文件或目录（默认：tests/cases）"),
+    ("update", "按当前计算结果改写案件文件中的期望结论"),
+    ("coverage", "报告案件覆盖了哪些规则分支，未覆盖的列出原因"),
+    ("git", "旧规则取自规则目录在该 git 版本的内容"),
+    ("exit_code", "有结论改变时以 1 退出"),
+    ("column", "文本输出的列宽"),
+    ("paths", "规则文件或目录（默认：rules）"),
+    ("check", "不改写文件；有文件不符合规范版式时以 1 退出"),
+    ("keywords", "关键字用英文（`rule`、`and`）或中文（`规则`、`且`）书写"),
+    (
+        "stdio",
+        "经标准输入输出通信（唯一的传输方式；接受此参数是因为 `vscode-languageclient` 等客户端会传入）",
+    ),
+    ("conclusions", "改为输出计算结果的 schema"),
+    ("input", "案件：JSONL（每行一个案件）或带表头的 CSV；`-` 读标准输入"),
+    ("explain", "每个结果附带的解释"),
+    (
+        "stats",
+        "结束时向标准错误输出 `BENCH load_ms=… eval_ns_per_case=… cases=…`",
+    ),
+    (
+        "explain_format",
+        "解释的写法：`trace`（紧凑，引用目录）或 `tree`（完整树）",
+    ),
+    (
+        "catalog",
+        "规则集目录的输出位置，`--explain-format trace` 引用它（默认：输出文件旁的 `OUTPUT.catalog.json`）",
+    ),
+    ("addr", "监听地址（端口 0：任选空闲端口，启动时打印）"),
+    ("watch", "规则文件改变时重新加载（修改有错时保留原规则集）"),
+    (
+        "token_file",
+        "`/v1/…` 要求 `Authorization: Bearer <令牌>`，令牌为该文件的内容（忽略首尾空白）",
+    ),
+    ("cors", "允许该来源的网页调用接口（如 `https://example.org`，或 `*`）"),
+    ("max_body", "`/v1/evaluate` 和 `/v1/memo` 请求体的上限（字节）"),
+    ("max_batch_body", "`/v1/batch` 请求体的上限（字节）"),
+];
+
+/// Per command, arguments whose meaning differs from [`ARG_HELP_ZH`].
+const ARG_HELP_ZH_IN: &[(&str, &str, &str)] = &[
+    ("check", "format", "诊断信息的输出格式"),
+    ("test", "format", "输出格式（`json`：一个 JSON 文档，含结果和覆盖情况）"),
+    (
+        "diff",
+        "rules",
+        "`旧规则 新规则`；使用 `--git` 时为规则目录（旧规则 = 它在该版本的内容）",
+    ),
+    ("diff", "format", "输出格式（`json`：一个 JSON 文档）"),
+    (
+        "batch",
+        "output",
+        "结果：每个输入行一行 JSON，按输入顺序；`-` 写标准输出",
+    ),
+    (
+        "batch",
+        "format",
+        "输入格式（默认按扩展名：`.csv` 为 CSV，其余为 JSONL）",
+    ),
+    ("batch", "as_of", "对每个案件适用该日期的法律（优先于各案件的 `as_of`）"),
+    (
+        "new-case",
+        "questions",
+        "只列出这些结论所依赖的事实（可重复，或用逗号分隔）",
+    ),
+    ("new-case", "output", "把骨架写入该文件（默认：标准输出）"),
+    ("serve", "max_steps", "每次计算的步数上限（请求可以要求更少，不能更多）"),
+];
+
+/// The Chinese help of argument `id` of command `command`, if there is one.
+fn arg_help_zh(command: &str, id: &str) -> Option<&'static str> {
+    ARG_HELP_ZH_IN
+        .iter()
+        .find(|(c, a, _)| *c == command && *a == id)
+        .map(|(_, _, help)| *help)
+        .or_else(|| ARG_HELP_ZH.iter().find(|(a, _)| *a == id).map(|(_, help)| *help))
+}
+
 /// The command line with its descriptions and headings in Chinese (options keep their names).
 fn in_chinese(command: clap::Command) -> clap::Command {
     const TEMPLATE: &str = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
@@ -360,11 +457,18 @@ fn in_chinese(command: clap::Command) -> clap::Command {
         .next_help_heading("选项")
         .disable_help_subcommand(true)
         .mut_arg("lang", |a| {
-            a.help("诊断信息的语言（默认：LC_ALL、LC_MESSAGES 或 LANG 以 \"zh\" 开头时为 zh）")
+            with_values_zh(
+                a,
+                "诊断信息的语言（默认：LC_ALL、LC_MESSAGES 或 LANG 以 \"zh\" 开头时为 zh）",
+            )
         });
     for (name, about) in ABOUT_ZH {
         command = command.mut_subcommand(*name, |sub| {
-            with_chinese_help(sub.about(*about).help_template(TEMPLATE).mut_args(chinese_heading))
+            let sub = sub.about(*about).help_template(TEMPLATE).mut_args(chinese_heading);
+            with_chinese_help(sub.mut_args(|arg| match arg_help_zh(name, arg.get_id().as_str()) {
+                Some(help) => with_values_zh(arg, help),
+                None => arg,
+            }))
         });
     }
     with_chinese_help(command.mut_args(chinese_heading))
@@ -377,6 +481,37 @@ fn in_chinese(command: clap::Command) -> clap::Command {
                 .help("显示版本")
                 .help_heading("选项"),
         )
+}
+
+/// An argument described in Chinese, its possible and default values included in the
+/// description (clap would print them as `[possible values: …]`, `[default: …]`).
+fn with_values_zh(arg: clap::Arg, help: &str) -> clap::Arg {
+    if !arg.get_action().takes_values() {
+        return arg.help(help.to_string());
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| match v.get_name() {
+            "md" => "md（Markdown 备忘录）".to_string(),
+            "html" => "html（可打印的独立 HTML 备忘录）".to_string(),
+            name => name.to_string(),
+        })
+        .collect();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    let mut text = help.to_string();
+    if !values.is_empty() {
+        text.push_str(&format!("；可选：{}", values.join("、")));
+    }
+    if !defaults.is_empty() {
+        text.push_str(&format!("；默认：{}", defaults.join("、")));
+    }
+    arg.help(text).hide_possible_values(true).hide_default_value(true)
 }
 
 /// `-h, --help` described in Chinese, under `选项`.
@@ -397,5 +532,57 @@ fn chinese_heading(arg: clap::Arg) -> clap::Arg {
         arg.help_heading("参数")
     } else {
         arg.help_heading("选项")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_chinese(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn every_argument_of_every_command_is_described_in_chinese() {
+        let mut command = in_chinese(Cli::command());
+        command.build();
+        let mut english = Vec::new();
+        for sub in command.get_subcommands() {
+            assert!(
+                has_chinese(&sub.get_about().map(|a| a.to_string()).unwrap_or_default()),
+                "{}",
+                sub.get_name()
+            );
+            for arg in sub.get_arguments() {
+                let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                if !has_chinese(&help) {
+                    english.push(format!("{} {}: {help}", sub.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(
+            english.is_empty(),
+            "described only in English under --lang zh: {english:#?}"
+        );
+        let help = command
+            .find_subcommand_mut("eval")
+            .map(|eval| eval.render_long_help().to_string())
+            .unwrap_or_default();
+        for english in ["Possible values", "[default:", "A memo in Markdown", "Print help"] {
+            assert!(!help.contains(english), "{english} in:\n{help}");
+        }
+        assert!(help.contains("可选：text、json、md（Markdown 备忘录）"), "{help}");
+        assert!(help.contains("默认：10000000"), "{help}");
+    }
+
+    #[test]
+    fn a_command_specific_description_wins_over_the_common_one() {
+        assert_eq!(
+            arg_help_zh("batch", "output"),
+            Some("结果：每个输入行一行 JSON，按输入顺序；`-` 写标准输出")
+        );
+        assert_eq!(arg_help_zh("eval", "rules"), Some("规则文件或目录"));
+        assert_eq!(arg_help_zh("eval", "no_such_argument"), None);
     }
 }

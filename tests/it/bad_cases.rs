@@ -277,6 +277,11 @@ fn help_is_chinese_with_lang_zh() {
     }
     let sub = run(&["new-case", "--help", "--lang=zh"]);
     assert!(sub.contains("参数:") && sub.contains("选项:"), "{sub}");
+    // Each option is described in Chinese too, its values and default included.
+    for expected in ["只列出这些结论所依赖的事实", "把骨架写入该文件"] {
+        assert!(sub.contains(expected), "missing `{expected}` in:\n{sub}");
+    }
+    assert!(!sub.contains("Print help") && !sub.contains("[possible values"), "{sub}");
     let en = run(&["--help"]);
     assert!(en.contains("Usage: ruling") && !en.contains("用法"), "{en}");
 }
