@@ -51,6 +51,8 @@ pub struct SourceDecl {
     pub in_force: Option<Date>,
     /// Date it ceased to be in force.
     pub until: Option<Date>,
+    /// `not_encoded "…"`: provisions of it the rule set does not encode, as written.
+    pub not_encoded: Vec<String>,
     /// The whole declaration.
     pub span: Span,
 }

@@ -88,6 +88,8 @@ pub struct SourceInfo {
     pub in_force: Option<Date>,
     /// In force until.
     pub until: Option<Date>,
+    /// Provisions of it the rule set does not encode, as the rule files say.
+    pub not_encoded: Vec<String>,
 }
 
 /// A resolved citation.

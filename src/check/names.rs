@@ -84,6 +84,7 @@ impl Checker<'_> {
             title: decl.title.clone(),
             in_force: decl.in_force,
             until: decl.until,
+            not_encoded: decl.not_encoded.clone(),
         };
         self.sources.insert(decl.name.text.clone(), (info, decl.name.span));
     }

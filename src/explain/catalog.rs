@@ -51,6 +51,9 @@ pub struct SourceEntry {
     /// In force until.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// Provisions of it the rule set does not encode (`not_encoded "…"` in the rule files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_encoded: Vec<String>,
 }
 
 /// One value of an enum type.

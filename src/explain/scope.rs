@@ -112,6 +112,20 @@ impl Scope {
             self.questions.len(),
             sources.join("、")
         );
+        // What the rule files declare they leave out (`not_encoded`), so that silence about
+        // an offence is not read as a finding that it is not committed.
+        let missing: Vec<String> = catalog
+            .sources
+            .iter()
+            .flat_map(|s| {
+                s.not_encoded
+                    .iter()
+                    .map(move |text| format!("{}{text}", s.citation_name))
+            })
+            .collect();
+        if !missing.is_empty() {
+            line.push_str(&format!("；规则集未编码 {}", missing.join("、")));
+        }
         line.push_str("；范围以外的结论和条文未作评价。");
         line
     }

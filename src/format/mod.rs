@@ -233,6 +233,7 @@ impl Printer<'_> {
         if let Some(date) = d.until {
             attrs.push(format!("until {date}"));
         }
+        attrs.extend(d.not_encoded.iter().map(|text| format!("not_encoded {}", quote(text))));
         let one = std::iter::once(head.clone())
             .chain(attrs.iter().cloned())
             .collect::<Vec<_>>()

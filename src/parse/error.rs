@@ -167,6 +167,7 @@ pub(crate) fn describe(rule: Rule) -> &'static str {
         Rule::kw_over => "`over`",
         Rule::kw_says => "`says`",
         Rule::kw_quote => "`quote`",
+        Rule::kw_not_encoded => "`not_encoded`",
         Rule::prefer_clause => "a `prefer … at DATE over DATE` clause",
         Rule::prefer_order => "`higher`, `lower`, `true` or `false`",
         Rule::keyword => "a keyword",

@@ -86,6 +86,7 @@ pub const KEYWORDS: &[Keyword] = &[
     clause_word("lower", "较低"),
     clause_word("says", "表述"),
     clause_word("quote", "原文"),
+    clause_word("not_encoded", "未编码"),
 ];
 
 /// The word that closes `自 DATE 起`.
@@ -272,6 +273,7 @@ fn english_word(rule: Rule) -> Option<&'static str> {
         Rule::kw_over => "over",
         Rule::kw_says => "says",
         Rule::kw_quote => "quote",
+        Rule::kw_not_encoded => "not_encoded",
         _ => return None,
     })
 }

@@ -145,6 +145,7 @@ impl Lowerer<'_> {
             title: None,
             in_force: None,
             until: None,
+            not_encoded: Vec::new(),
             span,
         };
         for attr in inner {
@@ -156,6 +157,7 @@ impl Lowerer<'_> {
                 Rule::kw_title => decl.title = Some(literal::string(value.as_str())),
                 Rule::kw_in_force => decl.in_force = Some(self.date(&value)?),
                 Rule::kw_until => decl.until = Some(self.date(&value)?),
+                Rule::kw_not_encoded => decl.not_encoded.push(literal::string(value.as_str())),
                 _ => return Err(self.internal(span, "unknown source attribute")),
             }
         }

@@ -281,7 +281,10 @@ fn help_is_chinese_with_lang_zh() {
     for expected in ["只列出这些结论所依赖的事实", "把骨架写入该文件"] {
         assert!(sub.contains(expected), "missing `{expected}` in:\n{sub}");
     }
-    assert!(!sub.contains("Print help") && !sub.contains("[possible values"), "{sub}");
+    assert!(
+        !sub.contains("Print help") && !sub.contains("[possible values"),
+        "{sub}"
+    );
     let en = run(&["--help"]);
     assert!(en.contains("Usage: ruling") && !en.contains("用法"), "{en}");
 }

@@ -449,3 +449,45 @@ fn the_quoted_statute_text_is_the_one_of_the_version_applied() {
         );
     }
 }
+
+/// A memo states what the rule set leaves out (`not_encoded` on a source), so that silence about a
+/// concurring offence (传播淫秽物品, 刑法 363/364) is not read as a finding.
+#[test]
+fn the_scope_line_states_what_the_rule_set_does_not_encode() {
+    let rules = shipped_rules();
+    let markdown = memo_of(&rules, &example("qunzhu-2026.json")).markdown();
+    let scope = markdown
+        .lines()
+        .find(|l| l.starts_with("审查范围"))
+        .expect("a scope line");
+    assert!(
+        scope.contains("规则集未编码 刑法第二百八十五条（")
+            && scope.contains("刑法第三百六十三条、第三百六十四条（制作、复制、出版、贩卖、传播淫秽物品）"),
+        "{scope}"
+    );
+    let criminal_law = rules.catalog().sources.iter().find(|s| s.name == "刑法").expect("刑法");
+    assert_eq!(criminal_law.not_encoded.len(), 3, "{:?}", criminal_law.not_encoded);
+}
+
+/// `not_encoded` has a Chinese keyword like every other, keeps its order through `fmt`, and is an
+/// ordinary name elsewhere.
+#[test]
+fn not_encoded_is_written_in_either_language_and_survives_fmt() {
+    let text = "法源 刑法 \"刑法\" 未编码 \"第三百六十三条\" not_encoded \"第三百六十四条\"\n\
+                fact not_encoded: bool \"未编码的事实\"\n\
+                rule r: bool = not_encoded\n";
+    let rules = ruling::RuleSet::from_source("t.rule", text).expect("loads");
+    let source = rules.catalog().sources.first().expect("a source");
+    assert_eq!(source.not_encoded, ["第三百六十三条", "第三百六十四条"]);
+    let formatted = ruling::format::format_source("t.rule", text).expect("formats");
+    assert!(
+        formatted.contains("not_encoded \"第三百六十三条\"\n    not_encoded \"第三百六十四条\"")
+            || formatted.contains("not_encoded \"第三百六十三条\" not_encoded \"第三百六十四条\""),
+        "{formatted}"
+    );
+    let again = ruling::RuleSet::from_source("t.rule", &formatted).expect("formatted text loads");
+    assert_eq!(
+        again.catalog().sources.first().map(|s| s.not_encoded.clone()),
+        Some(source.not_encoded.clone())
+    );
+}

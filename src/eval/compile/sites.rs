@@ -129,6 +129,7 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
             title: s.title.clone(),
             in_force: s.in_force.map(|d| d.to_string()),
             until: s.until.map(|d| d.to_string()),
+            not_encoded: s.not_encoded.clone(),
         })
         .collect();
     catalog.enums = program
