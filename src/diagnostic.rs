@@ -6,6 +6,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use miette::{Diagnostic, Severity};
 
 mod clip;
+mod source_text;
+
+pub use source_text::SourceText;
 
 /// Every diagnostic found by a stage, in the order found (files in path order).
 #[derive(Default)]

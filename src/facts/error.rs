@@ -1,15 +1,17 @@
 //! Case-file diagnostics: each problem names its JSON pointer path and what was expected.
 
-use std::sync::Arc;
-
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Serialize;
 use thiserror::Error;
 
 use super::{locate, CaseOrigin};
+use crate::diagnostic::SourceText;
 
-pub(crate) fn named(origin: &CaseOrigin) -> NamedSource<Arc<str>> {
-    NamedSource::new(origin.name.clone(), Arc::clone(&origin.text))
+pub(crate) fn named(origin: &CaseOrigin) -> NamedSource<SourceText> {
+    NamedSource::new(
+        origin.name.clone(),
+        SourceText::new(std::sync::Arc::clone(&origin.text)),
+    )
 }
 
 /// A case document that cannot be read at all.
@@ -33,7 +35,7 @@ pub enum CaseError {
     Syntax {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("here")]
         span: SourceSpan,
@@ -58,7 +60,7 @@ pub enum CaseError {
     Shape {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("here")]
         span: SourceSpan,
@@ -88,7 +90,7 @@ pub enum CaseError {
     TooManyItems {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("this list")]
         span: SourceSpan,
@@ -108,7 +110,7 @@ pub enum CaseError {
     TextTooLong {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("this text")]
         span: SourceSpan,
@@ -128,7 +130,7 @@ pub enum CaseError {
     TooDeep {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("too deep here")]
         span: SourceSpan,
@@ -146,7 +148,7 @@ pub enum CaseError {
     DuplicateKey {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("given again here")]
         span: SourceSpan,
@@ -164,7 +166,7 @@ pub enum CaseError {
     NotFinite {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("not a finite number")]
         span: SourceSpan,
@@ -179,7 +181,7 @@ pub enum CaseError {
     UnknownKey {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("not a case-file key")]
         span: SourceSpan,
@@ -370,7 +372,7 @@ pub struct FactProblem {
     /// What is wrong.
     pub message: String,
     /// The text.
-    pub src: NamedSource<Arc<str>>,
+    pub src: NamedSource<SourceText>,
     /// Where.
     pub span: SourceSpan,
     /// Problem kind.
@@ -402,6 +404,8 @@ impl Diagnostic for FactProblem {
 
 impl FactsError {
     pub(crate) fn new(origin: &CaseOrigin, problems: Vec<Problem>) -> FactsError {
+        // One source for all problems, so that its line index is built once.
+        let src = named(origin);
         let located = problems
             .iter()
             .map(|p| {
@@ -409,7 +413,7 @@ impl FactsError {
                 FactProblem {
                     path: p.path.clone(),
                     message: p.message.clone(),
-                    src: named(origin),
+                    src: src.clone(),
                     span: locate::span_of(origin, &segments),
                     kind: p.kind,
                     help: p.help.clone(),

@@ -1,6 +1,6 @@
 //! Syntax errors: pest's error turned into a diagnostic that speaks in words.
 
-use std::sync::Arc;
+use crate::diagnostic::SourceText;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
@@ -16,7 +16,7 @@ pub enum ParseError {
     Syntax {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where reading stopped.
         #[label("{found}")]
         span: SourceSpan,
@@ -34,7 +34,7 @@ pub enum ParseError {
     InvalidLiteral {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// The literal.
         #[label("cannot be read as {what}")]
         span: SourceSpan,
@@ -55,7 +55,7 @@ pub enum ParseError {
     TooDeep {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where the limit was passed.
         #[label("nesting limit reached here")]
         span: SourceSpan,
@@ -71,7 +71,7 @@ pub enum ParseError {
     TooLarge {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// The start of the file.
         #[label("this file")]
         span: SourceSpan,
@@ -89,7 +89,7 @@ pub enum ParseError {
     Internal {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("here")]
         span: SourceSpan,
