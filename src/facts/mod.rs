@@ -293,11 +293,7 @@ impl Case {
         let mut defaulted = vec![false; n];
         for (key, json) in &self.facts {
             // Names in rule files are NFC; a key typed in NFD (`é` as `e` + accent) is the same name.
-            let nfc: std::borrow::Cow<'_, str> = if unicode_normalization::is_nfc(key) {
-                std::borrow::Cow::Borrowed(key)
-            } else {
-                std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(key.as_str()).collect())
-            };
+            let nfc = nfc(key);
             let Some(id) = program.fact_id(&nfc) else {
                 let names = program.facts.iter().map(|f| f.name.as_str());
                 problems.push(error::Problem::unknown_fact(key, names));
@@ -401,5 +397,16 @@ fn read_limited(path: &Path, limit: usize) -> Result<String, CaseError> {
 fn set(values: &mut [Option<Value>], id: FactId, value: Value) {
     if let Some(slot) = values.get_mut(id.0 as usize) {
         *slot = Some(value);
+    }
+}
+
+/// `text` in Unicode normal form C, as the names in rule files are: a case typed with `é` as
+/// `e` + combining accent (NFD, as some macOS tools write) then names the same fact, field or
+/// enum value.
+pub(crate) fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
+    if unicode_normalization::is_nfc(text) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(text).collect())
     }
 }

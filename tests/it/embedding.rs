@@ -235,7 +235,10 @@ fn an_infinite_or_nan_field_is_refused_not_dropped() {
         .expect_err("not finite");
         assert_eq!(error.code_str(), "ruling::case::not_finite", "{error:?}");
         assert_eq!(error.path(), Some("/facts/gains"));
-        assert_eq!(error.to_string(), format!("`/facts/gains` is {shown}, not a finite number"));
+        assert_eq!(
+            error.to_string(),
+            format!("`/facts/gains` is {shown}, not a finite number")
+        );
         // The diagnostic marks the `null` serde_json writes in its place.
         let rendered = ruling::diagnostic::render_diagnostic(&error, ruling::diagnostic::Lang::En, false, 100);
         assert!(rendered.contains("not a finite number"), "{rendered}");

@@ -919,3 +919,34 @@ fn case_keys_in_nfd_name_the_same_fact_as_in_nfc() {
     let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
     assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)));
 }
+
+#[test]
+fn enum_values_labels_and_record_fields_in_nfd_are_the_declared_ones() {
+    let rules = ruling::RuleSet::from_source(
+        "r.rule",
+        "fact kind: enum { café \"咖啡馆\", bar \"酒吧\" } \"类\"\n\
+         fact orders: list { café: bool \"是\" } \"单\" = []\n\
+         rule r: bool = kind == \"café\"\n\
+         rule n: count = count(orders where café)\n",
+    )
+    .unwrap();
+    let nfd = "cafe\u{301}";
+    for kind in [nfd.to_string(), "café".to_string()] {
+        let case = Case::from_json(&format!(
+            r#"{{"as_of": "2021-01-01", "facts": {{"kind": "{kind}", "orders": [{{"{nfd}": true}}]}}}}"#
+        ))
+        .unwrap();
+        let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
+        assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)), "{kind:?}");
+        assert_eq!(outcome.conclusion("n"), Some(&Json::from(1)), "{kind:?}");
+    }
+    // A label typed in NFD stands for its code too.
+    let rules = ruling::RuleSet::from_source(
+        "r.rule",
+        "fact kind: enum { a \"café\", b \"bar\" } \"类\"\nrule r: bool = kind == \"a\"\n",
+    )
+    .unwrap();
+    let case = Case::from_json(&format!(r#"{{"as_of": "2021-01-01", "facts": {{"kind": "{nfd}"}}}}"#)).unwrap();
+    let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
+    assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)));
+}
