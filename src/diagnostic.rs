@@ -181,6 +181,11 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "把规则拆分到同一目录下的多个文件中。",
     ),
     (
+        "ruling::parse::invisible_character",
+        "名称中有不可见字符",
+        "删除该字符：名称中的不可见字符会使两个不同的名称看起来完全一样。",
+    ),
+    (
         "ruling::parse::internal",
         "解析器内部错误",
         "这是 ruling 的缺陷：请把该规则文件报告给开发者。",

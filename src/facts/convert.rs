@@ -405,8 +405,10 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
             problems.push(Problem::new(
                 ProblemKind::UnknownField,
                 &format!("{path}/{}", super::locate::escape(key)),
-                format!("unknown field `{key}`"),
-                crate::suggest::help_line(key, &names).or_else(|| Some(format!("fields are: {}", names.join(", ")))),
+                format!("unknown field `{}`", crate::visible::escape_name(key)),
+                super::error::invisible_help(key, &names)
+                    .or_else(|| crate::suggest::help_line(key, &names))
+                    .or_else(|| Some(format!("fields are: {}", names.join(", ")))),
             ));
         }
     }

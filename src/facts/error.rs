@@ -323,15 +323,18 @@ impl Problem {
     }
 
     pub(crate) fn unknown_fact<'a>(key: &str, names: impl Iterator<Item = &'a str>) -> Problem {
-        let help = crate::suggest::help_line(key, names.collect::<Vec<_>>()).or_else(|| {
-            Some(String::from(
-                "`ruling schema RULES` lists the facts these rules declare",
-            ))
-        });
+        let names: Vec<&str> = names.collect();
+        let help = invisible_help(key, &names)
+            .or_else(|| crate::suggest::help_line(key, &names))
+            .or_else(|| {
+                Some(String::from(
+                    "`ruling schema RULES` lists the facts these rules declare",
+                ))
+            });
         Problem::new(
             ProblemKind::UnknownFact,
             &format!("/facts/{}", locate::escape(key)),
-            format!("unknown fact `{key}`"),
+            format!("unknown fact `{}`", crate::visible::escape_name(key)),
             help,
         )
     }
@@ -427,4 +430,18 @@ impl FactsError {
             located,
         }
     }
+}
+
+/// For a key holding an invisible character (a zero-width joiner pasted with it), why it names
+/// nothing and, when the key without it is a name, that name. Names never hold such characters
+/// (`ruling::parse::invisible_character`), so the key cannot match as it is.
+pub(crate) fn invisible_help(key: &str, names: &[&str]) -> Option<String> {
+    let (_, character) = crate::visible::invisible(key)?;
+    let visible = crate::visible::visible_form(key);
+    let character = crate::visible::describe(character);
+    Some(if names.contains(&visible.as_str()) {
+        format!("the key has an invisible character ({character}): did you mean `{visible}`?")
+    } else {
+        format!("the key has an invisible character ({character}), which no name holds: delete it")
+    })
 }

@@ -80,6 +80,24 @@ pub enum ParseError {
         /// The limit.
         limit: usize,
     },
+    /// `fact a\u{200D}b: count` (a zero-width joiner inside a name, which then looks like `ab`)
+    #[error("the name `{shown}` contains an invisible character, {character}")]
+    #[diagnostic(code(ruling::parse::invisible_character))]
+    InvisibleCharacter {
+        /// The file.
+        #[source_code]
+        src: NamedSource<SourceText>,
+        /// The name.
+        #[label("{character} inside this name")]
+        span: SourceSpan,
+        /// The name with its invisible characters escaped (`a\u{200d}b`).
+        shown: String,
+        /// The first invisible character (`U+200D ZERO WIDTH JOINER`).
+        character: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+    },
     /// An internal inconsistency between grammar and lowering (a bug in ruling).
     #[error("internal parser error: {message}")]
     #[diagnostic(

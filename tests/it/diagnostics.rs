@@ -158,7 +158,7 @@ mod catalogue {
                 .unwrap_or_default()
                 .to_string();
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let stage = if matches!(stem.as_str(), "syntax" | "too_deep") {
+            let stage = if matches!(stem.as_str(), "syntax" | "too_deep" | "invisible_character") {
                 "parse"
             } else {
                 "check"

@@ -950,3 +950,64 @@ fn enum_values_labels_and_record_fields_in_nfd_are_the_declared_ones() {
     let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
     assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)));
 }
+
+// ---------------------------------------------------------------- 11. invisible characters in names
+
+/// The codes and rendering of loading `text` (which must fail).
+fn load_errors(text: &str) -> (Vec<String>, String) {
+    match ruling::RuleSet::from_source("r.rule", text) {
+        Err(ruling::LoadError::Invalid { diagnostics }) => (diagnostics.codes(), diagnostics.render(false, 100)),
+        other => panic!("{text:?} loaded: {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn names_with_invisible_characters_are_refused() {
+    for (text, character) in [
+        ("fact a\u{200d}b: count \"a\"\n", "U+200D ZERO WIDTH JOINER"),
+        ("fact a\u{200c}b: count \"a\"\n", "U+200C ZERO WIDTH NON-JOINER"),
+        ("fact k: enum { x\u{fe0f} } \"k\"\n", "U+FE0F VARIATION SELECTOR"),
+        (
+            "fact a: count\nrule r\u{200d}: bool = a > 1\n",
+            "U+200D ZERO WIDTH JOINER",
+        ),
+        (
+            "fact o: list { f\u{200c}: bool \"f\" } \"o\"\n",
+            "U+200C ZERO WIDTH NON-JOINER",
+        ),
+    ] {
+        let (codes, rendered) = load_errors(text);
+        assert_eq!(codes, ["ruling::parse::invisible_character"], "{text:?}");
+        assert!(rendered.contains(character), "{rendered}");
+        assert!(rendered.contains("delete it: the name then reads"), "{rendered}");
+        // The message shows the name escaped (the quoted source keeps the file's bytes).
+        let message = rendered.lines().find(|l| l.contains("the name `")).unwrap_or_default();
+        assert!(message.contains("\\u{"), "{message}");
+        assert!(!message.contains(['\u{200d}', '\u{200c}', '\u{fe0f}']), "{message}");
+    }
+    let (_, rendered) = load_errors("fact 违法\u{200d}所得: money \"违法所得\"\n");
+    assert!(rendered.contains("the name `违法\\u{200d}所得`"), "{rendered}");
+    assert!(rendered.contains("the name then reads `违法所得`"), "{rendered}");
+    // Texts may hold them (an emoji sequence in a label).
+    assert!(ruling::RuleSet::from_source("r.rule", "fact a: count \"👨\u{200d}👩\"\nrule r: bool = a > 1\n").is_ok());
+}
+
+#[test]
+fn a_case_key_with_an_invisible_character_names_no_fact_and_says_why() {
+    let rules = ruling::RuleSet::from_source("r.rule", SMALL).unwrap();
+    // The key as JSON writes it escaped: `"n\u200d"`.
+    let case = Case::from_json(r#"{"as_of": "2021-01-01", "facts": {"n\u200d": 500}}"#).unwrap();
+    let error = rules
+        .evaluate(&case, &ruling::Options::default())
+        .expect_err("unknown fact");
+    let ruling::EvalError::Facts(facts) = &error else {
+        panic!("{error:?}")
+    };
+    let problem = &facts.located[0];
+    assert_eq!(problem.code, "ruling::case::unknown_fact");
+    assert_eq!(problem.message, "unknown fact `n\\u{200d}`");
+    assert_eq!(
+        problem.help.as_deref(),
+        Some("the key has an invisible character (U+200D ZERO WIDTH JOINER): did you mean `n`?")
+    );
+}
