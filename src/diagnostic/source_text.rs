@@ -11,6 +11,11 @@
 //! The excerpts are exactly those miette computes (same bytes, line, column and line count,
 //! `\r`, `\n` and `\r\n` each ending a line): the scan below is miette's, started at a line
 //! start with the state miette would have reached there. A property test compares the two.
+//!
+//! One difference on purpose: a control character other than a line break or tab (an `ESC`
+//! starting a terminal sequence, a C1 control, a bidi override) is shown as `?`, `¿` or `�`,
+//! a character of the same UTF-8 length, so that quoting a hostile file cannot drive the
+//! terminal and every byte offset stays valid.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -22,8 +27,15 @@ use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanConten
 #[derive(Clone)]
 pub struct SourceText {
     text: Arc<str>,
+    index: Arc<OnceLock<Index>>,
+}
+
+/// What reading excerpts needs, computed once per text.
+struct Index {
     /// The position of the last byte of every line break (the `\n` of `\r\n`), ascending.
-    breaks: Arc<OnceLock<Box<[usize]>>>,
+    breaks: Box<[usize]>,
+    /// The text with its control characters masked, when it has any.
+    masked: Option<Box<[u8]>>,
 }
 
 impl SourceText {
@@ -31,7 +43,7 @@ impl SourceText {
     pub fn new(text: Arc<str>) -> SourceText {
         SourceText {
             text,
-            breaks: Arc::new(OnceLock::new()),
+            index: Arc::new(OnceLock::new()),
         }
     }
 
@@ -40,8 +52,14 @@ impl SourceText {
         &self.text
     }
 
-    fn breaks(&self) -> &[usize] {
-        self.breaks.get_or_init(|| line_breaks(self.text.as_bytes()))
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index {
+            breaks: line_breaks(self.text.as_bytes()),
+            masked: match crate::visible::mask_controls(self.text.as_bytes()) {
+                std::borrow::Cow::Owned(masked) => Some(masked.into_boxed_slice()),
+                std::borrow::Cow::Borrowed(_) => None,
+            },
+        })
     }
 }
 
@@ -72,9 +90,10 @@ impl SourceCode for SourceText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let index = self.index();
         let contents = context_info(
-            self.text.as_bytes(),
-            self.breaks(),
+            index.masked.as_deref().unwrap_or(self.text.as_bytes()),
+            &index.breaks,
             span,
             context_lines_before,
             context_lines_after,
@@ -231,6 +250,23 @@ mod tests {
                 Err(_) => prop_assert_eq!(ours, None),
             }
         }
+    }
+
+    #[test]
+    fn control_characters_are_quoted_masked_at_the_same_offsets() {
+        let text = "a\u{1b}]0;title\u{7}\nb\u{202e}c\n";
+        let indexed = SourceText::from(text);
+        let contents = indexed
+            .read_span(&SourceSpan::new(12.into(), 1), 0, 0)
+            .expect("in bounds");
+        assert_eq!(contents.data(), "b".as_bytes());
+        let whole = indexed
+            .read_span(&SourceSpan::new(0.into(), text.len()), 0, 0)
+            .expect("in bounds");
+        assert_eq!(
+            std::str::from_utf8(whole.data()).ok(),
+            Some("a?]0;title?\nb\u{FFFD}c\n")
+        );
     }
 
     #[test]

@@ -1011,3 +1011,72 @@ fn a_case_key_with_an_invisible_character_names_no_fact_and_says_why() {
         Some("the key has an invisible character (U+200D ZERO WIDTH JOINER): did you mean `n`?")
     );
 }
+
+// ---------------------------------------------------------------- 11. terminal escapes in values
+
+/// Bytes that would act on a terminal rather than be shown.
+fn acting_bytes(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| (c.is_control() && !matches!(c, '\n')) || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .collect()
+}
+
+#[test]
+fn escape_sequences_in_case_values_are_shown_escaped_in_text_output_and_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_file(
+        dir.path(),
+        "source 法 \"某法\"\nfact t: text \"文\"\nfact k: enum { a, b } \"类\"\n\
+         rule r: text \"r\" cite 法 第一条 = t\nrule s: bool \"s\" cite 法 第二条 = k == \"a\"\n",
+    );
+    // An OSC 8 link, a clear-screen CSI, a bidi override and a C1 CSI, as JSON escapes.
+    let hostile = r"\u001b]8;;http://x\u0007link\u001b]8;;\u0007\u001b[2J\u202eevil\u009b31m";
+    let case = dir.path().join("case.json");
+    std::fs::write(
+        &case,
+        format!(r#"{{"as_of": "2021-01-01", "facts": {{"t": "{hostile}\nnext", "k": "a"}}}}"#),
+    )
+    .unwrap();
+    for command in ["eval", "explain"] {
+        let run = ruling_bin().arg(command).arg(&rules).arg("--facts").arg(&case).output().unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        let shown = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(acting_bytes(&shown), Vec::<char>::new(), "{command}: {shown}");
+        assert!(
+            shown.contains(r"\u{1b}]8;;http://x\u{7}link\u{1b}]8;;\u{7}\u{1b}[2J\u{202e}evil\u{9b}31m\nnext"),
+            "{command}: {shown}"
+        );
+    }
+    // The same in diagnostics: an enum value and a key, quoted in the message, help and source.
+    std::fs::write(
+        &case,
+        format!(r#"{{"as_of": "2021-01-01", "facts": {{"k": "{hostile}", "x{hostile}": 1}}}}"#),
+    )
+    .unwrap();
+    let run = ruling_bin()
+        .args(["eval", "--lang", "en"])
+        .arg(&rules)
+        .arg("--facts")
+        .arg(&case)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert_eq!(acting_bytes(&message), Vec::<char>::new(), "{message}");
+    assert!(message.contains(r"`\u{1b}]8;;http://x\u{7}link"), "{message}");
+    assert!(message.contains(r"fact `x\u{1b}]8;;"), "{message}");
+    // YAML may hold a raw bidi override: the quoted source line shows it masked.
+    let yaml = dir.path().join("case.yaml");
+    std::fs::write(&yaml, "as_of: 2021-01-01\nfacts:\n  k: \"\u{202e}evil\"\n").unwrap();
+    let run = ruling_bin()
+        .args(["eval", "--lang", "en"])
+        .arg(&rules)
+        .arg("--facts")
+        .arg(&yaml)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert_eq!(acting_bytes(&message), Vec::<char>::new(), "{message}");
+    assert!(message.contains("k: \"\u{FFFD}evil\""), "{message}");
+}
