@@ -1017,7 +1017,9 @@ fn a_case_key_with_an_invisible_character_names_no_fact_and_says_why() {
 /// Bytes that would act on a terminal rather than be shown.
 fn acting_bytes(text: &str) -> Vec<char> {
     text.chars()
-        .filter(|c| (c.is_control() && !matches!(c, '\n')) || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| {
+            (c.is_control() && !matches!(c, '\n')) || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
         .collect()
 }
 
@@ -1038,7 +1040,13 @@ fn escape_sequences_in_case_values_are_shown_escaped_in_text_output_and_diagnost
     )
     .unwrap();
     for command in ["eval", "explain"] {
-        let run = ruling_bin().arg(command).arg(&rules).arg("--facts").arg(&case).output().unwrap();
+        let run = ruling_bin()
+            .arg(command)
+            .arg(&rules)
+            .arg("--facts")
+            .arg(&case)
+            .output()
+            .unwrap();
         assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
         let shown = String::from_utf8_lossy(&run.stdout);
         assert_eq!(acting_bytes(&shown), Vec::<char>::new(), "{command}: {shown}");
@@ -1079,4 +1087,61 @@ fn escape_sequences_in_case_values_are_shown_escaped_in_text_output_and_diagnost
     let message = stderr(&run);
     assert_eq!(acting_bytes(&message), Vec::<char>::new(), "{message}");
     assert!(message.contains("k: \"\u{FFFD}evil\""), "{message}");
+}
+
+// ---------------------------------------------------------------- 11. markup in Markdown memos
+
+#[test]
+fn a_hostile_case_name_or_text_value_is_literal_text_in_markdown_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_file(
+        dir.path(),
+        "source 法 \"某法\"\nfact t: text \"文\"\nrule r: text \"r\" cite 法 第一条 = t\n",
+    );
+    let hostile = "x\n# 标题\n<img src=x onerror=alert(1)> *b* [l](javascript:alert(1)) `c` \\<i>";
+    let case = dir.path().join("case.json");
+    let json = serde_json::json!({"name": hostile, "as_of": "2021-01-01", "facts": {"t": hostile}});
+    std::fs::write(&case, json.to_string()).unwrap();
+    let run = |format: &str| {
+        let run = ruling_bin()
+            .arg("eval")
+            .arg(&rules)
+            .arg("--facts")
+            .arg(&case)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        String::from_utf8_lossy(&run.stdout).into_owned()
+    };
+    // The memo, and the older memo of `ruling::report::markdown`.
+    let outcome = ruling::RuleSet::load(&rules)
+        .unwrap()
+        .evaluate(&Case::from_path(&case).unwrap(), &ruling::Options::default())
+        .unwrap();
+    let older = ruling::report::markdown::render(&outcome, Some(hostile), None);
+    for markdown in [run("md"), older] {
+        // The line breaks are gone and `#` is escaped wherever the value puts it.
+        assert!(
+            !markdown
+                .lines()
+                .any(|l| l.starts_with("# 标题") || l.starts_with("<img")),
+            "{markdown}"
+        );
+        assert!(
+            !markdown.contains(" # 标题") && markdown.contains("x \\# 标题"),
+            "{markdown}"
+        );
+        for (at, _) in markdown.match_indices("<img") {
+            assert_eq!(markdown.get(at - 1..at), Some("\\"), "raw HTML: {markdown}");
+        }
+        for (at, _) in markdown.match_indices("<i>") {
+            // `\<i>` in the value is written `\\\<i>`: an escaped backslash, then an escaped `<`.
+            assert_eq!(markdown.get(at - 3..at), Some("\\\\\\"), "raw HTML: {markdown}");
+        }
+        assert!(markdown.contains("\\*b\\* \\[l\\](javascript:alert(1))"), "{markdown}");
+    }
+    let html = run("html");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
 }
