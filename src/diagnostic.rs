@@ -6,6 +6,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use miette::{Diagnostic, Severity};
 
 mod clip;
+mod source_text;
+
+pub use source_text::SourceText;
 
 /// Every diagnostic found by a stage, in the order found (files in path order).
 #[derive(Default)]
@@ -176,6 +179,11 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "ruling::parse::too_large",
         "规则文件超过大小上限",
         "把规则拆分到同一目录下的多个文件中。",
+    ),
+    (
+        "ruling::parse::invisible_character",
+        "名称中有不可见字符",
+        "删除该字符：名称中的不可见字符会使两个不同的名称看起来完全一样。",
     ),
     (
         "ruling::parse::internal",
@@ -562,11 +570,19 @@ impl<'a> Localized<'a> {
     }
 }
 
+// Messages, help and labels quote case values and keys; a control character in one (an
+// `ESC` sequence, a bidi override) is shown escaped (`\u{1b}`) rather than sent to the
+// terminal. Source excerpts are masked by `SourceText`.
+fn shown(text: &str) -> String {
+    crate::visible::escape_controls_keeping_lines(text).into_owned()
+}
+
 impl fmt::Display for Localized<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = shown(&self.inner.to_string());
         match self.entry() {
-            Some((title, _)) => write!(f, "{title}（{}）", self.inner),
-            None => write!(f, "{}", self.inner),
+            Some((title, _)) => write!(f, "{title}（{message}）"),
+            None => f.write_str(&message),
         }
     }
 }
@@ -590,11 +606,12 @@ impl Diagnostic for Localized<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let Some((_, help)) = self.entry() else {
-            return self.inner.help();
+            let original = self.inner.help()?.to_string();
+            return Some(Box::new(shown(&original)));
         };
         let text = match self.inner.help() {
             Some(original) => {
-                let original = original.to_string();
+                let original = shown(&original.to_string());
                 match help_zh(&original) {
                     Some(translated) => format!("{help}\n{translated}"),
                     None => format!("{help}\n{original}"),
@@ -612,11 +629,16 @@ impl Diagnostic for Localized<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let lang = self.lang;
         let labels = self.inner.labels()?.map(move |mut l| {
-            if lang == Lang::Zh {
-                if let Some(zh) = l.label().and_then(label_zh) {
-                    l.set_label(Some(zh.to_string()));
-                }
-            }
+            let zh = if lang == Lang::Zh {
+                l.label().and_then(label_zh)
+            } else {
+                None
+            };
+            let text = match zh {
+                Some(zh) => Some(zh.to_string()),
+                None => l.label().map(shown),
+            };
+            l.set_label(text);
             l
         });
         match &self.source {

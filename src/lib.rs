@@ -46,6 +46,7 @@ pub mod skeleton;
 pub mod source;
 pub mod testing;
 pub mod value;
+pub mod visible;
 
 pub use check::suggest;
 pub use check::CheckError;

@@ -94,7 +94,7 @@ impl RuleSet {
                     source_map.add_relative(shown, relative_name(path, file), file, text);
                 }
                 Err(size) => too_large.push(parse::ParseError::TooLarge {
-                    src: miette::NamedSource::new(shown, Arc::from("")),
+                    src: miette::NamedSource::new(shown, crate::diagnostic::SourceText::from("")),
                     span: (0, 0).into(),
                     size,
                     limit: limits.max_file_bytes,

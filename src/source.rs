@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::diagnostic::SourceText;
+
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
@@ -45,23 +47,28 @@ pub struct SourceFile {
     /// Byte offsets where lines start, computed on first use (so that locating N spans in a
     /// large file is N binary searches, not N scans of the text).
     line_starts: std::sync::OnceLock<Arc<[usize]>>,
+    /// The text again, with the line index miette's excerpts use, shared by every diagnostic
+    /// pointing into this file.
+    source_text: SourceText,
 }
 
 impl SourceFile {
     /// A file known by its name only (text held in memory, not read from disk).
     pub fn in_memory(name: &str, text: &str) -> SourceFile {
+        let shared: Arc<str> = Arc::from(text);
         SourceFile {
             name: name.to_string(),
             relative: name.replace('\\', "/"),
             path: PathBuf::from(name),
-            text: Arc::from(text),
+            text: Arc::clone(&shared),
             line_starts: std::sync::OnceLock::new(),
+            source_text: SourceText::new(shared),
         }
     }
 
     /// A miette source for rendering diagnostics that point into this file.
-    pub fn named_source(&self) -> miette::NamedSource<Arc<str>> {
-        miette::NamedSource::new(self.name.clone(), Arc::clone(&self.text)).with_language("ruling")
+    pub fn named_source(&self) -> miette::NamedSource<SourceText> {
+        miette::NamedSource::new(self.name.clone(), self.source_text.clone()).with_language("ruling")
     }
 
     /// The text under `span`, or an empty string if the span is off a char boundary.
@@ -96,12 +103,14 @@ impl SourceMap {
     /// Adds a file with its path below the rule-set root, and returns its id.
     pub fn add_relative(&mut self, name: String, relative: String, path: &Path, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let text: Arc<str> = text.into();
         self.files.push(SourceFile {
             name,
             relative,
             path: path.to_path_buf(),
-            text: text.into(),
+            text: Arc::clone(&text),
             line_starts: std::sync::OnceLock::new(),
+            source_text: SourceText::new(text),
         });
         id
     }

@@ -1,12 +1,12 @@
 //! Everything `ruling check` can report about a rule set.
 #![allow(missing_docs, reason = "variant fields are self-describing: src, span, name, help")]
 
-use std::sync::Arc;
+use crate::diagnostic::SourceText;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
-type Src = NamedSource<Arc<str>>;
+type Src = NamedSource<SourceText>;
 
 /// A problem in the rule files found by checking (errors and warnings).
 #[derive(Debug, Error, Diagnostic)]

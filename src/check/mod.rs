@@ -103,10 +103,10 @@ impl<'d> Checker<'d> {
     }
 
     /// The miette source of the file a span lies in.
-    pub(crate) fn src(&self, span: Span) -> miette::NamedSource<std::sync::Arc<str>> {
+    pub(crate) fn src(&self, span: Span) -> miette::NamedSource<crate::diagnostic::SourceText> {
         match self.source_map.get(span.file) {
             Some(file) => file.named_source(),
-            None => miette::NamedSource::new("?", std::sync::Arc::from("")),
+            None => miette::NamedSource::new("?", crate::diagnostic::SourceText::from("")),
         }
     }
 

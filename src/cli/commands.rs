@@ -126,6 +126,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         if rules.program().rule_id(name).is_none() {
             let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
             let help = ruling::suggest::help_line(name, names).unwrap_or_default();
+            let name = ruling::visible::escape_name(name);
             eprintln!("error: unknown conclusion `{name}` {help}");
             return BAD_INPUT;
         }

@@ -1,5 +1,6 @@
 //! `ruling test`: run case files, show diffs and explanations of failures, report coverage.
 
+use ruling::visible::escape_controls;
 use std::path::{Path, PathBuf};
 
 use ruling::coverage::Coverage;
@@ -60,7 +61,7 @@ pub(crate) fn run(rules: &Path, cases: &[PathBuf], options: &TestOptions) -> u8 
         if ok {
             passed += 1;
             if !options.json {
-                outln!("ok   {} ({})", result.name, file.display());
+                outln!("ok   {} ({})", escape_controls(&result.name), file.display());
             }
         } else {
             failed += 1;
@@ -137,7 +138,8 @@ fn result_json(result: &CaseResult, ok: bool) -> Json {
 }
 
 fn print_failure(result: &CaseResult) {
-    outln!("FAIL {} ({})", result.name, result.path.display());
+    // The case name, expected and actual values come from case files: shown, not obeyed.
+    outln!("FAIL {} ({})", escape_controls(&result.name), result.path.display());
     if let Some(error) = &result.error {
         outln!("{error}");
     }
@@ -148,8 +150,8 @@ fn print_failure(result: &CaseResult) {
         outln!(
             "    {}:\n      - expected: {}\n      + actual:   {}",
             m.conclusion,
-            m.expected,
-            m.actual
+            escape_controls(&m.expected.to_string()),
+            escape_controls(&m.actual.to_string())
         );
     }
     for r in &result.missing_reasons {

@@ -171,16 +171,24 @@ pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) 
             let values: Vec<&str> = declared
                 .map(|e| e.values.iter().map(|(v, _)| v.as_str()).collect())
                 .unwrap_or_default();
+            // A value or label typed in another normal form (NFD) is the one declared.
+            let same = |declared: &str, given: &str| declared == given || super::nfc(declared) == super::nfc(given);
+            let by_code = |s: &str| {
+                values
+                    .iter()
+                    .find(|code| same(code, s))
+                    .map(|code| Value::Text(Arc::from(*code)))
+            };
             // The label the rule files give a value (`自然人`) stands for its code (`person`).
             let by_label = |s: &str| {
                 declared?
                     .values
                     .iter()
-                    .find(|(_, label)| label.as_deref() == Some(s.trim()))
+                    .find(|(_, label)| label.as_deref().is_some_and(|l| same(l, s.trim())))
                     .map(|(code, _)| Value::Text(Arc::from(code.as_str())))
             };
             match json.as_str() {
-                Some(s) if values.contains(&s) => Ok(Value::Text(Arc::from(s))),
+                Some(s) if by_code(s).is_some() => by_code(s).ok_or_else(Vec::new),
                 Some(s) if by_label(s).is_some() => by_label(s).ok_or_else(Vec::new),
                 Some(s) => {
                     let labels: Vec<&str> = declared
@@ -382,14 +390,25 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
         return Ok(Value::Null);
     };
     let mut problems = Vec::new();
+    // Keys in NFC, as field names are (a key typed in NFD names the same field); copied only
+    // when a key is not.
+    let normalised: Option<serde_json::Map<String, Json>> =
+        map.keys().any(|k| !unicode_normalization::is_nfc(k)).then(|| {
+            map.iter()
+                .map(|(k, v)| (super::nfc(k).into_owned(), v.clone()))
+                .collect()
+        });
+    let map = normalised.as_ref().unwrap_or(map);
     for key in map.keys() {
         if !info.fields.iter().any(|f| f.name == *key) {
             let names: Vec<&str> = info.fields.iter().map(|f| f.name.as_str()).collect();
             problems.push(Problem::new(
                 ProblemKind::UnknownField,
                 &format!("{path}/{}", super::locate::escape(key)),
-                format!("unknown field `{key}`"),
-                crate::suggest::help_line(key, &names).or_else(|| Some(format!("fields are: {}", names.join(", ")))),
+                format!("unknown field `{}`", crate::visible::escape_name(key)),
+                super::error::invisible_help(key, &names)
+                    .or_else(|| crate::suggest::help_line(key, &names))
+                    .or_else(|| Some(format!("fields are: {}", names.join(", ")))),
             ));
         }
     }

@@ -1,15 +1,17 @@
 //! Case-file diagnostics: each problem names its JSON pointer path and what was expected.
 
-use std::sync::Arc;
-
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Serialize;
 use thiserror::Error;
 
 use super::{locate, CaseOrigin};
+use crate::diagnostic::SourceText;
 
-pub(crate) fn named(origin: &CaseOrigin) -> NamedSource<Arc<str>> {
-    NamedSource::new(origin.name.clone(), Arc::clone(&origin.text))
+pub(crate) fn named(origin: &CaseOrigin) -> NamedSource<SourceText> {
+    NamedSource::new(
+        origin.name.clone(),
+        SourceText::new(std::sync::Arc::clone(&origin.text)),
+    )
 }
 
 /// A case document that cannot be read at all.
@@ -33,7 +35,7 @@ pub enum CaseError {
     Syntax {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("here")]
         span: SourceSpan,
@@ -58,7 +60,7 @@ pub enum CaseError {
     Shape {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("here")]
         span: SourceSpan,
@@ -88,7 +90,7 @@ pub enum CaseError {
     TooManyItems {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("this list")]
         span: SourceSpan,
@@ -108,7 +110,7 @@ pub enum CaseError {
     TextTooLong {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("this text")]
         span: SourceSpan,
@@ -128,7 +130,7 @@ pub enum CaseError {
     TooDeep {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("too deep here")]
         span: SourceSpan,
@@ -146,7 +148,7 @@ pub enum CaseError {
     DuplicateKey {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("given again here")]
         span: SourceSpan,
@@ -164,7 +166,7 @@ pub enum CaseError {
     NotFinite {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("not a finite number")]
         span: SourceSpan,
@@ -179,7 +181,7 @@ pub enum CaseError {
     UnknownKey {
         /// The text.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("not a case-file key")]
         span: SourceSpan,
@@ -321,15 +323,18 @@ impl Problem {
     }
 
     pub(crate) fn unknown_fact<'a>(key: &str, names: impl Iterator<Item = &'a str>) -> Problem {
-        let help = crate::suggest::help_line(key, names.collect::<Vec<_>>()).or_else(|| {
-            Some(String::from(
-                "`ruling schema RULES` lists the facts these rules declare",
-            ))
-        });
+        let names: Vec<&str> = names.collect();
+        let help = invisible_help(key, &names)
+            .or_else(|| crate::suggest::help_line(key, &names))
+            .or_else(|| {
+                Some(String::from(
+                    "`ruling schema RULES` lists the facts these rules declare",
+                ))
+            });
         Problem::new(
             ProblemKind::UnknownFact,
             &format!("/facts/{}", locate::escape(key)),
-            format!("unknown fact `{key}`"),
+            format!("unknown fact `{}`", crate::visible::escape_name(key)),
             help,
         )
     }
@@ -370,7 +375,7 @@ pub struct FactProblem {
     /// What is wrong.
     pub message: String,
     /// The text.
-    pub src: NamedSource<Arc<str>>,
+    pub src: NamedSource<SourceText>,
     /// Where.
     pub span: SourceSpan,
     /// Problem kind.
@@ -402,6 +407,8 @@ impl Diagnostic for FactProblem {
 
 impl FactsError {
     pub(crate) fn new(origin: &CaseOrigin, problems: Vec<Problem>) -> FactsError {
+        // One source for all problems, so that its line index is built once.
+        let src = named(origin);
         let located = problems
             .iter()
             .map(|p| {
@@ -409,7 +416,7 @@ impl FactsError {
                 FactProblem {
                     path: p.path.clone(),
                     message: p.message.clone(),
-                    src: named(origin),
+                    src: src.clone(),
                     span: locate::span_of(origin, &segments),
                     kind: p.kind,
                     help: p.help.clone(),
@@ -423,4 +430,18 @@ impl FactsError {
             located,
         }
     }
+}
+
+/// For a key holding an invisible character (a zero-width joiner pasted with it), why it names
+/// nothing and, when the key without it is a name, that name. Names never hold such characters
+/// (`ruling::parse::invisible_character`), so the key cannot match as it is.
+pub(crate) fn invisible_help(key: &str, names: &[&str]) -> Option<String> {
+    let (_, character) = crate::visible::invisible(key)?;
+    let visible = crate::visible::visible_form(key);
+    let character = crate::visible::describe(character);
+    Some(if names.contains(&visible.as_str()) {
+        format!("the key has an invisible character ({character}): did you mean `{visible}`?")
+    } else {
+        format!("the key has an invisible character ({character}), which no name holds: delete it")
+    })
 }

@@ -5,6 +5,7 @@
 
 mod convert;
 mod error;
+mod from_rust;
 mod limits;
 mod locate;
 mod strict;
@@ -154,6 +155,8 @@ impl Case {
     /// an object of fact name → value (a `serde_json::Value`, a map, or a struct with
     /// `#[derive(Serialize)]`), and the date whose law applies (`None`: the fact
     /// `conduct_date`). Values are checked against the declarations when the case is prepared.
+    /// An infinite or NaN number is refused (`ruling::case::not_finite`), as in case files:
+    /// `serde_json` alone would make it `null`, a fact not given.
     ///
     /// ```
     /// #[derive(serde::Serialize)]
@@ -163,10 +166,21 @@ impl Case {
     /// assert_eq!(case.facts["illegal_videos"], 250);
     /// ```
     pub fn from_facts<T: serde::Serialize + ?Sized>(facts: &T, as_of: Option<Date>) -> Result<Case, CaseError> {
-        let facts = serde_json::to_value(facts).map_err(|e| CaseError::Io {
-            path: String::from("facts"),
-            message: e.to_string(),
-        })?;
+        let (facts, not_finite) = match from_rust::to_json(facts, "/facts") {
+            Ok(facts) => (facts, None),
+            // `serde_json` writes the number as `null`: that text is still shown, with the
+            // `null` marked, in the error.
+            Err(from_rust::Refused::NotFinite { path, shown }) => (
+                serde_json::to_value(facts).unwrap_or_default(),
+                Some(strict::Oddity::NotFinite { path, shown }),
+            ),
+            Err(from_rust::Refused::Other(message)) => {
+                return Err(CaseError::Io {
+                    path: String::from("facts"),
+                    message,
+                })
+            }
+        };
         let mut case = Map::new();
         case.insert(String::from("facts"), facts);
         if let Some(date) = as_of {
@@ -178,6 +192,9 @@ impl Case {
             text: Arc::from(text),
             format: CaseFormat::Json,
         });
+        if let Some(oddity) = not_finite {
+            return Err(error::oddity(&origin, oddity));
+        }
         Case::from_value(Json::Object(case), origin)
     }
 
@@ -276,11 +293,7 @@ impl Case {
         let mut defaulted = vec![false; n];
         for (key, json) in &self.facts {
             // Names in rule files are NFC; a key typed in NFD (`é` as `e` + accent) is the same name.
-            let nfc: std::borrow::Cow<'_, str> = if unicode_normalization::is_nfc(key) {
-                std::borrow::Cow::Borrowed(key)
-            } else {
-                std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(key.as_str()).collect())
-            };
+            let nfc = nfc(key);
             let Some(id) = program.fact_id(&nfc) else {
                 let names = program.facts.iter().map(|f| f.name.as_str());
                 problems.push(error::Problem::unknown_fact(key, names));
@@ -384,5 +397,16 @@ fn read_limited(path: &Path, limit: usize) -> Result<String, CaseError> {
 fn set(values: &mut [Option<Value>], id: FactId, value: Value) {
     if let Some(slot) = values.get_mut(id.0 as usize) {
         *slot = Some(value);
+    }
+}
+
+/// `text` in Unicode normal form C, as the names in rule files are: a case typed with `é` as
+/// `e` + combining accent (NFD, as some macOS tools write) then names the same fact, field or
+/// enum value.
+pub(crate) fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
+    if unicode_normalization::is_nfc(text) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(text).collect())
     }
 }

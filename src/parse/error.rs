@@ -1,6 +1,6 @@
 //! Syntax errors: pest's error turned into a diagnostic that speaks in words.
 
-use std::sync::Arc;
+use crate::diagnostic::SourceText;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
@@ -16,7 +16,7 @@ pub enum ParseError {
     Syntax {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where reading stopped.
         #[label("{found}")]
         span: SourceSpan,
@@ -34,7 +34,7 @@ pub enum ParseError {
     InvalidLiteral {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// The literal.
         #[label("cannot be read as {what}")]
         span: SourceSpan,
@@ -55,7 +55,7 @@ pub enum ParseError {
     TooDeep {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where the limit was passed.
         #[label("nesting limit reached here")]
         span: SourceSpan,
@@ -71,7 +71,7 @@ pub enum ParseError {
     TooLarge {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// The start of the file.
         #[label("this file")]
         span: SourceSpan,
@@ -79,6 +79,24 @@ pub enum ParseError {
         size: usize,
         /// The limit.
         limit: usize,
+    },
+    /// `fact a\u{200D}b: count` (a zero-width joiner inside a name, which then looks like `ab`)
+    #[error("the name `{shown}` contains an invisible character, {character}")]
+    #[diagnostic(code(ruling::parse::invisible_character))]
+    InvisibleCharacter {
+        /// The file.
+        #[source_code]
+        src: NamedSource<SourceText>,
+        /// The name.
+        #[label("{character} inside this name")]
+        span: SourceSpan,
+        /// The name with its invisible characters escaped (`a\u{200d}b`).
+        shown: String,
+        /// The first invisible character (`U+200D ZERO WIDTH JOINER`).
+        character: String,
+        /// How to fix it.
+        #[help]
+        help: String,
     },
     /// An internal inconsistency between grammar and lowering (a bug in ruling).
     #[error("internal parser error: {message}")]
@@ -89,7 +107,7 @@ pub enum ParseError {
     Internal {
         /// The file.
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: NamedSource<SourceText>,
         /// Where.
         #[label("here")]
         span: SourceSpan,

@@ -33,6 +33,20 @@ pub(crate) fn file(
         depth: Cell::new(0),
     };
     let root = root.ok_or_else(|| lowerer.internal(Span::new(file_id, 0, 0), "no file rule"))?;
+    // XID_Continue admits zero-width joiners and variation selectors, so two names could look
+    // identical and be different; names must be what they look like. (Texts may hold them.)
+    if source.text.chars().any(crate::visible::is_invisible) {
+        let names = root
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| matches!(p.as_rule(), Rule::ident | Rule::enum_name));
+        for name in names {
+            if let Some((_, character)) = crate::visible::invisible(name.as_str()) {
+                return Err(lowerer.invisible_character(&name, character));
+            }
+        }
+    }
     let mut items = Vec::new();
     for pair in root.into_inner() {
         match pair.as_rule() {
@@ -63,6 +77,20 @@ impl Lowerer<'_> {
             src: self.source.named_source(),
             span: span.to_miette(),
             message: message.to_string(),
+        }
+    }
+
+    fn invisible_character(&self, pair: &Pair<'_, Rule>, character: char) -> ParseError {
+        let name = pair.as_str();
+        let visible = crate::visible::visible_form(name);
+        ParseError::InvisibleCharacter {
+            src: self.source.named_source(),
+            span: self.span(pair).to_miette(),
+            shown: crate::visible::escape_name(name).into_owned(),
+            character: crate::visible::describe(character),
+            help: format!(
+                "delete it: the name then reads `{visible}` (with it, two different names could look the same)"
+            ),
         }
     }
 

@@ -3,6 +3,7 @@
 use crate::eval::Outcome;
 use crate::explain::{Explanation, Node, NodeKind};
 
+use super::markdown_escape::{inline, with_code_spans};
 use super::text::{describe, value_text};
 
 /// Renders an outcome as a memo: a table of conclusions, then each derivation.
@@ -14,7 +15,7 @@ use super::text::{describe, value_text};
 /// (a sentencing range explains the offence, which explains its elements).
 pub fn render(outcome: &Outcome, title: Option<&str>, conclusion: Option<&str>) -> String {
     let mut out = String::new();
-    out.push_str(&format!("# {}\n\n", title.unwrap_or("评估报告")));
+    out.push_str(&format!("# {}\n\n", inline(title.unwrap_or("评估报告"))));
     out.push_str(&format!("适用日期（as_of）：{}\n\n", outcome.as_of));
     let Some(explanation) = &outcome.explanation else {
         return out;
@@ -133,19 +134,19 @@ fn references(explanation: &Explanation, node: &Node, seen: &mut Vec<String>) {
 fn derivation(out: &mut String, explanation: &Explanation, node: &Node, expanded: &mut Vec<String>) {
     out.push_str(&format!(
         "\n### {}（`{}`）：{}\n\n",
-        node.label.as_deref().unwrap_or(""),
+        inline(node.label.as_deref().unwrap_or("")),
         node.id.as_deref().unwrap_or(""),
-        shown_value(node)
+        inline(&shown_value(node))
     ));
     if let Some(c) = &node.citation {
-        out.push_str(&format!("**依据：** {c}"));
+        out.push_str(&format!("**依据：** {}", inline(c)));
         if let Some(v) = &node.version {
-            out.push_str(&format!("（{v}）"));
+            out.push_str(&format!("（{}）", inline(v)));
         }
         out.push_str("\n\n");
     }
     for doc in node.doc.iter() {
-        out.push_str(&format!("> {doc}\n"));
+        out.push_str(&format!("> {}\n", with_code_spans(doc)));
     }
     if !node.doc.is_empty() {
         out.push('\n');
@@ -177,7 +178,7 @@ fn bullet(
     out.push_str(&format!(
         "{}- {mark}{}\n",
         "  ".repeat(depth),
-        escape_inline(&describe(node, citation))
+        with_code_spans(&describe(node, citation))
     ));
     let inherited = node.citation.as_deref().or(citation);
     if node.kind == NodeKind::RuleRef {
@@ -199,9 +200,5 @@ fn bullet(
 }
 
 fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
-fn escape_inline(text: &str) -> String {
-    text.replace('\n', " ")
+    inline(text)
 }

@@ -2,5 +2,6 @@
 //! HTML) for reports.
 
 pub mod markdown;
+mod markdown_escape;
 pub mod memo;
 pub mod text;

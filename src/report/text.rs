@@ -27,7 +27,8 @@ pub fn render(outcome: &Outcome, options: &TextOptions) -> String {
     out.push_str(&format!("适用日期 as_of: {}\n", outcome.as_of));
     let Some(explanation) = &outcome.explanation else {
         for (name, value) in &outcome.conclusions {
-            out.push_str(&format!("{name} = {}\n", value_text(value, false)));
+            let line = format!("{name} = {}", value_text(value, false));
+            out.push_str(&format!("{}\n", crate::visible::escape_controls(&line)));
         }
         return out;
     };
@@ -53,7 +54,7 @@ pub fn render(outcome: &Outcome, options: &TextOptions) -> String {
     if !outcome.missing_facts.is_empty() {
         out.push_str(&format!(
             "\n缺少的事实 missing facts: {}\n",
-            outcome.missing_facts.join(", ")
+            crate::visible::escape_controls(&outcome.missing_facts.join(", "))
         ));
     }
     out
@@ -84,6 +85,7 @@ impl Renderer<'_> {
         };
         if quoted {
             for doc in node.doc.iter() {
+                let doc = crate::visible::escape_controls(doc);
                 self.out.push_str(&format!("{indent}    │ {doc}\n"));
             }
         }
@@ -164,10 +166,12 @@ impl Renderer<'_> {
                 .as_ref()
                 .map(|c| format!(" —— {c}"))
                 .unwrap_or_default();
-            self.out.push_str(&format!(
-                "{indent}· 例外 {name}（{}）：自 {from} 起施行，{} 尚未施行，未予考虑{cite}\n",
+            let line = format!(
+                "· 例外 {name}（{}）：自 {from} 起施行，{} 尚未施行，未予考虑{cite}",
                 exception.id, self.as_of
-            ));
+            );
+            self.out
+                .push_str(&format!("{indent}{}\n", crate::visible::escape_controls(&line)));
         }
     }
 
@@ -286,8 +290,18 @@ fn cite_suffix(node: &Node) -> String {
     }
 }
 
-/// One line describing a node.
+/// One line describing a node. Control characters in case values (an `ESC` sequence, a line
+/// break, a bidi override) are written as escapes (`\u{1b}`), so the line is shown as it is and
+/// stays one line.
 pub fn describe(node: &Node, citation: Option<&str>) -> String {
+    let line = describe_raw(node, citation);
+    match crate::visible::escape_controls(&line) {
+        std::borrow::Cow::Borrowed(_) => line,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
+}
+
+fn describe_raw(node: &Node, citation: Option<&str>) -> String {
     let mut value = value_text(&node.value, node.unknown);
     if let Some(label) = &node.value_label {
         value = format!("{value}（{label}）");

@@ -42,10 +42,9 @@ fn shipped_rules_check_clean() {
 mod catalogue {
     use std::collections::BTreeMap;
     use std::path::Path;
-    use std::sync::Arc;
 
     use miette::Diagnostic;
-    use ruling::diagnostic::{render_diagnostic, Lang, CATALOGUE_ZH};
+    use ruling::diagnostic::{render_diagnostic, Lang, SourceText, CATALOGUE_ZH};
     use ruling::{Case, CaseFormat, CaseLimits, EvalError, LoadError, Options, ParseLimits, RuleSet};
 
     use super::super::support::{root, shipped_rules};
@@ -159,7 +158,7 @@ mod catalogue {
                 .unwrap_or_default()
                 .to_string();
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let stage = if matches!(stem.as_str(), "syntax" | "too_deep") {
+            let stage = if matches!(stem.as_str(), "syntax" | "too_deep" | "invisible_character") {
                 "parse"
             } else {
                 "check"
@@ -186,7 +185,7 @@ mod catalogue {
         add(&too_large, &mut out);
         add(
             &ruling::ParseError::Internal {
-                src: miette::NamedSource::new("x.rule", Arc::from("rule r: bool = true")),
+                src: miette::NamedSource::new("x.rule", SourceText::from("rule r: bool = true")),
                 span: (0, 4).into(),
                 message: String::from("no file rule"),
             },

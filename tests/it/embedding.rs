@@ -216,3 +216,43 @@ fn the_catalog_says_what_a_question_depends_on_and_what_a_fact_touches() {
         .zip(&touched)
         .all(|(rule, touched)| !*touched || !rule.id.starts_with("pipl_")));
 }
+
+#[test]
+fn an_infinite_or_nan_field_is_refused_not_dropped() {
+    #[derive(serde::Serialize)]
+    struct Facts {
+        illegal_videos: u64,
+        gains: f64,
+    }
+    for (gains, shown) in [(f64::INFINITY, "inf"), (f64::NEG_INFINITY, "-inf"), (f64::NAN, "NaN")] {
+        let error = Case::from_facts(
+            &Facts {
+                illegal_videos: 250,
+                gains,
+            },
+            Date::new(2021, 5, 20).ok(),
+        )
+        .expect_err("not finite");
+        assert_eq!(error.code_str(), "ruling::case::not_finite", "{error:?}");
+        assert_eq!(error.path(), Some("/facts/gains"));
+        assert_eq!(
+            error.to_string(),
+            format!("`/facts/gains` is {shown}, not a finite number")
+        );
+        // The diagnostic marks the `null` serde_json writes in its place.
+        let rendered = ruling::diagnostic::render_diagnostic(&error, ruling::diagnostic::Lang::En, false, 100);
+        assert!(rendered.contains("not a finite number"), "{rendered}");
+        assert!(rendered.contains("\"gains\":null"), "{rendered}");
+    }
+    let nested = serde_json::json!({"orders": [{"amount": 1.0}]});
+    assert!(Case::from_facts(&nested, None).is_ok());
+    let finite = Case::from_facts(
+        &Facts {
+            illegal_videos: 250,
+            gains: 1.5,
+        },
+        None,
+    )
+    .expect("finite");
+    assert_eq!(finite.facts["gains"], 1.5);
+}

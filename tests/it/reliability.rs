@@ -871,6 +871,33 @@ fn twenty_thousand_exceptions_to_one_rule_check_in_linear_time() {
 }
 
 #[test]
+fn twenty_thousand_warnings_render_as_text_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("source 法 \"某法\"\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("fact f{i}: count \"事实{i}\"\n"));
+    }
+    text.push_str("rule r: bool \"r\" cite 法 第一条 = true\n");
+    let rules = rule_file(dir.path(), &text);
+    // Before the line index this took 73 s (86 s in this build); it now takes about 0.5 s.
+    let started = std::time::Instant::now();
+    let run = ruling_bin()
+        .arg("check")
+        .arg(&rules)
+        .args(["--lang", "en"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let shown = format!("{}{}", String::from_utf8_lossy(&run.stdout), stderr(&run));
+    assert_eq!(shown.matches("is never used").count(), 20_000);
+    // The last warning still quotes its own line, numbered as in the file.
+    let tail: Vec<&str> = shown.lines().rev().take(12).collect();
+    assert!(shown.contains("20001 │ fact f19999: count \"事实19999\""), "{tail:?}");
+    assert!(elapsed < std::time::Duration::from_secs(15), "{elapsed:?}");
+}
+
+#[test]
 fn exceptions_with_one_condition_and_different_values_still_conflict() {
     let text = "source 法 \"某法\"\nfact a: count \"a\"\nrule r: count \"r\" cite 法 第一条 = a\n\
                 exception x to r \"x\" cite 法 第二条 when a > 1 = 1\n\
@@ -891,4 +918,230 @@ fn case_keys_in_nfd_name_the_same_fact_as_in_nfc() {
     let case = Case::from_json(&format!(r#"{{"as_of": "2021-01-01", "facts": {{"{nfd}": 5}}}}"#)).unwrap();
     let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
     assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)));
+}
+
+#[test]
+fn enum_values_labels_and_record_fields_in_nfd_are_the_declared_ones() {
+    let rules = ruling::RuleSet::from_source(
+        "r.rule",
+        "fact kind: enum { café \"咖啡馆\", bar \"酒吧\" } \"类\"\n\
+         fact orders: list { café: bool \"是\" } \"单\" = []\n\
+         rule r: bool = kind == \"café\"\n\
+         rule n: count = count(orders where café)\n",
+    )
+    .unwrap();
+    let nfd = "cafe\u{301}";
+    for kind in [nfd.to_string(), "café".to_string()] {
+        let case = Case::from_json(&format!(
+            r#"{{"as_of": "2021-01-01", "facts": {{"kind": "{kind}", "orders": [{{"{nfd}": true}}]}}}}"#
+        ))
+        .unwrap();
+        let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
+        assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)), "{kind:?}");
+        assert_eq!(outcome.conclusion("n"), Some(&Json::from(1)), "{kind:?}");
+    }
+    // A label typed in NFD stands for its code too.
+    let rules = ruling::RuleSet::from_source(
+        "r.rule",
+        "fact kind: enum { a \"café\", b \"bar\" } \"类\"\nrule r: bool = kind == \"a\"\n",
+    )
+    .unwrap();
+    let case = Case::from_json(&format!(r#"{{"as_of": "2021-01-01", "facts": {{"kind": "{nfd}"}}}}"#)).unwrap();
+    let outcome = rules.evaluate(&case, &ruling::Options::default()).unwrap();
+    assert_eq!(outcome.conclusion("r"), Some(&Json::Bool(true)));
+}
+
+// ---------------------------------------------------------------- 11. invisible characters in names
+
+/// The codes and rendering of loading `text` (which must fail).
+fn load_errors(text: &str) -> (Vec<String>, String) {
+    match ruling::RuleSet::from_source("r.rule", text) {
+        Err(ruling::LoadError::Invalid { diagnostics }) => (diagnostics.codes(), diagnostics.render(false, 100)),
+        other => panic!("{text:?} loaded: {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn names_with_invisible_characters_are_refused() {
+    for (text, character) in [
+        ("fact a\u{200d}b: count \"a\"\n", "U+200D ZERO WIDTH JOINER"),
+        ("fact a\u{200c}b: count \"a\"\n", "U+200C ZERO WIDTH NON-JOINER"),
+        ("fact k: enum { x\u{fe0f} } \"k\"\n", "U+FE0F VARIATION SELECTOR"),
+        (
+            "fact a: count\nrule r\u{200d}: bool = a > 1\n",
+            "U+200D ZERO WIDTH JOINER",
+        ),
+        (
+            "fact o: list { f\u{200c}: bool \"f\" } \"o\"\n",
+            "U+200C ZERO WIDTH NON-JOINER",
+        ),
+    ] {
+        let (codes, rendered) = load_errors(text);
+        assert_eq!(codes, ["ruling::parse::invisible_character"], "{text:?}");
+        assert!(rendered.contains(character), "{rendered}");
+        assert!(rendered.contains("delete it: the name then reads"), "{rendered}");
+        // The message shows the name escaped (the quoted source keeps the file's bytes).
+        let message = rendered.lines().find(|l| l.contains("the name `")).unwrap_or_default();
+        assert!(message.contains("\\u{"), "{message}");
+        assert!(!message.contains(['\u{200d}', '\u{200c}', '\u{fe0f}']), "{message}");
+    }
+    let (_, rendered) = load_errors("fact 违法\u{200d}所得: money \"违法所得\"\n");
+    assert!(rendered.contains("the name `违法\\u{200d}所得`"), "{rendered}");
+    assert!(rendered.contains("the name then reads `违法所得`"), "{rendered}");
+    // Texts may hold them (an emoji sequence in a label).
+    assert!(ruling::RuleSet::from_source("r.rule", "fact a: count \"👨\u{200d}👩\"\nrule r: bool = a > 1\n").is_ok());
+}
+
+#[test]
+fn a_case_key_with_an_invisible_character_names_no_fact_and_says_why() {
+    let rules = ruling::RuleSet::from_source("r.rule", SMALL).unwrap();
+    // The key as JSON writes it escaped: `"n\u200d"`.
+    let case = Case::from_json(r#"{"as_of": "2021-01-01", "facts": {"n\u200d": 500}}"#).unwrap();
+    let error = rules
+        .evaluate(&case, &ruling::Options::default())
+        .expect_err("unknown fact");
+    let ruling::EvalError::Facts(facts) = &error else {
+        panic!("{error:?}")
+    };
+    let problem = &facts.located[0];
+    assert_eq!(problem.code, "ruling::case::unknown_fact");
+    assert_eq!(problem.message, "unknown fact `n\\u{200d}`");
+    assert_eq!(
+        problem.help.as_deref(),
+        Some("the key has an invisible character (U+200D ZERO WIDTH JOINER): did you mean `n`?")
+    );
+}
+
+// ---------------------------------------------------------------- 11. terminal escapes in values
+
+/// Bytes that would act on a terminal rather than be shown.
+fn acting_bytes(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| {
+            (c.is_control() && !matches!(c, '\n')) || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+#[test]
+fn escape_sequences_in_case_values_are_shown_escaped_in_text_output_and_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_file(
+        dir.path(),
+        "source 法 \"某法\"\nfact t: text \"文\"\nfact k: enum { a, b } \"类\"\n\
+         rule r: text \"r\" cite 法 第一条 = t\nrule s: bool \"s\" cite 法 第二条 = k == \"a\"\n",
+    );
+    // An OSC 8 link, a clear-screen CSI, a bidi override and a C1 CSI, as JSON escapes.
+    let hostile = r"\u001b]8;;http://x\u0007link\u001b]8;;\u0007\u001b[2J\u202eevil\u009b31m";
+    let case = dir.path().join("case.json");
+    std::fs::write(
+        &case,
+        format!(r#"{{"as_of": "2021-01-01", "facts": {{"t": "{hostile}\nnext", "k": "a"}}}}"#),
+    )
+    .unwrap();
+    for command in ["eval", "explain"] {
+        let run = ruling_bin()
+            .arg(command)
+            .arg(&rules)
+            .arg("--facts")
+            .arg(&case)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        let shown = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(acting_bytes(&shown), Vec::<char>::new(), "{command}: {shown}");
+        assert!(
+            shown.contains(r"\u{1b}]8;;http://x\u{7}link\u{1b}]8;;\u{7}\u{1b}[2J\u{202e}evil\u{9b}31m\nnext"),
+            "{command}: {shown}"
+        );
+    }
+    // The same in diagnostics: an enum value and a key, quoted in the message, help and source.
+    std::fs::write(
+        &case,
+        format!(r#"{{"as_of": "2021-01-01", "facts": {{"k": "{hostile}", "x{hostile}": 1}}}}"#),
+    )
+    .unwrap();
+    let run = ruling_bin()
+        .args(["eval", "--lang", "en"])
+        .arg(&rules)
+        .arg("--facts")
+        .arg(&case)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert_eq!(acting_bytes(&message), Vec::<char>::new(), "{message}");
+    assert!(message.contains(r"`\u{1b}]8;;http://x\u{7}link"), "{message}");
+    assert!(message.contains(r"fact `x\u{1b}]8;;"), "{message}");
+    // YAML may hold a raw bidi override: the quoted source line shows it masked.
+    let yaml = dir.path().join("case.yaml");
+    std::fs::write(&yaml, "as_of: 2021-01-01\nfacts:\n  k: \"\u{202e}evil\"\n").unwrap();
+    let run = ruling_bin()
+        .args(["eval", "--lang", "en"])
+        .arg(&rules)
+        .arg("--facts")
+        .arg(&yaml)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert_eq!(acting_bytes(&message), Vec::<char>::new(), "{message}");
+    assert!(message.contains("k: \"\u{FFFD}evil\""), "{message}");
+}
+
+// ---------------------------------------------------------------- 11. markup in Markdown memos
+
+#[test]
+fn a_hostile_case_name_or_text_value_is_literal_text_in_markdown_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_file(
+        dir.path(),
+        "source 法 \"某法\"\nfact t: text \"文\"\nrule r: text \"r\" cite 法 第一条 = t\n",
+    );
+    let hostile = "x\n# 标题\n<img src=x onerror=alert(1)> *b* [l](javascript:alert(1)) `c` \\<i>";
+    let case = dir.path().join("case.json");
+    let json = serde_json::json!({"name": hostile, "as_of": "2021-01-01", "facts": {"t": hostile}});
+    std::fs::write(&case, json.to_string()).unwrap();
+    let run = |format: &str| {
+        let run = ruling_bin()
+            .arg("eval")
+            .arg(&rules)
+            .arg("--facts")
+            .arg(&case)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        String::from_utf8_lossy(&run.stdout).into_owned()
+    };
+    // The memo, and the older memo of `ruling::report::markdown`.
+    let outcome = ruling::RuleSet::load(&rules)
+        .unwrap()
+        .evaluate(&Case::from_path(&case).unwrap(), &ruling::Options::default())
+        .unwrap();
+    let older = ruling::report::markdown::render(&outcome, Some(hostile), None);
+    for markdown in [run("md"), older] {
+        // The line breaks are gone and `#` is escaped wherever the value puts it.
+        assert!(
+            !markdown
+                .lines()
+                .any(|l| l.starts_with("# 标题") || l.starts_with("<img")),
+            "{markdown}"
+        );
+        assert!(
+            !markdown.contains(" # 标题") && markdown.contains("x \\# 标题"),
+            "{markdown}"
+        );
+        for (at, _) in markdown.match_indices("<img") {
+            assert_eq!(markdown.get(at - 1..at), Some("\\"), "raw HTML: {markdown}");
+        }
+        for (at, _) in markdown.match_indices("<i>") {
+            // `\<i>` in the value is written `\\\<i>`: an escaped backslash, then an escaped `<`.
+            assert_eq!(markdown.get(at - 3..at), Some("\\\\\\"), "raw HTML: {markdown}");
+        }
+        assert!(markdown.contains("\\*b\\* \\[l\\](javascript:alert(1))"), "{markdown}");
+    }
+    let html = run("html");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::Memo;
+use crate::report::markdown_escape::{inline, with_code_spans};
 
 /// Markdown of a memo: the body (结论, 理由, 缺少的事实) then the appendix.
 pub(super) fn render(memo: &Memo) -> String {
@@ -23,9 +24,9 @@ fn conclusions(out: &mut String, memo: &Memo) {
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
-            cell(&row.conclusion),
-            cell(&row.result),
-            cell(&row.basis)
+            inline(&row.conclusion),
+            inline(&row.result),
+            inline(&row.basis)
         );
     }
     if !memo.not_held.is_empty() {
@@ -91,7 +92,7 @@ fn missing(out: &mut String, memo: &Memo) {
             out,
             "- {}（案件字段 {}）{}",
             inline(&fact.label),
-            fact.key,
+            inline(&fact.key),
             inline(&why)
         );
     }
@@ -113,29 +114,8 @@ fn appendix(out: &mut String, memo: &Memo) {
                 out,
                 "{}- {mark}{}",
                 "  ".repeat(line.depth),
-                line.text.replace('\n', " ")
+                with_code_spans(&line.text)
             );
         }
     }
-}
-
-/// Text inside a table cell: `|` escaped, one line.
-fn cell(text: &str) -> String {
-    inline(text).replace('|', "\\|")
-}
-
-/// Text on one line, with the characters Markdown would read as markup escaped.
-fn inline(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            '*' | '`' | '<' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
