@@ -427,6 +427,11 @@ function declaration(kind, decl) {
   const versions = (decl.versions || []).map((v) => `${v.from ? v.from + " 起" : "始终"}：${v.citation || ""}`);
   if (decl.from) versions.push(`${decl.from} 起：${decl.citation || ""}`);
   if (versions.length > 0) box.append(el("div", { class: "versions", text: "版本：" + versions.join("；") }));
+  // A parameter's value over time (from the catalog), e.g. 200（2019-11-01 起）；300（2027-01-01 起）.
+  const values = (decl.values || [])
+    .filter((v) => v.value !== null)
+    .map((v) => `${typeof v.value === "string" ? v.value : JSON.stringify(v.value)}${v.from ? `（${v.from} 起）` : ""}`);
+  if (values.length > 0) box.append(el("div", { class: "values", text: "取值：" + values.join("；") }));
   if (decl.doc && decl.doc.length > 0) box.append(el("div", { class: "doc", text: decl.doc.join("\n") }));
   return box;
 }

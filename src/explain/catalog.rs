@@ -101,6 +101,20 @@ pub struct Declaration {
     /// For a rule: the rules it uses directly (indexes in [`Catalog::rules`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reads_rules: Vec<u32>,
+    /// For a parameter: its value over time, one entry from each date it changes (a
+    /// parameter computed from others changes when they do, even without a version of its own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ValueEntry>,
+}
+
+/// A parameter's value from a date on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueEntry {
+    /// From (`YYYY-MM-DD`; absent: from the beginning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The value, in the JSON encoding of case files (`null`: no value, or it cannot be computed).
+    pub value: serde_json::Value,
 }
 
 /// One dated version of a parameter or rule.

@@ -14,7 +14,7 @@ mod trace;
 use std::sync::Arc;
 
 pub(crate) use assemble::{assemble, Entry};
-pub use catalog::{Catalog, Declaration, EnumValue, ExceptionEntry, NodeEntry, SourceEntry, VersionEntry};
+pub use catalog::{Catalog, Declaration, EnumValue, ExceptionEntry, NodeEntry, SourceEntry, ValueEntry, VersionEntry};
 pub use scope::{Scope, ScopeOrigin};
 pub(crate) use trace::encode;
 pub use trace::{Trace, TraceError};

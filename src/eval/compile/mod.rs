@@ -166,7 +166,38 @@ impl Compiled {
         let mut compiled = builder.finish(program, rules, exceptions);
         compiled.evaluate_params(program, &params);
         compiled.classify_periods(program);
+        compiled.catalog_param_values(program);
         compiled
+    }
+
+    /// Writes each parameter's value over time into the catalog (for law browsers): one entry
+    /// per period in which it differs from the period before.
+    fn catalog_param_values(&mut self, program: &Program) {
+        let store = crate::eval::word::Store::view(&self.constants, &[], &[]);
+        let mut timelines = Vec::with_capacity(program.params.len());
+        for (index, info) in program.params.iter().enumerate() {
+            let mut timeline: Vec<crate::explain::ValueEntry> = Vec::new();
+            let starts = std::iter::once(None).chain(self.boundaries.iter().copied().map(Some));
+            for (period, from) in self.periods.iter().zip(starts) {
+                let value = match period.params.get(index) {
+                    Some(ParamValue::Value(word)) => {
+                        crate::eval::output::to_json(&store.value(*word, &self.strings), &info.ty)
+                    }
+                    _ => serde_json::Value::Null,
+                };
+                if timeline.last().is_none_or(|last| last.value != value) {
+                    timeline.push(crate::explain::ValueEntry {
+                        from: from.map(|d| d.to_string()),
+                        value,
+                    });
+                }
+            }
+            timelines.push(timeline);
+        }
+        let catalog = Arc::make_mut(&mut self.catalog);
+        for (declaration, timeline) in catalog.params.iter_mut().zip(timelines) {
+            declaration.values = timeline;
+        }
     }
 
     /// Groups, per rule, the periods in which it behaves the same (see

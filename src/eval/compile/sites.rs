@@ -164,6 +164,7 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
             location: Some(program.source_map.location(f.span)),
             reads_facts: Vec::new(),
             reads_rules: Vec::new(),
+            values: Vec::new(),
         })
         .collect();
     let valued = |info: &ir::ValueInfo| Declaration {
@@ -186,6 +187,7 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
         location: Some(program.source_map.location(info.span)),
         reads_facts: Vec::new(),
         reads_rules: Vec::new(),
+        values: Vec::new(),
     };
     catalog.params = program.params.iter().map(valued).collect();
     catalog.rules = program
@@ -195,6 +197,7 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
         .map(|(info, inputs)| Declaration {
             reads_facts: inputs.facts.clone(),
             reads_rules: inputs.rules.clone(),
+            values: Vec::new(),
             ..valued(info)
         })
         .collect();

@@ -371,4 +371,8 @@ fn the_page_evaluates_the_mouniu_2021_case_typed_into_its_form() {
     let law = page.eval("document.getElementById('law').textContent");
     assert!(law.as_str().unwrap().contains("cl286_1_established"), "{law}");
     page.screenshot("law-browser");
+    // A parameter shows its value over time beside its versions.
+    page.eval("document.getElementById('law-filter').value = '违法视频文件数标准'; document.getElementById('law-filter').dispatchEvent(new Event('input')); true");
+    let law = page.eval("document.getElementById('law').textContent");
+    assert!(law.as_str().unwrap().contains("取值：200（2015-11-01 起）"), "{law}");
 }
