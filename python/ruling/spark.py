@@ -81,9 +81,13 @@ def evaluate(
     json_columns = tuple(json_columns)
 
     def run(batches: Iterator["pyarrow.RecordBatch"]) -> Iterator["pyarrow.RecordBatch"]:
-        ruleset = _ruleset(digest, sources)
+        # Through the module as the worker imported it, so its cache lives as long as the process.
+        import ruling
+        import ruling.spark
+
+        ruleset = ruling.spark._ruleset(digest, sources)
         for batch in batches:
-            yield evaluate_arrow(ruleset, batch, questions=names, as_of=as_of, case_column=case_column,
+            yield ruling.evaluate_arrow(ruleset, batch, questions=names, as_of=as_of, case_column=case_column,
                                  json_columns=json_columns, keep=keep)
 
     return df.mapInArrow(run, schema)

@@ -91,10 +91,10 @@ pub(crate) fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value:
     let _infallible = serde_json::to_writer(&mut *out, value);
 }
 
-/// Interned dict keys: a record names the same conclusions case after case.
+/// Interned dict keys and short texts: a record names the same conclusions case after case.
 #[derive(Default)]
 pub(crate) struct Keys {
-    keys: HashMap<String, Py<PyString>>,
+    keys: HashMap<String, Py<PyString>, std::hash::BuildHasherDefault<Fnv>>,
 }
 
 impl Keys {
@@ -124,6 +124,8 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &Value, keys: &mut Keys) -
                 n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
             }
         }
+        // Values repeat from case to case too (enum values, dates, fact names in `missing_facts`).
+        Value::String(s) if s.len() <= 64 => keys.get(py, s).into_any(),
         Value::String(s) => PyString::new(py, s).into_any(),
         Value::Array(items) => {
             let list = PyList::empty(py);
@@ -140,4 +142,122 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &Value, keys: &mut Keys) -
             dict.into_any()
         }
     })
+}
+
+/// Reads one JSON document (a record) straight into Python objects: the same objects as
+/// [`json_to_py`] of the parsed value, without the intermediate tree.
+pub(crate) fn record_to_py<'py>(py: Python<'py>, record: &[u8], keys: &mut Keys) -> PyResult<Bound<'py, PyAny>> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = serde_json::Deserializer::from_slice(record);
+    let value = PySeed { py, keys }
+        .deserialize(&mut deserializer)
+        .and_then(|v| deserializer.end().map(|()| v))
+        .map_err(|e| PyValueError::new_err(format!("internal: unreadable record: {e}")))?;
+    Ok(value)
+}
+
+/// Builds the Python object of the JSON value being read.
+struct PySeed<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut Keys,
+}
+
+impl<'de, 'py> serde::de::DeserializeSeed<'de> for PySeed<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+fn de_error<E: serde::de::Error>(error: PyErr) -> E {
+    E::custom(error.to_string())
+}
+
+impl<'de, 'py> serde::de::Visitor<'de> for PySeed<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(self.py.None().into_bound(self.py))
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(self.py.None().into_bound(self.py))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(PyBool::new(self.py, v).to_owned().into_any())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        let Ok(number) = v.into_pyobject(self.py);
+        Ok(number.into_any())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        let Ok(number) = v.into_pyobject(self.py);
+        Ok(number.into_any())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        let Ok(number) = v.into_pyobject(self.py);
+        Ok(number.into_any())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(if v.len() <= 64 {
+            self.keys.get(self.py, v).into_any()
+        } else {
+            PyString::new(self.py, v).into_any()
+        })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let list = PyList::empty(self.py);
+        while let Some(item) = seq.next_element_seed(PySeed {
+            py: self.py,
+            keys: &mut *self.keys,
+        })? {
+            list.append(item).map_err(de_error)?;
+        }
+        Ok(list.into_any())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let dict = PyDict::new(self.py);
+        while let Some(key) = map.next_key_seed(PySeed {
+            py: self.py,
+            keys: &mut *self.keys,
+        })? {
+            let value = map.next_value_seed(PySeed {
+                py: self.py,
+                keys: &mut *self.keys,
+            })?;
+            dict.set_item(key, value).map_err(de_error)?;
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// FNV-1a: the cache's keys are short, and SipHash's resistance is not needed here.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
 }

@@ -17,11 +17,25 @@ use pyo3::types::{PyDict, PyList};
 use ruling::batch::{BatchOptions, Records};
 use ruling::{ExplainMode, RuleSet as Rules};
 
-use crate::convert::{json_to_py, write_py, Keys};
+use crate::convert::{json_to_py, record_to_py, write_py, Keys};
 use crate::errors::{load_error, record_error};
 
 /// Cases converted, evaluated and turned back into dicts together by `evaluate_many`.
 const CHUNK: usize = 4096;
+
+/// The lines of a chunk and their records.
+type Parsed = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// Up to `size` cases of `input` as lines (empty at the end).
+fn next_chunk(input: &mut Bound<'_, pyo3::types::PyIterator>, size: usize) -> PyResult<Vec<Vec<u8>>> {
+    let mut lines = Vec::with_capacity(size);
+    for case in input.by_ref().take(size) {
+        let mut line = Vec::with_capacity(512);
+        write_py(&mut line, &case?, 0)?;
+        lines.push(line);
+    }
+    Ok(lines)
+}
 
 /// A loaded and checked rule set.
 #[pyclass(module = "ruling", name = "RuleSet", frozen)]
@@ -94,9 +108,22 @@ fn date_text(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
     }
 }
 
-/// `"ruling::case::type_mismatch"` → the record's `error` object, if the record is one.
-fn error_of(record: &serde_json::Value) -> Option<&serde_json::Value> {
-    record.get("error").filter(|_| record.get("conclusions").is_none())
+/// Whether a record is an error record (`{"id"?, "line", "error"}`: results never name `line`).
+fn is_error_record(record: &[u8]) -> bool {
+    let top: Result<std::collections::HashMap<&str, &serde_json::value::RawValue>, _> = serde_json::from_slice(record);
+    top.is_ok_and(|t| t.contains_key("error") && !t.contains_key("conclusions"))
+}
+
+/// The exception of an error record.
+fn raise_record(py: Python<'_>, rules: &Rules, line: &[u8], options: &BatchOptions, record: &[u8]) -> PyErr {
+    let value: serde_json::Value = serde_json::from_slice(record).unwrap_or_default();
+    record_error(
+        py,
+        rules,
+        line,
+        options,
+        value.get("error").unwrap_or(&serde_json::Value::Null),
+    )
 }
 
 #[pymethods]
@@ -131,17 +158,16 @@ impl RuleSet {
         let mut line = Vec::with_capacity(512);
         write_py(&mut line, case, 0)?;
         let rules = &self.rules;
-        let record = py.allow_threads(|| {
+        let (record, error) = py.allow_threads(|| {
             let records = Records::new(rules, &options);
             let mut out = Vec::with_capacity(1024);
-            records.line(&mut records.worker(), &line, 1, &mut out);
-            serde_json::from_slice::<serde_json::Value>(&out)
+            let error = records.line(&mut records.worker(), &line, 1, &mut out);
+            (out, error)
         });
-        let record = record.map_err(|e| PyValueError::new_err(format!("internal: unreadable record: {e}")))?;
-        if let Some(error) = error_of(&record) {
-            return Err(record_error(py, rules, &line, &options, error));
+        if error {
+            return Err(raise_record(py, rules, &line, &options, &record));
         }
-        json_to_py(py, &record, &mut Keys::default())
+        record_to_py(py, &record, &mut Keys::default())
     }
 
     /// Evaluates many cases in parallel without the GIL: one dict per case, in order.
@@ -173,42 +199,72 @@ impl RuleSet {
         let records = Records::new(rules, &options);
         let result = PyList::empty(py);
         let mut keys = Keys::default();
-        let mut lines: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
-        let mut number = 1u64;
-        let mut flush = |lines: &mut Vec<Vec<u8>>, number: &mut u64| -> PyResult<()> {
-            let first = *number;
-            let parsed = py.allow_threads(|| {
-                use rayon::prelude::*;
-                records
-                    .lines(lines, first)
-                    .into_par_iter()
-                    .map(|out| serde_json::from_slice::<serde_json::Value>(&out))
-                    .collect::<Result<Vec<_>, _>>()
-            });
-            let parsed = parsed.map_err(|e| PyValueError::new_err(format!("internal: unreadable record: {e}")))?;
-            for (record, line) in parsed.iter().zip(lines.iter()) {
-                if raise {
-                    if let Some(error) = error_of(record) {
-                        return Err(record_error(py, rules, line, &options, error));
+        let mut input = cases.try_iter()?;
+        // A pipeline: while this thread (holding the GIL) turns one chunk's records into dicts
+        // and the next chunk's dicts into lines, another evaluates the chunk in between (rayon).
+        let (to_eval, eval_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Vec<u8>>)>(1);
+        let (to_py, py_rx) = std::sync::mpsc::sync_channel::<Parsed>(1);
+        // Behind a mutex only to be `Sync` for `allow_threads`; this thread alone receives.
+        let py_rx = std::sync::Mutex::new(py_rx);
+        let receive = || py_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
+        std::thread::scope(|scope| -> PyResult<()> {
+            let records = &records;
+            scope.spawn(move || {
+                for (first, lines) in eval_rx {
+                    let evaluated = records.lines(&lines, first);
+                    if to_py.send((lines, evaluated)).is_err() {
+                        break;
                     }
                 }
-                result.append(json_to_py(py, record, &mut keys)?)?;
-            }
-            *number += lines.len() as u64;
-            lines.clear();
-            Ok(())
-        };
-        for case in cases.try_iter()? {
-            let mut line = Vec::with_capacity(512);
-            write_py(&mut line, &case?, 0)?;
-            lines.push(line);
-            if lines.len() >= CHUNK {
-                flush(&mut lines, &mut number)?;
-            }
-        }
-        if !lines.is_empty() {
-            flush(&mut lines, &mut number)?;
-        }
+            });
+            let mut number = 1u64;
+            let mut in_flight = 0usize;
+            let mut done = false;
+            let outcome = 'pipeline: loop {
+                // Keep one chunk being evaluated while the previous one is converted.
+                while !done && in_flight < 2 {
+                    match next_chunk(&mut input, CHUNK) {
+                        Ok(lines) if lines.is_empty() => done = true,
+                        Ok(lines) => {
+                            let first = number;
+                            number += lines.len() as u64;
+                            let sent = py.allow_threads(|| to_eval.send((first, lines)));
+                            if sent.is_err() {
+                                done = true;
+                            } else {
+                                in_flight += 1;
+                            }
+                        }
+                        Err(e) => break 'pipeline Err(e),
+                    }
+                }
+                if in_flight == 0 {
+                    break Ok(());
+                }
+                let Ok((lines, evaluated)) = py.allow_threads(receive) else {
+                    break Err(PyValueError::new_err("internal: the evaluation thread stopped"));
+                };
+                in_flight -= 1;
+                let mut failed = None;
+                for (record, line) in evaluated.iter().zip(lines.iter()) {
+                    if raise && is_error_record(record) {
+                        failed = Some(raise_record(py, rules, line, &options, record));
+                        break;
+                    }
+                    if let Err(e) = record_to_py(py, record, &mut keys).and_then(|d| result.append(d)) {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                if let Some(e) = failed {
+                    break Err(e);
+                }
+            };
+            drop(to_eval);
+            // Let the evaluation thread finish its chunk without the GIL.
+            py.allow_threads(|| while receive().is_ok() {});
+            outcome
+        })?;
         Ok(result)
     }
 
