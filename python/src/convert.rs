@@ -91,20 +91,47 @@ pub(crate) fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value:
     let _infallible = serde_json::to_writer(&mut *out, value);
 }
 
-/// Interned dict keys and short texts: a record names the same conclusions case after case.
+/// Interned dict keys and short texts: a record names the same conclusions case after case,
+/// mostly in the same order, so each text is first compared with the one at the same position
+/// in the previous record and looked up by hash only when that guess fails.
 #[derive(Default)]
 pub(crate) struct Keys {
     keys: HashMap<String, Py<PyString>, std::hash::BuildHasherDefault<Fnv>>,
+    order: Vec<(String, Py<PyString>)>,
+    cursor: usize,
 }
 
 impl Keys {
+    /// Starts a new record (the guesses follow the previous one).
+    pub(crate) fn restart(&mut self) {
+        self.cursor = 0;
+    }
+
     fn get<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
-        if let Some(k) = self.keys.get(key) {
+        let at = self.cursor;
+        self.cursor += 1;
+        if let Some((_, k)) = self.order.get(at).filter(|(text, _)| text == key) {
             return k.bind(py).clone();
         }
-        let k = PyString::new(py, key);
-        if self.keys.len() < 100_000 {
-            self.keys.insert(key.to_string(), k.clone().unbind());
+        let k = match self.keys.get(key) {
+            Some(k) => k.bind(py).clone(),
+            None => {
+                let k = PyString::new(py, key);
+                if self.keys.len() < 100_000 {
+                    self.keys.insert(key.to_string(), k.clone().unbind());
+                }
+                k
+            }
+        };
+        if at < 4096 {
+            let entry = (key.to_string(), k.clone().unbind());
+            if at < self.order.len() {
+                if let Some(slot) = self.order.get_mut(at) {
+                    *slot = entry;
+                }
+            } else if at == self.order.len() {
+                self.order.push(entry);
+            }
         }
         k
     }
@@ -148,6 +175,7 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &Value, keys: &mut Keys) -
 /// [`json_to_py`] of the parsed value, without the intermediate tree.
 pub(crate) fn record_to_py<'py>(py: Python<'py>, record: &[u8], keys: &mut Keys) -> PyResult<Bound<'py, PyAny>> {
     use serde::de::DeserializeSeed;
+    keys.restart();
     let mut deserializer = serde_json::Deserializer::from_slice(record);
     let value = PySeed { py, keys }
         .deserialize(&mut deserializer)

@@ -195,79 +195,19 @@ impl RuleSet {
         };
         let as_of = date_text(as_of)?;
         let options = batch_options(&self.rules, as_of.as_deref(), questions, explain, explain_format)?;
-        let rules = &self.rules;
-        let records = Records::new(rules, &options);
-        let result = PyList::empty(py);
-        let mut keys = Keys::default();
-        let mut input = cases.try_iter()?;
-        // A pipeline: while this thread (holding the GIL) turns one chunk's records into dicts
-        // and the next chunk's dicts into lines, another evaluates the chunk in between (rayon).
-        let (to_eval, eval_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Vec<u8>>)>(1);
-        let (to_py, py_rx) = std::sync::mpsc::sync_channel::<Parsed>(1);
-        // Behind a mutex only to be `Sync` for `allow_threads`; this thread alone receives.
-        let py_rx = std::sync::Mutex::new(py_rx);
-        let receive = || py_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
-        std::thread::scope(|scope| -> PyResult<()> {
-            let records = &records;
-            scope.spawn(move || {
-                for (first, lines) in eval_rx {
-                    let evaluated = records.lines(&lines, first);
-                    if to_py.send((lines, evaluated)).is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut number = 1u64;
-            let mut in_flight = 0usize;
-            let mut done = false;
-            let outcome = 'pipeline: loop {
-                // Keep one chunk being evaluated while the previous one is converted.
-                while !done && in_flight < 2 {
-                    match next_chunk(&mut input, CHUNK) {
-                        Ok(lines) if lines.is_empty() => done = true,
-                        Ok(lines) => {
-                            let first = number;
-                            number += lines.len() as u64;
-                            let sent = py.allow_threads(|| to_eval.send((first, lines)));
-                            if sent.is_err() {
-                                done = true;
-                            } else {
-                                in_flight += 1;
-                            }
-                        }
-                        Err(e) => break 'pipeline Err(e),
-                    }
-                }
-                if in_flight == 0 {
-                    break Ok(());
-                }
-                let Ok((lines, evaluated)) = py.allow_threads(receive) else {
-                    break Err(PyValueError::new_err("internal: the evaluation thread stopped"));
-                };
-                in_flight -= 1;
-                let mut failed = None;
-                for (record, line) in evaluated.iter().zip(lines.iter()) {
-                    if raise && is_error_record(record) {
-                        failed = Some(raise_record(py, rules, line, &options, record));
-                        break;
-                    }
-                    if let Err(e) = record_to_py(py, record, &mut keys).and_then(|d| result.append(d)) {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-                if let Some(e) = failed {
-                    break Err(e);
-                }
-            };
-            drop(to_eval);
-            // Let the evaluation thread finish its chunk without the GIL.
-            py.allow_threads(|| while receive().is_ok() {});
-            outcome
-        })?;
-        Ok(result)
+        // The dicts made here hold no cycles: the cyclic garbage collector, which would walk
+        // every dict made so far again and again as the list grows, is paused meanwhile.
+        let gc = py.import("gc")?;
+        let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
+        if was_enabled {
+            gc.call_method0("disable")?;
+        }
+        let result = evaluate_chunks(py, &self.rules, cases, &options, raise);
+        if was_enabled {
+            gc.call_method0("enable")?;
+        }
+        result
     }
-
     /// The catalog of the rule set's explanations (`ruling catalog`).
     fn catalog<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let value = serde_json::to_value(self.rules.catalog())
@@ -340,6 +280,86 @@ impl RuleSet {
             p.exceptions.len()
         )
     }
+}
+
+/// `evaluate_many` proper.
+fn evaluate_chunks<'py>(
+    py: Python<'py>,
+    rules: &Rules,
+    cases: &Bound<'py, PyAny>,
+    options: &BatchOptions,
+    raise: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let records = Records::new(rules, options);
+    let result = PyList::empty(py);
+    let mut keys = Keys::default();
+    let mut input = cases.try_iter()?;
+    // A pipeline: while this thread (holding the GIL) turns one chunk's records into dicts
+    // and the next chunk's dicts into lines, another evaluates the chunk in between (rayon).
+    let (to_eval, eval_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Vec<u8>>)>(1);
+    let (to_py, py_rx) = std::sync::mpsc::sync_channel::<Parsed>(1);
+    // Behind a mutex only to be `Sync` for `allow_threads`; this thread alone receives.
+    let py_rx = std::sync::Mutex::new(py_rx);
+    let receive = || py_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
+    std::thread::scope(|scope| -> PyResult<()> {
+        let records = &records;
+        scope.spawn(move || {
+            for (first, lines) in eval_rx {
+                let evaluated = records.lines(&lines, first);
+                if to_py.send((lines, evaluated)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut number = 1u64;
+        let mut in_flight = 0usize;
+        let mut done = false;
+        let outcome = 'pipeline: loop {
+            // Keep one chunk being evaluated while the previous one is converted.
+            while !done && in_flight < 2 {
+                match next_chunk(&mut input, CHUNK) {
+                    Ok(lines) if lines.is_empty() => done = true,
+                    Ok(lines) => {
+                        let first = number;
+                        number += lines.len() as u64;
+                        let sent = py.allow_threads(|| to_eval.send((first, lines)));
+                        if sent.is_err() {
+                            done = true;
+                        } else {
+                            in_flight += 1;
+                        }
+                    }
+                    Err(e) => break 'pipeline Err(e),
+                }
+            }
+            if in_flight == 0 {
+                break Ok(());
+            }
+            let Ok((lines, evaluated)) = py.allow_threads(receive) else {
+                break Err(PyValueError::new_err("internal: the evaluation thread stopped"));
+            };
+            in_flight -= 1;
+            let mut failed = None;
+            for (record, line) in evaluated.iter().zip(lines.iter()) {
+                if raise && is_error_record(record) {
+                    failed = Some(raise_record(py, rules, line, options, record));
+                    break;
+                }
+                if let Err(e) = record_to_py(py, record, &mut keys).and_then(|d| result.append(d)) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            if let Some(e) = failed {
+                break Err(e);
+            }
+        };
+        drop(to_eval);
+        // Let the evaluation thread finish its chunk without the GIL.
+        py.allow_threads(|| while receive().is_ok() {});
+        outcome
+    })?;
+    Ok(result)
 }
 
 /// The extension module.
