@@ -44,7 +44,8 @@ class RuleSet:
     @staticmethod
     def load(path: str | Path) -> RuleSet: ...
     @staticmethod
-    def from_sources(sources: Iterable[tuple[str, str]]) -> RuleSet: ...
+    def from_sources(sources: Sequence[tuple[str, str]]) -> RuleSet:
+        """Rule files as `(name, text)` pairs, e.g. `ruling.rule_sources(path)`."""
     def evaluate(
         self,
         case: Mapping[str, Any],

@@ -135,7 +135,7 @@ impl RuleSet {
         loaded.map(|rules| RuleSet { rules }).map_err(|e| load_error(py, &e))
     }
 
-    /// Loads and checks rule files given as `{file name: source text}`.
+    /// Loads and checks rule files given as `(file name, source text)` pairs (`ruling.rule_sources`).
     #[staticmethod]
     fn from_sources(py: Python<'_>, sources: Vec<(String, String)>) -> PyResult<RuleSet> {
         let loaded = py.allow_threads(|| Rules::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))));

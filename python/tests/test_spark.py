@@ -2,7 +2,7 @@
 two workers), every row checked against `ruling batch` by `scripts/spark-demo --check`.
 
 RULING_SPARK_CASES (default 1,000,000) cases on the cluster; RULING_SPARK_LOCAL_CASES (default
-200,000) in local[2]. Needs Java (`.ci/run` installs default-jre-headless when `java` is missing).
+100,000) in local[2]. Needs Java (`.ci/run` installs default-jre-headless when `java` is missing).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import ruling.spark
 from conftest import ROOT, RULES
 
 CLUSTER_CASES = int(os.environ.get("RULING_SPARK_CASES", "1000000"))
-LOCAL_CASES = int(os.environ.get("RULING_SPARK_LOCAL_CASES", "200000"))
+LOCAL_CASES = int(os.environ.get("RULING_SPARK_LOCAL_CASES", "100000"))
 
 
 @pytest.fixture(scope="module")
