@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -25,8 +27,11 @@ LOCAL_CASES = int(os.environ.get("RULING_SPARK_LOCAL_CASES", "100000"))
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("spark")
+def workdir(tmp_path_factory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("spark")
+    yield path
+    # The cases and the `ruling batch` output of a million cases take gigabytes: not kept.
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def demo(workdir: Path, master: str, cases: int) -> dict:
