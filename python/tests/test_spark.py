@@ -81,7 +81,9 @@ def test_fact_columns_on_spark():
     from pyspark.sql import SparkSession
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = (SparkSession.builder.master("local[2]").appName("ruling-test").config("spark.ui.enabled", "false")
+             .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
              .config("spark.pyspark.python", sys.executable).getOrCreate())
     try:
         rows = [("a", datetime.date(2021, 5, 26), 250, 0), ("b", datetime.date(2021, 5, 26), None, 9000),
