@@ -177,6 +177,74 @@ pub fn run(
     }
 }
 
+/// Evaluates cases handed over one by one (or a slice at a time) to exactly the records
+/// [`run`] writes for the same lines: for embedding ruling where the cases are not a file
+/// (the Python package evaluates its dicts with it).
+///
+/// A line is what a JSONL input line may be — a case-file object, or a bare facts object whose
+/// optional `id` is not a fact — and its record is the result line or the error record `run`
+/// writes for it, ending with `\n`.
+pub struct Records<'r> {
+    context: record::Context<'r>,
+    max_line: usize,
+}
+
+/// What one thread evaluates with: an evaluator (which reuses values between neighbouring
+/// cases) and scratch space. Make one per thread with [`Records::worker`].
+pub struct RecordWorker(record::Worker);
+
+impl<'r> Records<'r> {
+    /// Prepares the output keys and the fact index of `rules` for `options` (the chunk size and
+    /// `measure` are not used).
+    pub fn new(rules: &'r RuleSet, options: &BatchOptions) -> Self {
+        Records {
+            context: record::Context::new(rules, options),
+            max_line: options.limits.max_file_bytes,
+        }
+    }
+
+    /// A worker for one thread.
+    pub fn worker(&self) -> RecordWorker {
+        RecordWorker(self.context.worker())
+    }
+
+    /// Evaluates one line and appends its record to `out`; `number` is the line number an
+    /// error record names. Returns whether the record is an error record.
+    pub fn line(&self, worker: &mut RecordWorker, line: &[u8], number: u64, out: &mut Vec<u8>) -> bool {
+        let done = if line.len() > self.max_line {
+            self.context.too_long(line.len() as u64, number, out)
+        } else {
+            self.context.jsonl_line(&mut worker.0, line, number, out)
+        };
+        done.error
+    }
+
+    /// Evaluates `lines` in parallel (rayon) and returns their records in order; the first line
+    /// is numbered `first_number`.
+    pub fn lines<L: AsRef<[u8]> + Sync>(&self, lines: &[L], first_number: u64) -> Vec<Vec<u8>> {
+        let tasks: Vec<Vec<Vec<u8>>> = lines
+            .par_chunks(TASK)
+            .enumerate()
+            .map_init(
+                || self.worker(),
+                |worker, (task, chunk)| {
+                    let first = first_number + (task * TASK) as u64;
+                    chunk
+                        .iter()
+                        .zip(first..)
+                        .map(|(line, n)| {
+                            let mut out = Vec::with_capacity(256);
+                            self.line(worker, line.as_ref(), n, &mut out);
+                            out
+                        })
+                        .collect::<Vec<_>>()
+                },
+            )
+            .collect();
+        tasks.into_iter().flatten().collect()
+    }
+}
+
 /// What one record produced.
 pub(crate) struct Done {
     pub(crate) error: bool,

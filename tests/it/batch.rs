@@ -279,3 +279,49 @@ fn case_files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// `batch::Records` (what the Python package evaluates with) writes, line by line and in parallel,
+/// exactly the output of `batch::run` on the same lines: every shipped case file, good and bad.
+#[test]
+fn records_are_the_lines_batch_run_writes() {
+    let rules = shipped_rules();
+    let mut lines: Vec<String> = Vec::new();
+    for dir in ["tests/cases", "examples/cases"] {
+        for path in case_files(&root().join(dir)) {
+            if path.extension().is_some_and(|e| e == "json") {
+                let json: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                lines.push(json.to_string());
+            }
+        }
+    }
+    lines.push(r#"{"illegal_videos": "abc", "conduct_date": "2021-05-26"}"#.into());
+    lines.push("not json".into());
+    assert!(lines.len() > 300);
+    for explain in [ExplainMode::None, ExplainMode::Full] {
+        let options = ruling::batch::BatchOptions {
+            explain,
+            ..Default::default()
+        };
+        let mut expected = Vec::new();
+        let input = std::io::Cursor::new(lines.join("\n").into_bytes());
+        ruling::batch::run(
+            &rules,
+            Box::new(input),
+            ruling::batch::InputFormat::Jsonl,
+            &mut expected,
+            &options,
+            None,
+        )
+        .unwrap();
+        let records = ruling::batch::Records::new(&rules, &options);
+        assert_eq!(records.lines(&lines, 1).concat(), expected);
+        let mut worker = records.worker();
+        let mut one_by_one = Vec::new();
+        let mut errors = 0;
+        for (n, line) in (1..).zip(&lines) {
+            errors += usize::from(records.line(&mut worker, line.as_bytes(), n, &mut one_by_one));
+        }
+        assert_eq!(one_by_one, expected);
+        assert!(errors >= 2);
+    }
+}
