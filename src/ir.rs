@@ -344,26 +344,30 @@ impl Names {
     }
 }
 
+/// The index of `name` among `items`: from the index when it names that item, else by a scan
+/// (the fields of [`Program`] are public, so the index may no longer describe them; a scan costs
+/// only on a miss, which is an error path).
+fn lookup<T>(index: &HashMap<Arc<str>, u32>, name: &str, items: &[T], name_of: impl Fn(&T) -> &str) -> Option<u32> {
+    if let Some(i) = index.get(name).copied() {
+        if items.get(i as usize).is_some_and(|item| name_of(item) == name) {
+            return Some(i);
+        }
+    }
+    items
+        .iter()
+        .position(|item| name_of(item) == name)
+        .and_then(|i| u32::try_from(i).ok())
+}
+
 impl Program {
     /// Looks up a fact by name.
     pub fn fact_id(&self, name: &str) -> Option<FactId> {
-        // The index is used only while it describes the facts (the fields are public).
-        let indexed = self.names.facts.len() == self.facts.len();
-        match self.names.facts.get(name).copied() {
-            Some(i) if indexed && self.facts.get(i as usize).is_some_and(|f| f.name == name) => Some(FactId(i)),
-            _ if indexed => None,
-            _ => self.facts.iter().position(|f| f.name == name).map(|i| FactId(i as u32)),
-        }
+        lookup(&self.names.facts, name, &self.facts, |f| f.name.as_str()).map(FactId)
     }
 
     /// Looks up a rule by name.
     pub fn rule_id(&self, name: &str) -> Option<RuleId> {
-        let indexed = self.names.rules.len() == self.rules.len();
-        match self.names.rules.get(name).copied() {
-            Some(i) if indexed && self.rules.get(i as usize).is_some_and(|r| r.name == name) => Some(RuleId(i)),
-            _ if indexed => None,
-            _ => self.rules.iter().position(|r| r.name == name).map(|i| RuleId(i as u32)),
-        }
+        lookup(&self.names.rules, name, &self.rules, |r| r.name.as_str()).map(RuleId)
     }
 
     /// The fact with this id.
