@@ -95,6 +95,11 @@ impl Buffers {
         &self.temps
     }
 
+    /// Takes the values the last evaluation computed, to continue it (see [`Machine::run_over`]).
+    pub(crate) fn take_temps(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.temps)
+    }
+
     /// The main-frame value of every rule in the last evaluation.
     pub(crate) fn values(&self) -> &[W] {
         self.frames.first().map(|f| f.values.as_slice()).unwrap_or(&[])
@@ -207,6 +212,27 @@ impl<'c> Machine<'c> {
         };
         self.remember(order, result.is_ok());
         result.map_err(|e| *e)
+    }
+
+    /// Computes `rules` in the main frame over the values an earlier run of the same case left
+    /// (`values`, main frame, with the store part `temps` they refer to): a rule known then is
+    /// not computed again. The previous case kept for reuse is left as it was.
+    pub(crate) fn run_over(
+        &mut self,
+        rules: &[u32],
+        values: &[W],
+        temps: Vec<Value>,
+    ) -> std::result::Result<(), EvalError> {
+        self.store.restore(temps);
+        for (rule, word) in values.iter().enumerate() {
+            if *word != W::UNKNOWN {
+                self.set_value(u32::try_from(rule).unwrap_or(u32::MAX), 0, *word);
+            }
+        }
+        rules
+            .iter()
+            .try_for_each(|rule| self.rule_value(*rule, 0).map(|_| ()))
+            .map_err(|e| *e)
     }
 
     /// Marks the rules that read a fact changed since the previous case; false when nothing

@@ -396,9 +396,43 @@ impl Evaluator {
         };
         let mut outcome = self.outcome_of(case, explanation);
         if !outcome.unknown_conclusions.is_empty() {
-            outcome.missing_facts = self.missing_facts(case, &outcome.unknown_conclusions)?;
+            if self.recorded != Some((Recording::Full, case.as_of)) {
+                self.record_unknown(case, &outcome.unknown_conclusions)?;
+            }
+            outcome.missing_facts = self.read_missing(&outcome.unknown_conclusions);
         }
         Ok(outcome)
+    }
+
+    /// Records the full trace of the unknown conclusions of the case just evaluated, and only
+    /// theirs: the walk for missing facts stops at known values, so the rules known in that
+    /// evaluation keep their values instead of being recorded again.
+    fn record_unknown(&mut self, case: &PreparedCase, unknown: &[String]) -> Result<(), EvalError> {
+        let program = self.rules.program();
+        let ids: Vec<u32> = unknown.iter().filter_map(|n| program.rule_id(n)).map(|r| r.0).collect();
+        let values = self.buffers.values().to_vec();
+        let temps = self.buffers.take_temps();
+        self.recorded = None;
+        let mut machine = Machine::new(
+            &self.rules.compiled,
+            program,
+            case.machine_facts(),
+            case.as_of,
+            Recording::Full,
+            self.options.strict,
+            self.options.max_steps,
+            &mut self.buffers,
+        );
+        let result = machine.run_over(&ids, &values, temps);
+        machine.finish();
+        result
+    }
+
+    /// The missing facts of the `unknown` conclusions, read off the trace in the buffers.
+    fn read_missing(&self, unknown: &[String]) -> Vec<String> {
+        let program = self.rules.program();
+        let ids: Vec<u32> = unknown.iter().filter_map(|n| program.rule_id(n)).map(|r| r.0).collect();
+        missing::missing_facts(&self.rules.compiled, program, &self.buffers.trace, &ids)
     }
 
     /// Unknown facts that could change one of the `unknown` conclusions: read off the full
@@ -407,14 +441,7 @@ impl Evaluator {
         if self.recorded != Some((Recording::Full, case.as_of)) {
             self.run(case, Recording::Full)?;
         }
-        let program = self.rules.program();
-        let ids: Vec<u32> = unknown.iter().filter_map(|n| program.rule_id(n)).map(|r| r.0).collect();
-        Ok(missing::missing_facts(
-            &self.rules.compiled,
-            program,
-            &self.buffers.trace,
-            &ids,
-        ))
+        Ok(self.read_missing(unknown))
     }
 
     /// The index of a conclusion in [`Values`] (`None`: no conclusion has that name).
@@ -466,17 +493,29 @@ impl Evaluator {
         let program = self.rules.program();
         let reported = self.selection.as_ref().map(|s| s.reported.as_slice()).unwrap_or(&[]);
         let values = self.view(case);
-        let mut conclusions = IndexMap::with_capacity(program.rules.len());
         let mut unknown = Vec::new();
-        for (index, rule) in program.rules.iter().enumerate() {
-            if !reported.get(index).copied().unwrap_or(false) {
-                continue;
+        let conclusions = if reported.iter().all(|r| *r) && reported.len() == program.rules.len() {
+            let mut conclusions = self.rules.compiled.blank_conclusions.clone();
+            for (index, (name, slot)) in conclusions.iter_mut().enumerate() {
+                if values.word(index) == W::UNKNOWN {
+                    unknown.push(name.clone());
+                }
+                *slot = values.json(index);
             }
-            if values.word(index) == W::UNKNOWN {
-                unknown.push(rule.name.clone());
+            conclusions
+        } else {
+            let mut conclusions = IndexMap::with_capacity(program.rules.len());
+            for (index, rule) in program.rules.iter().enumerate() {
+                if !reported.get(index).copied().unwrap_or(false) {
+                    continue;
+                }
+                if values.word(index) == W::UNKNOWN {
+                    unknown.push(rule.name.clone());
+                }
+                conclusions.insert(rule.name.clone(), values.json(index));
             }
-            conclusions.insert(rule.name.clone(), values.json(index));
-        }
+            conclusions
+        };
         Outcome {
             as_of: case.as_of.to_string(),
             conclusions,

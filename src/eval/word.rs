@@ -243,6 +243,13 @@ impl<'c> Store<'c> {
         }
     }
 
+    /// Takes back the values an earlier evaluation of the same case computed, so that its
+    /// words stay valid (only on a store nothing has been pushed to yet).
+    pub(crate) fn restore(&mut self, temps: Vec<Value>) {
+        debug_assert!(self.temps.is_empty(), "restore before any push");
+        self.temps = Cow::Owned(temps);
+    }
+
     /// Gives the computed values back for reuse.
     pub(crate) fn into_temps(self) -> Vec<Value> {
         self.temps.into_owned()

@@ -1,8 +1,8 @@
 //! Missing facts are unknown, never false; `strict` turns them into errors.
 
-use ruling::{EvalError, Options};
+use ruling::{Case, EvalError, ExplainMode, Options};
 
-use super::support::{eval_json, shipped_rules};
+use super::support::{eval_json, root, shipped_rules};
 
 const WITHOUT_ORDER_STATUS: &str = r#"{"facts": {
     "conduct_date": "2021-03-15", "actor_kind": "unit",
@@ -175,4 +175,57 @@ fn a_silent_cross_border_mechanism_is_unknown_not_none() {
         assert!(outcome.unknown_conclusions.iter().any(|c| c == conclusion));
     }
     assert!(outcome.missing_facts().iter().any(|f| f == "pi_cross_border_mechanism"));
+}
+
+/// With explanations off, the missing facts are found by recording only the undecided
+/// conclusions again over the values just computed; with the full explanation they are read
+/// off the whole trace. Both must name the same facts, on every shipped case and on each
+/// without each of its facts, one evaluator per mode running them all in a row (so values
+/// kept from the previous case are part of what is checked).
+#[test]
+fn missing_facts_are_the_same_whether_or_not_the_explanation_is_recorded() {
+    let rules = shipped_rules();
+    let off = Options {
+        explain: ExplainMode::None,
+        ..Options::default()
+    };
+    let mut fast = rules.evaluator(&off);
+    let mut full = rules.evaluator(&Options::default());
+    let files = ruling::testing::case_files(&[root().join("tests/cases"), root().join("examples/cases")]);
+    let (mut compared, mut with_missing, mut failures) = (0, 0, Vec::new());
+    for file in &files {
+        let Ok(case) = Case::from_path(file) else { continue };
+        let mut variants = vec![(String::from("all facts"), case.clone())];
+        for left_out in case.facts.keys() {
+            let mut fewer = case.clone();
+            fewer.facts.shift_remove(left_out);
+            variants.push((format!("without `{left_out}`"), fewer));
+        }
+        for (what, variant) in variants {
+            let (Ok(a), Ok(b)) = (fast.prepare(&variant), full.prepare(&variant)) else {
+                continue;
+            };
+            let (Ok(a), Ok(b)) = (fast.outcome(&a), full.outcome(&b)) else {
+                continue;
+            };
+            compared += 1;
+            with_missing += usize::from(!b.missing_facts().is_empty());
+            if a.missing_facts() != b.missing_facts() || a.conclusions != b.conclusions {
+                failures.push(format!(
+                    "{} {what}: off {:?}, full {:?}",
+                    file.display(),
+                    a.missing_facts(),
+                    b.missing_facts()
+                ));
+            }
+        }
+    }
+    assert!(compared >= 1000, "only {compared} cases compared");
+    assert!(with_missing >= 500, "only {with_missing} cases with missing facts");
+    assert!(
+        failures.is_empty(),
+        "{} difference(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -16,6 +16,8 @@ pub(crate) mod sites;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use indexmap::IndexMap;
+
 use crate::eval::word::{self, Strings, W};
 use crate::explain::{Catalog, Node};
 use crate::ir::{self, ExprKind, FactId, ParamId, Program, RuleId};
@@ -62,6 +64,9 @@ pub(crate) struct Compiled {
     empty_period: Period,
     /// Parameters whose definition has no exact value: the expression and the message.
     pub(crate) param_failures: Vec<(String, String)>,
+    /// Every conclusion's name with no value yet, in declaration order: an outcome's map
+    /// starts as a copy of it, which costs no hashing of the names.
+    pub(crate) blank_conclusions: IndexMap<String, serde_json::Value>,
 }
 
 /// The compiled rule.
@@ -431,6 +436,11 @@ impl Builder {
             inputs,
             empty_list,
             param_failures: Vec::new(),
+            blank_conclusions: program
+                .rules
+                .iter()
+                .map(|r| (r.name.clone(), serde_json::Value::Null))
+                .collect(),
             empty_period: Period {
                 params: Vec::new(),
                 versions: Vec::new(),
