@@ -176,6 +176,11 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "括号、if … else 链、list<…> 和运算符链都计入嵌套层数：把表达式拆成几条规则，各自命名一部分。",
     ),
     (
+        "ruling::parse::too_many_tokens",
+        "规则集的词元（词、数、字符串、运算符）超过上限",
+        "规则集大到超出 ruling 约一秒内检查完的范围：把它拆成几个规则集（不同目录），嵌入时也可提高 `ParseLimits::max_tokens`。",
+    ),
+    (
         "ruling::parse::too_large",
         "规则文件超过大小上限",
         "把规则拆分到同一目录下的多个文件中。",

@@ -147,9 +147,18 @@ impl RuleSet {
         mut diagnostics: Diagnostics,
     ) -> Result<RuleSet, LoadError> {
         let mut parsed = Vec::new();
+        let mut tokens = 0;
         for (id, file) in source_map.iter() {
-            match parse::parse_file(id, file, limits) {
-                Ok(ast) => parsed.push(ast),
+            match parse::parse_counted(id, file, limits, tokens) {
+                Ok((ast, in_file)) => {
+                    tokens += in_file;
+                    parsed.push(ast);
+                }
+                Err(error @ parse::ParseError::TooManyTokens { .. }) => {
+                    // The files after it are past the limit too: one error says it.
+                    diagnostics.push(error);
+                    break;
+                }
                 Err(error) => diagnostics.push(error),
             }
         }

@@ -67,6 +67,8 @@ pub(crate) struct Checker<'d> {
     pub(crate) program_params: Vec<ir::ValueInfo>,
     pub(crate) program_rules: Vec<ir::ValueInfo>,
     pub(crate) program_exceptions: Vec<ir::ExceptionInfo>,
+    /// Exceptions declared so far (their numbers, counted rather than recounted per exception).
+    pub(crate) exceptions_declared: usize,
     pub(crate) enums: Vec<ir::EnumInfo>,
     pub(crate) records: Vec<ir::RecordInfo>,
     /// Direct dependencies of params and rules on params and rules.
@@ -91,6 +93,7 @@ impl<'d> Checker<'d> {
             program_params: Vec::new(),
             program_rules: Vec::new(),
             program_exceptions: Vec::new(),
+            exceptions_declared: 0,
             enums: Vec::new(),
             records: Vec::new(),
             dependencies: indexmap::IndexMap::new(),

@@ -61,12 +61,9 @@ impl Checker<'_> {
                 }
                 ast::Item::Exception(decl) => {
                     // Exceptions are numbered by their position among all exceptions.
-                    let index = self
-                        .symbols
-                        .values()
-                        .filter(|(s, _)| matches!(s, Symbol::Exception(_)))
-                        .count();
-                    self.declare(&decl.name, Symbol::Exception(index));
+                    if self.declare(&decl.name, Symbol::Exception(self.exceptions_declared)) {
+                        self.exceptions_declared += 1;
+                    }
                 }
             }
         }

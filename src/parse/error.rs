@@ -80,6 +80,24 @@ pub enum ParseError {
         /// The limit.
         limit: usize,
     },
+    /// A rule set of more than `ParseLimits::max_tokens` tokens (a generated file, most likely).
+    #[error("the rule set has more than {limit} tokens (words, numbers, strings, operators); this one is past the limit{}", earlier(*before))]
+    #[diagnostic(
+        code(ruling::parse::too_many_tokens),
+        help("a rule set this large is beyond what `ruling` checks in about a second; split it into separate rule sets (directories), or raise `ParseLimits::max_tokens` when embedding")
+    )]
+    TooManyTokens {
+        /// The file.
+        #[source_code]
+        src: NamedSource<SourceText>,
+        /// The first token past the limit.
+        #[label("token {} of the rule set", limit + 1)]
+        span: SourceSpan,
+        /// The limit.
+        limit: usize,
+        /// Tokens in the files read before this one.
+        before: usize,
+    },
     /// `fact a\u{200D}b: count` (a zero-width joiner inside a name, which then looks like `ab`)
     #[error("the name `{shown}` contains an invisible character, {character}")]
     #[diagnostic(code(ruling::parse::invisible_character))]
@@ -291,5 +309,14 @@ fn expected_words(positives: &[Rule]) -> String {
         [] => String::from("something else"),
         [one] => (*one).to_string(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// ` (N in the files before this one)`, when there were any.
+fn earlier(before: usize) -> String {
+    if before == 0 {
+        String::new()
+    } else {
+        format!(" ({before} in the files before this one)")
     }
 }

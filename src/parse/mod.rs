@@ -20,11 +20,17 @@ use grammar::{Rule, RulingParser};
 ///
 /// Every limit gives a diagnostic naming the place where it was passed; none of them
 /// can be reached by a stack overflow or an out-of-memory first. See `docs/errors.md`
-/// (`ruling::parse::too_large`, `ruling::parse::too_deep`, `ruling::check::too_deep`).
+/// (`ruling::parse::too_large`, `ruling::parse::too_many_tokens`, `ruling::parse::too_deep`,
+/// `ruling::check::too_deep`). Within the defaults, a rule set checks in about a second or
+/// less whatever its content (docs/performance.md, "Limits"; `cargo bench --bench limits`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
     /// Largest accepted rule file, in bytes (default 8 MiB).
     pub max_file_bytes: usize,
+    /// Most tokens — words, numbers, dates, strings, operators, punctuation; not comments —
+    /// in a rule set, all its files together (default 200,000: the shipped rules have about
+    /// 9,000). Checking time grows with the tokens, not the bytes, of a rule set.
+    pub max_tokens: usize,
     /// Deepest accepted nesting (default 256): brackets `(` `[` `{`, `if … then … else`
     /// chains and `list<…>` types (counted before parsing), and expressions, where a
     /// chain of operators (`a + b + c`, `not not x`) counts one level per operator.
@@ -40,6 +46,7 @@ impl Default for ParseLimits {
     fn default() -> Self {
         ParseLimits {
             max_file_bytes: 8 * 1024 * 1024,
+            max_tokens: 200_000,
             max_nesting: 256,
             max_eval_depth: 128,
         }
@@ -55,6 +62,17 @@ const PARSER_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 /// Parses one rule file.
 pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> Result<ast::File, ParseError> {
+    parse_counted(file_id, file, limits, 0).map(|(ast, _)| ast)
+}
+
+/// Parses one rule file of a rule set whose earlier files hold `before` tokens: the syntax
+/// tree and the file's own tokens.
+pub(crate) fn parse_counted(
+    file_id: FileId,
+    file: &SourceFile,
+    limits: &ParseLimits,
+    before: usize,
+) -> Result<(ast::File, usize), ParseError> {
     let text: &str = &file.text;
     if text.len() > limits.max_file_bytes {
         return Err(ParseError::TooLarge {
@@ -64,9 +82,19 @@ pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> R
             limit: limits.max_file_bytes,
         });
     }
-    if let Some(offset) = nesting::first_too_deep(text, limits.max_nesting) {
-        return Err(too_deep(file, offset, limits.max_nesting));
-    }
+    let budget = limits.max_tokens.saturating_sub(before);
+    let tokens = match nesting::scan(text, limits.max_nesting, budget) {
+        nesting::Scanned::Fine { tokens } => tokens,
+        nesting::Scanned::TooDeep(offset) => return Err(too_deep(file, offset, limits.max_nesting)),
+        nesting::Scanned::TooManyTokens(offset) => {
+            return Err(ParseError::TooManyTokens {
+                src: file.named_source(),
+                span: Span::new(file_id, offset, offset).to_miette(),
+                limit: limits.max_tokens,
+                before,
+            })
+        }
+    };
     let parsed = stacker::maybe_grow(PARSER_RED_ZONE, PARSER_STACK_BYTES, || {
         RulingParser::parse(Rule::file, text)
     });
@@ -75,7 +103,7 @@ pub fn parse_file(file_id: FileId, file: &SourceFile, limits: &ParseLimits) -> R
         None => error::from_pest(file, &e),
     })?;
     let root = pairs.next();
-    lower::file(file_id, file, root, limits)
+    lower::file(file_id, file, root, limits).map(|ast| (ast, tokens))
 }
 
 /// Parses the text of one rule file (for tools and tests that work on the syntax tree).

@@ -21,7 +21,31 @@ const NESTING_WORDS: [&str; 6] = ["if", "and", "or", "not", "in", "at"];
 /// Words that end any expression before them at the same bracket level.
 const SEPARATING_WORDS: [&str; 7] = ["source", "fact", "param", "rule", "exception", "from", "cite"];
 
+/// What the pre-scan found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scanned {
+    /// Within both limits: the number of tokens.
+    Fine { tokens: usize },
+    /// Nested deeper than the limit at this byte offset.
+    TooDeep(usize),
+    /// The token at this byte offset is one more than the limit.
+    TooManyTokens(usize),
+}
+
+/// Scans `text` for both limits: nesting depth and number of tokens (words, numbers, dates,
+/// strings, operators and punctuation; comments and spaces are not tokens).
+pub(crate) fn scan(text: &str, max_nesting: usize, max_tokens: usize) -> Scanned {
+    let mut scan = Scan::new(text, max_nesting);
+    scan.max_tokens = max_tokens;
+    match scan.run() {
+        Some(offset) if scan.tokens > max_tokens => Scanned::TooManyTokens(offset),
+        Some(offset) => Scanned::TooDeep(offset),
+        None => Scanned::Fine { tokens: scan.tokens },
+    }
+}
+
 /// Byte offset of the first place nested deeper than `limit`.
+#[cfg(test)]
 pub(crate) fn first_too_deep(text: &str, limit: usize) -> Option<usize> {
     Scan::new(text, limit).run()
 }
@@ -36,6 +60,9 @@ struct Scan<'a> {
     ifs: usize,
     /// The last word was `list`: a following `<` opens a type level.
     after_list: bool,
+    /// Tokens seen so far, and how many are allowed.
+    tokens: usize,
+    max_tokens: usize,
 }
 
 impl<'a> Scan<'a> {
@@ -47,6 +74,8 @@ impl<'a> Scan<'a> {
             root_ifs: 0,
             ifs: 0,
             after_list: false,
+            tokens: 0,
+            max_tokens: usize::MAX,
         }
     }
 
@@ -54,11 +83,19 @@ impl<'a> Scan<'a> {
         self.levels.len() + self.ifs
     }
 
-    fn run(mut self) -> Option<usize> {
+    fn run(&mut self) -> Option<usize> {
         let bytes = self.text.as_bytes();
         let mut i = 0usize;
         while let Some(&b) = bytes.get(i) {
             let next = bytes.get(i + 1).copied();
+            let spacing = matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+            let comment = b == b'/' && matches!(next, Some(b'/' | b'*'));
+            if !spacing && !comment {
+                self.tokens += 1;
+                if self.tokens > self.max_tokens {
+                    return Some(i);
+                }
+            }
             match b {
                 b'"' => {
                     i = skip_string(bytes, i + 1);
@@ -227,7 +264,17 @@ fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::first_too_deep;
+    use super::{first_too_deep, scan, Scanned};
+
+    #[test]
+    fn tokens_are_words_strings_operators_and_punctuation_not_comments() {
+        let text = "rule r: bool \"规则 r\" = a >= 2019-11-01 // a comment\n/* more */ and b";
+        // rule r : bool "…" = a >= 2019-11-01 and b
+        assert_eq!(scan(text, 256, usize::MAX), Scanned::Fine { tokens: 11 });
+        assert_eq!(scan(text, 256, 11), Scanned::Fine { tokens: 11 });
+        assert_eq!(scan(text, 256, 10), Scanned::TooManyTokens(text.len() - 1));
+        assert_eq!(scan("((x))", 1, 100), Scanned::TooDeep(1));
+    }
 
     #[test]
     fn brackets_ifs_and_list_types_count() {

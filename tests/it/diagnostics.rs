@@ -183,6 +183,13 @@ mod catalogue {
         let id = ruling::source::FileId(0);
         let too_large = ruling::parse_text(id, "big.rule", HEADER, &small).expect_err("too large");
         add(&too_large, &mut out);
+        let few_tokens = ParseLimits {
+            max_tokens: 12,
+            ..ParseLimits::default()
+        };
+        let many = format!("{HEADER}rule r: bool \"r\" cite 法 第一条 = true\n");
+        let too_many = ruling::parse_text(id, "big.rule", &many, &few_tokens).expect_err("too many tokens");
+        add(&too_many, &mut out);
         add(
             &ruling::ParseError::Internal {
                 src: miette::NamedSource::new("x.rule", SourceText::from("rule r: bool = true")),

@@ -251,13 +251,7 @@ impl<'b> Compiler<'b> {
     fn block(&mut self, kind: BlockKind, branches: &[ir::Branch]) -> Code {
         let compiled = self.branches(branches);
         if !self.records() {
-            // A branch after which every later one is infallible may end the block once decided.
-            let skippable: Vec<bool> = (0..branches.len())
-                .map(|i| {
-                    let rest = branches.get(i + 1..).unwrap_or(&[]);
-                    kind != BlockKind::Not && !rest.is_empty() && rest.iter().all(|b| infallible(&b.expr))
-                })
-                .collect();
+            let skippable = skippable(kind, branches);
             let items: Vec<(Code, bool)> = compiled.into_iter().map(|(c, _)| c).zip(skippable).collect();
             return Code::thunk(move |m| {
                 let mut acc = Some(kind != BlockKind::Any);
@@ -446,6 +440,21 @@ fn decided(kind: BlockKind, acc: Option<bool>) -> bool {
         (kind, acc),
         (BlockKind::All, Some(false)) | (BlockKind::Any, Some(true))
     )
+}
+
+/// Per branch of a block: whether it may end the block once decided, every later branch being
+/// infallible (one pass from the end: a block of many branches is compiled in linear time).
+pub(super) fn skippable(kind: BlockKind, branches: &[ir::Branch]) -> Vec<bool> {
+    let mut skippable = vec![false; branches.len()];
+    let mut rest_infallible = true;
+    for (i, branch) in branches.iter().enumerate().rev() {
+        let is_last = i + 1 == branches.len();
+        if let Some(slot) = skippable.get_mut(i) {
+            *slot = kind != BlockKind::Not && !is_last && rest_infallible;
+        }
+        rest_infallible = rest_infallible && infallible(&branch.expr);
+    }
+    skippable
 }
 
 /// Whether evaluating an expression can neither fail nor do work that counts (aggregates,

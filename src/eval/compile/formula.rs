@@ -328,11 +328,7 @@ impl Writer<'_> {
             ExprKind::Binary(op, a, b) if op.is_comparison() => self.comparison(*op, a, b)?,
             ExprKind::Block(kind, branches) => {
                 let mut compiled = Vec::with_capacity(branches.len());
-                for (i, branch) in branches.iter().enumerate() {
-                    let rest = branches.get(i + 1..).unwrap_or(&[]);
-                    let skippable = *kind != BlockKind::Not
-                        && !rest.is_empty()
-                        && rest.iter().all(|b| super::expr::infallible(&b.expr));
+                for (branch, skippable) in branches.iter().zip(super::expr::skippable(*kind, branches)) {
                     compiled.push((self.cond(&branch.expr)?, skippable));
                 }
                 Cond::Block {
