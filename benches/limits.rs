@@ -8,7 +8,10 @@
 //! warning rendered), timed from outside as wall time; the median of `RULING_BENCH_RUNS`
 //! (default 3) runs is printed.
 
-#![allow(clippy::expect_used, reason = "a benchmark: a failed setup step is reported by panicking")]
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark: a failed setup step is reported by panicking"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -412,6 +412,9 @@ function buildLaw() {
     const dates = [source.in_force && `${source.in_force} 起施行`, source.until && `至 ${source.until}`].filter(Boolean).join("，");
     const box = el("details", { open: !!filter, "data-source": source.name },
       el("summary", {}, el("strong", { text: source.citation_name }), el("span", { text: ` ${source.title || ""} ` }), el("span", { class: "versions", text: dates })));
+    // What the rule set declares it does not encode of this source (`not_encoded` / 未编码).
+    const missing = source.not_encoded || [];
+    if (missing.length > 0) box.append(el("div", { class: "not-encoded", text: "本规则集未编码：" + missing.join("；") }));
     for (const [article, decls] of articles) {
       const section = el("details", { class: "article", open: !!filter }, el("summary", { text: `${article}（${decls.length}）` }));
       for (const [kind, decl] of decls) section.append(declaration(kind, decl));

@@ -370,6 +370,11 @@ fn the_page_evaluates_the_mouniu_2021_case_typed_into_its_form() {
     page.eval("document.querySelector('nav button[data-tab=\"law\"]').click(); document.getElementById('law-filter').value = '第二百八十六条之一'; document.getElementById('law-filter').dispatchEvent(new Event('input')); true");
     let law = page.eval("document.getElementById('law').textContent");
     assert!(law.as_str().unwrap().contains("cl286_1_established"), "{law}");
+    // The source says what of it the rule set does not encode (`not_encoded` in rules/sources).
+    assert!(
+        law.as_str().unwrap().contains("本规则集未编码：第二百八十五条"),
+        "{law}"
+    );
     page.screenshot("law-browser");
     // A parameter shows its value over time beside its versions.
     page.eval("document.getElementById('law-filter').value = '违法视频文件数标准'; document.getElementById('law-filter').dispatchEvent(new Event('input')); true");
