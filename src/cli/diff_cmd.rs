@@ -155,52 +155,63 @@ fn unique() -> u128 {
         .unwrap_or(0)
 }
 
+/// One line of the report with control characters escaped: case names, file names and text
+/// values come from whoever wrote the cases, and an escape sequence or a bidi override must be
+/// shown, not obeyed by the terminal.
+macro_rules! shown {
+    ($($arg:tt)*) => {
+        outln!("{}", ruling::visible::escape_controls(&format!($($arg)*)))
+    };
+}
+
 fn print_declarations(changes: &[DeclarationChange]) {
     if changes.is_empty() {
-        outln!("规则未变 no parameter, rule, exception or fact changed");
+        shown!("规则未变 no parameter, rule, exception or fact changed");
         return;
     }
-    outln!("修改的声明 declarations changed:");
+    shown!("修改的声明 declarations changed:");
     for change in changes {
         let kind = match change.change {
             ChangeKind::Added => "added",
             ChangeKind::Removed => "removed",
             ChangeKind::Changed => "changed",
         };
-        outln!("  {kind} {} {} ({})", change.what, change.name, change.location);
+        shown!("  {kind} {} {} ({})", change.what, change.name, change.location);
         for line in change.old.iter().filter(|l| !change.new.contains(l)) {
-            outln!("    - {line}");
+            shown!("    - {line}");
         }
         for line in change.new.iter().filter(|l| !change.old.contains(l)) {
-            outln!("    + {line}");
+            shown!("    + {line}");
         }
     }
 }
 
 fn print_change(change: &CaseChange, column: usize) {
-    outln!("\nCHANGED {} ({})", change.name, change.path.as_deref().unwrap_or("?"));
+    outln!();
+    shown!("CHANGED {} ({})", change.name, change.path.as_deref().unwrap_or("?"));
     for v in &change.conclusions {
-        outln!("    {}: {} → {}", v.conclusion, v.old, v.new);
+        shown!("    {}: {} → {}", v.conclusion, v.old, v.new);
     }
     for b in &change.basis {
-        outln!("    {}: same value, different basis", b.conclusion);
+        shown!("    {}: same value, different basis", b.conclusion);
         for c in &b.removed {
-            outln!("      - {c}");
+            shown!("      - {c}");
         }
         for c in &b.added {
-            outln!("      + {c}");
+            shown!("      + {c}");
         }
     }
     if let Some(e) = &change.old_error {
-        outln!("    old rules: {e}");
+        shown!("    old rules: {e}");
     }
     if let Some(e) = &change.new_error {
-        outln!("    new rules: {e}");
+        shown!("    new rules: {e}");
     }
     for conclusion in diff::conclusions_to_explain(change) {
-        outln!("\n  {conclusion}:");
+        outln!();
+        shown!("  {conclusion}:");
         for line in diff::side_by_side(change, &conclusion, column).lines() {
-            outln!("  {line}");
+            shown!("  {line}");
         }
     }
 }

@@ -1194,3 +1194,48 @@ fn a_hostile_case_name_or_text_value_is_literal_text_in_markdown_and_html() {
     assert!(!html.contains("<img"), "{html}");
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
 }
+
+/// `ruling diff` names each changed case by the name and file it was given: an escape sequence
+/// or a bidi override there is printed escaped, never sent to the terminal.
+#[test]
+fn ruling_diff_shows_hostile_case_names_and_file_names_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new, cases) = (dir.path().join("old"), dir.path().join("new"), dir.path().join("cases"));
+    for d in [&old, &new, &cases] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    crate::support::copy_dir(&root().join("rules"), &old);
+    crate::support::copy_dir(&root().join("rules"), &new);
+    let article = new.join("interpretation-2019-15/art-03.rule");
+    let text = std::fs::read_to_string(&article).unwrap();
+    let raised = text.replacen("第三条 第一项 = 200", "第三条 第一项 = 250", 1);
+    assert_ne!(
+        raised, text,
+        "the threshold of 第三条 第一项 is where this test expects it"
+    );
+    std::fs::write(&article, raised).unwrap();
+    let case = serde_json::json!({
+        "name": "evil\u{1b}[31mRED\u{1b}]0;title\u{7}\u{202e}abc",
+        "as_of": "2021-05-01",
+        "facts": {"conduct_date": "2021-03-15", "actor_kind": "unit",
+                  "network_service_type": "application_service", "illegal_videos": 220,
+                  "correction_order_status": "refused"}
+    });
+    std::fs::write(cases.join("evil\u{1b}[2J.json"), case.to_string()).unwrap();
+    let run = ruling_bin()
+        .arg("diff")
+        .arg(&old)
+        .arg(&new)
+        .arg("--cases")
+        .arg(&cases)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("CHANGED evil\\u{1b}[31mRED\\u{1b}]0;title\\u{7}\\u{202e}abc"),
+        "{out}"
+    );
+    assert!(out.contains("evil\\u{1b}[2J.json"), "{out}");
+    assert!(out.contains("i2019_mass_spread: true → false"), "{out}");
+    assert!(!out.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{out}");
+}
