@@ -322,8 +322,10 @@ impl Problem {
         }
     }
 
-    pub(crate) fn unknown_fact<'a>(key: &str, names: impl Iterator<Item = &'a str>) -> Problem {
-        let names: Vec<&str> = names.collect();
+    /// An unknown key; `suggest`: look for the name meant (a "did you mean" costs a comparison
+    /// with every fact's name, so only the problems shown get one).
+    pub(crate) fn unknown_fact<'a>(key: &str, names: impl Iterator<Item = &'a str>, suggest: bool) -> Problem {
+        let names: Vec<&str> = if suggest { names.collect() } else { Vec::new() };
         let help = invisible_help(key, &names)
             .or_else(|| crate::suggest::help_line(key, &names))
             .or_else(|| {
@@ -349,9 +351,16 @@ impl Problem {
     }
 }
 
-/// All problems found in one case's facts; rendered as one diagnostic per problem.
+/// Problems of one case located in its text and rendered as diagnostics; the others are in
+/// [`FactsError::problems`] only. A case of 20,000 unknown keys took minutes to report in full,
+/// every excerpt quoting its line and every key compared with every fact's name; nobody reads
+/// past the first screens, and the rest are the same mistake again.
+pub(crate) const SHOWN_PROBLEMS: usize = 100;
+
+/// All problems found in one case's facts; rendered as one diagnostic per problem, the first
+/// 100 of them (the rest are counted in the message).
 #[derive(Debug, Error, Diagnostic)]
-#[error("{} problem(s) in the facts of `{name}`", problems.len())]
+#[error("{} problem(s) in the facts of `{name}`{}", problems.len(), not_shown(problems.len(), located.len()))]
 #[diagnostic(
     code(ruling::case::invalid_facts),
     help("fix each marked value; nothing was evaluated")
@@ -359,11 +368,20 @@ impl Problem {
 pub struct FactsError {
     /// Case name.
     pub name: String,
-    /// The problems, in file order.
+    /// Every problem, in file order.
     pub problems: Vec<Problem>,
-    /// The problems as diagnostics pointing into the case text.
+    /// The first 100 problems as diagnostics pointing into the case text.
     #[related]
     pub located: Vec<FactProblem>,
+}
+
+/// `; the first 100 are shown`, when some are not.
+fn not_shown(all: usize, shown: usize) -> String {
+    if shown < all {
+        format!("; the first {shown} are shown")
+    } else {
+        String::new()
+    }
 }
 
 /// One fact problem pointing into the case text.
@@ -411,6 +429,7 @@ impl FactsError {
         let src = named(origin);
         let located = problems
             .iter()
+            .take(SHOWN_PROBLEMS)
             .map(|p| {
                 let segments: Vec<&str> = p.path.split('/').skip(1).collect();
                 FactProblem {

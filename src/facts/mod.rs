@@ -296,7 +296,8 @@ impl Case {
             let nfc = nfc(key);
             let Some(id) = program.fact_id(&nfc) else {
                 let names = program.facts.iter().map(|f| f.name.as_str());
-                problems.push(error::Problem::unknown_fact(key, names));
+                let suggest = problems.len() < error::SHOWN_PROBLEMS;
+                problems.push(error::Problem::unknown_fact(key, names, suggest));
                 continue;
             };
             let Some(info) = program.fact(id) else { continue };

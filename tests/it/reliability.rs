@@ -1239,3 +1239,48 @@ fn ruling_diff_shows_hostile_case_names_and_file_names_escaped() {
     assert!(out.contains("i2019_mass_spread: true → false"), "{out}");
     assert!(!out.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{out}");
 }
+
+/// A case of 20,000 unknown keys: every one is a problem the library returns, the first 100 are
+/// shown with their place (the first ones with a "did you mean"), and the message counts the rest.
+/// Quoting each one in the single-line JSON text took over two minutes.
+#[test]
+fn thousands_of_problems_in_one_case_are_all_returned_and_the_first_hundred_shown() {
+    let mut facts = serde_json::Map::new();
+    facts.insert(String::from("illegal_vidoes"), Json::from(1));
+    for i in 0..20_000 {
+        facts.insert(format!("unknown_fact_{i}"), Json::from(i));
+    }
+    let text = serde_json::json!({"as_of": "2021-01-01", "facts": facts}).to_string();
+    let case = Case::from_json(&text).unwrap();
+    let rules = crate::support::shipped_rules();
+    let Err(ruling::EvalError::Facts(error)) = rules.evaluate(&case, &ruling::Options::default()) else {
+        panic!("the facts are refused");
+    };
+    assert_eq!(error.problems.len(), 20_001);
+    assert_eq!(error.located.len(), 100);
+    assert!(error
+        .problems
+        .iter()
+        .all(|p| p.kind == ruling::ProblemKind::UnknownFact));
+    assert_eq!(
+        error.problems[0].help.as_deref(),
+        Some("did you mean `illegal_videos`?")
+    );
+    assert_eq!(
+        error.to_string(),
+        "20001 problem(s) in the facts of `case.json`; the first 100 are shown"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.json");
+    std::fs::write(&path, &text).unwrap();
+    let run = ruling_bin()
+        .args(["eval", "rules", "--facts"])
+        .arg(&path)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let said = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{said}");
+    assert_eq!(said.matches("ruling::case::unknown_fact").count(), 100);
+    assert!(said.contains("20001 problem(s)"), "{said}");
+}
