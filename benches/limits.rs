@@ -4,7 +4,8 @@
 //!
 //! Each shape fills the token limit (or, for text that is not tokens — comments, long
 //! labels — the file-size limit) with one kind of declaration or expression, the kinds that
-//! cost the most per byte. The check is the command a legal editor runs (text output, every
+//! cost the most per byte, and two of errors that each compare a name with every declaration
+//! ("did you mean"). The check is the command a legal editor runs (text output, every
 //! warning rendered), timed from outside as wall time; the median of `RULING_BENCH_RUNS`
 //! (default 3) runs is printed.
 
@@ -75,6 +76,30 @@ fn shapes() -> Vec<(&'static str, String)> {
         text.push_str(body.trim_start_matches(HEADER));
         text
     };
+    let unknown_names = {
+        let mut text = String::from(HEADER);
+        for i in 0..7_000 {
+            text.push_str(&format!("fact f{i}: count \"事实{i}\"\n"));
+        }
+        let body = fill(
+            |i| (format!("rule r{i}: bool \"r\" cite 法 第一条 = g{i} > a\n"), 13),
+            TOKENS - 42_100,
+            BYTES,
+        );
+        text.push_str(body.trim_start_matches(HEADER));
+        text
+    };
+    let unknown_values = {
+        let values: Vec<String> = (0..50_000).map(|i| format!("v{i}")).collect();
+        let mut text = format!("{HEADER}fact e: enum {{ {} }} \"e\"\n", values.join(", "));
+        let body = fill(
+            |i| (format!("rule r{i}: bool \"r\" cite 法 第一条 = e == \"zz{i}\"\n"), 13),
+            TOKENS - 100_100,
+            BYTES,
+        );
+        text.push_str(body.trim_start_matches(HEADER));
+        text
+    };
     let label = "很长的标签".repeat(20_000);
     vec![
         (
@@ -93,6 +118,8 @@ fn shapes() -> Vec<(&'static str, String)> {
         ("one `any` of many branches", any),
         ("one enum of many values", enumeration),
         ("exceptions to one rule", exceptions),
+        ("errors: unknown names among 7,000 facts", unknown_names),
+        ("errors: unknown values of an enum of 50,000", unknown_values),
         (
             "comments (8 MiB)",
             fill(|_| (format!("// {}\n", "注释".repeat(40)), 0), TOKENS, BYTES),

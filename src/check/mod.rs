@@ -15,7 +15,7 @@ mod resolve;
 pub mod suggest;
 mod types;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub use errors::CheckError;
 pub use lints::missing_says;
@@ -69,6 +69,10 @@ pub(crate) struct Checker<'d> {
     pub(crate) program_exceptions: Vec<ir::ExceptionInfo>,
     /// Exceptions declared so far (their numbers, counted rather than recounted per exception).
     pub(crate) exceptions_declared: usize,
+    /// Comparisons spent on "did you mean" so far (`resolve::SUGGESTION_COMPARISONS`).
+    pub(crate) suggestion_comparisons: usize,
+    /// Per enum with many values: its values, to look a written value up (built on first use).
+    pub(crate) enum_lookup: HashMap<u32, HashSet<String>>,
     pub(crate) enums: Vec<ir::EnumInfo>,
     pub(crate) records: Vec<ir::RecordInfo>,
     /// Direct dependencies of params and rules on params and rules.
@@ -94,6 +98,8 @@ impl<'d> Checker<'d> {
             program_rules: Vec::new(),
             program_exceptions: Vec::new(),
             exceptions_declared: 0,
+            suggestion_comparisons: 0,
+            enum_lookup: HashMap::new(),
             enums: Vec::new(),
             records: Vec::new(),
             dependencies: indexmap::IndexMap::new(),

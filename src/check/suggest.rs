@@ -2,37 +2,56 @@
 
 /// The best suggestion for `name` among `candidates`, if any is close enough.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let lower = name.to_lowercase();
-    let limit = match name.chars().count() {
+    closest(name, candidates)
+}
+
+/// The closest candidate within the distance allowed for `name`'s length: the same name in
+/// another case first, then the fewest edits, then the first in byte order.
+fn closest<S: AsRef<str>>(name: &str, candidates: impl IntoIterator<Item = S>) -> Option<String> {
+    let length = name.chars().count();
+    let limit = match length {
         0..=2 => 1,
         3..=5 => 2,
         _ => 3,
     };
-    let mut best: Option<(usize, &str)> = None;
+    let mut best: Option<(usize, String)> = None;
     for candidate in candidates {
+        let candidate = candidate.as_ref();
         if candidate == name {
             continue;
         }
-        let distance = if candidate.to_lowercase() == lower {
+        let distance = if same_ignoring_case(name, candidate) {
             0
+        } else if length.abs_diff(candidate.chars().count()) > limit {
+            // At least that many insertions or deletions: too far, without computing it.
+            continue;
         } else {
             strsim::damerau_levenshtein(name, candidate)
         };
-        let better = match best {
+        let better = match &best {
             None => true,
-            Some((d, c)) => distance < d || (distance == d && candidate < c),
+            Some((d, c)) => distance < *d || (distance == *d && candidate < c.as_str()),
         };
         if distance <= limit && better {
-            best = Some((distance, candidate));
+            best = Some((distance, candidate.to_string()));
         }
     }
-    best.map(|(_, c)| c.to_string())
+    best.map(|(_, c)| c)
+}
+
+/// Whether two names are the same but for case, without allocating.
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// A help line for an unknown name.
 pub fn help_line(name: &str, candidates: impl IntoIterator<Item = impl AsRef<str>>) -> Option<String> {
-    let owned: Vec<String> = candidates.into_iter().map(|c| c.as_ref().to_string()).collect();
-    did_you_mean(name, owned.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))
+    closest(name, candidates).map(|s| format!("did you mean `{s}`?"))
 }
 
 /// The keywords that join two conditions or values; glued between two names (`数量且金额`,
@@ -41,8 +60,8 @@ const JOINING_KEYWORDS: [&str; 8] = ["且", "或", "属于", "于", "and", "or",
 
 /// A help line for an unknown name that is two known names joined by a keyword without spaces
 /// (`数量且金额` when `数量` and `金额` are declared): the keyword needs spaces around it.
-pub fn glued_keyword(name: &str, candidates: &[String]) -> Option<String> {
-    let known = |part: &str| candidates.iter().any(|c| c == part);
+pub fn glued_keyword(name: &str, candidates: &[impl AsRef<str>]) -> Option<String> {
+    let known = |part: &str| candidates.iter().any(|c| c.as_ref() == part);
     for keyword in JOINING_KEYWORDS {
         for (at, _) in name.match_indices(keyword) {
             let (Some(left), Some(right)) = (name.get(..at), name.get(at + keyword.len()..)) else {
@@ -61,6 +80,24 @@ pub fn glued_keyword(name: &str, candidates: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_case_is_closest_and_far_lengths_are_never_suggested() {
+        assert_eq!(
+            did_you_mean("VIDEOS_TOTAL", ["videos_total", "videos_tota"]),
+            Some("videos_total".into())
+        );
+        assert_eq!(did_you_mean("Ǆemal", ["ǆemal"]), Some("ǆemal".into()));
+        assert_eq!(did_you_mean("ab", ["abcd"]), None);
+        assert_eq!(
+            did_you_mean("abcdef", ["abcdefghij", "abcdefg"]),
+            Some("abcdefg".into())
+        );
+        assert_eq!(
+            help_line("vidoes", vec![String::from("videos")]).as_deref(),
+            Some("did you mean `videos`?")
+        );
+    }
 
     #[test]
     fn suggests_close_names_in_any_script() {

@@ -315,19 +315,28 @@ impl Checker<'_> {
     }
 
     pub(crate) fn check_enum_value(&mut self, id: ir::EnumId, text: &str, span: crate::source::Span) {
+        if self.is_enum_value(id, text) {
+            return;
+        }
+        let Some(count) = self.enums.get(id.0 as usize).map(|info| info.values.len()) else {
+            return;
+        };
+        let suggest = self.may_suggest(count);
         let Some(info) = self.enums.get(id.0 as usize) else {
             return;
         };
-        if info.values.iter().any(|(v, _)| v == text) {
-            return;
-        }
-        let names: Vec<&str> = info.values.iter().map(|(v, _)| v.as_str()).collect();
+        let names = || info.values.iter().map(|(v, _)| v.as_str());
+        let help = if suggest {
+            suggest::help_line(text, names())
+        } else {
+            Some(String::from(super::resolve::NO_MORE_SUGGESTIONS))
+        };
         let error = CheckError::UnknownEnumValue {
             src: self.src(span),
             span: span.to_miette(),
             value: text.to_string(),
-            allowed: names.join(", "),
-            help: suggest::help_line(text, &names),
+            allowed: allowed_values(names(), count),
+            help,
         };
         self.report(error);
     }
@@ -479,4 +488,36 @@ pub(crate) fn equatable(left: &Type, right: &Type) -> bool {
             (Bool, Bool) | (Text, Text) | (Enum(_), Text) | (Text, Enum(_)) | (Null, _) | (_, Null)
         )
         || matches!((left, right), (Enum(a), Enum(b)) if a == b)
+}
+
+/// Most enum values an error lists: an enum of tens of thousands of values would make every
+/// message about it that long.
+const LISTED_VALUES: usize = 20;
+
+/// `a, b, c`, or the first [`LISTED_VALUES`] of the `count` and how many more.
+fn allowed_values<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
+    let listed = names.take(LISTED_VALUES).collect::<Vec<_>>().join(", ");
+    match count.checked_sub(LISTED_VALUES) {
+        Some(more) if more > 0 => format!("{listed} … ({more} more)"),
+        _ => listed,
+    }
+}
+
+/// Enums with fewer values are searched in order; larger ones get a lookup set.
+const SEARCHED_VALUES: usize = 32;
+
+impl Checker<'_> {
+    /// Whether `text` is one of the values of enum `id`.
+    fn is_enum_value(&mut self, id: ir::EnumId, text: &str) -> bool {
+        let Some(info) = self.enums.get(id.0 as usize) else {
+            return false;
+        };
+        if info.values.len() <= SEARCHED_VALUES {
+            return info.values.iter().any(|(v, _)| v == text);
+        }
+        self.enum_lookup
+            .entry(id.0)
+            .or_insert_with(|| info.values.iter().map(|(v, _)| v.clone()).collect())
+            .contains(text)
+    }
 }
