@@ -229,10 +229,13 @@ impl<'c> Machine<'c> {
                 self.set_value(u32::try_from(rule).unwrap_or(u32::MAX), 0, *word);
             }
         }
-        rules
-            .iter()
-            .try_for_each(|rule| self.rule_value(*rule, 0).map(|_| ()))
-            .map_err(|e| *e)
+        // The steps each rule took stay those of the evaluation being continued: computed here
+        // on demand, a rule would also count the undecided rules it uses, and the next case,
+        // reusing it, would be charged them twice.
+        let steps = std::mem::take(&mut self.buf.previous.steps);
+        let result = rules.iter().try_for_each(|rule| self.rule_value(*rule, 0).map(|_| ()));
+        self.buf.previous.steps = steps;
+        result.map_err(|e| *e)
     }
 
     /// Marks the rules that read a fact changed since the previous case; false when nothing

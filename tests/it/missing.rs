@@ -229,3 +229,38 @@ fn missing_facts_are_the_same_whether_or_not_the_explanation_is_recorded() {
         failures.join("\n")
     );
 }
+
+/// Finding the missing facts records the undecided conclusions again; that must not change the
+/// steps a rule is charged when the next case reuses its value, so that a step-limit error never
+/// depends on the case before. The same case twice, at exactly the steps it needs alone.
+#[test]
+fn finding_missing_facts_does_not_change_the_steps_charged_to_the_next_case() {
+    let rules = shipped_rules();
+    let case = Case::from_json(WITHOUT_ORDER_STATUS).unwrap();
+    let at = |max_steps: u64| Options {
+        explain: ExplainMode::None,
+        max_steps,
+        ..Options::default()
+    };
+    let passes = |max_steps: u64| {
+        let mut evaluator = rules.evaluator(&at(max_steps));
+        let prepared = evaluator.prepare(&case).unwrap();
+        evaluator.outcome(&prepared).is_ok()
+    };
+    let (mut low, mut high) = (1u64, 1_000_000u64);
+    assert!(passes(high));
+    while low < high {
+        let mid = (low + high) / 2;
+        if passes(mid) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    let mut evaluator = rules.evaluator(&at(low));
+    let prepared = evaluator.prepare(&case).unwrap();
+    let first = evaluator.outcome(&prepared).unwrap();
+    assert!(!first.missing_facts().is_empty());
+    let second = evaluator.outcome(&prepared);
+    assert!(second.is_ok(), "{low} steps: {second:?}");
+}

@@ -505,6 +505,17 @@ fn wait_for(server: &Server, done: impl Fn(&Json) -> bool) -> Json {
     panic!("timed out; stderr:\n{}", server.stderr.lock().unwrap());
 }
 
+/// Waits until the server's standard error holds `text` (read by another thread).
+fn wait_for_stderr(server: &Server, text: &str) {
+    for _ in 0..100 {
+        if server.stderr.lock().unwrap().contains(text) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("`{text}` never came; stderr:\n{}", server.stderr.lock().unwrap());
+}
+
 #[test]
 fn watch_swaps_in_clean_edits_and_keeps_the_old_set_on_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -518,7 +529,8 @@ fn watch_swaps_in_clean_edits_and_keeps_the_old_set_on_errors() {
         !stale["reload"]["diagnostics"].as_array().unwrap().is_empty(),
         "{stale}"
     );
-    assert!(server.stderr.lock().unwrap().contains("still serving the previous set"));
+    // `/healthz` may say stale before the watcher's message has passed through the pipe.
+    wait_for_stderr(&server, "still serving the previous set");
     let answer = server.request("POST", "/v1/evaluate", &[], &read(CASES[0]));
     assert_eq!(answer.status, 200, "the old set still answers");
     assert_eq!(answer.header("ruling-generation"), Some("1"));
