@@ -77,7 +77,17 @@ pub(crate) struct Previous {
     steps: Vec<u64>,
     /// Per rule: an input changed since the previous case (scratch).
     dirty: Vec<bool>,
+    /// Cases in a row in which nothing could be reused.
+    misses: u32,
+    /// Cases still to evaluate without trying to reuse (after many misses in a row).
+    pause: u32,
 }
+
+/// After this many cases in a row with nothing reused, reuse pauses: cases that share no
+/// facts with the one before (a batch of unrelated cases) do not pay for comparing them.
+const MISSES_BEFORE_PAUSE: u32 = 4;
+/// Cases evaluated without trying to reuse during a pause.
+const PAUSE: u32 = 60;
 
 /// Allocations kept from one case to the next.
 #[derive(Debug, Default)]
@@ -204,13 +214,22 @@ impl<'c> Machine<'c> {
     /// value instead of being computed again (it is charged the steps it took then, so the
     /// step limit does not depend on which case came before).
     pub(crate) fn run(&mut self, order: &[u32], reuse: bool) -> std::result::Result<(), EvalError> {
-        let reuse = reuse && self.buf.previous.order == order && self.prepare_reuse();
+        let previous = &mut self.buf.previous;
+        let paused = reuse && previous.pause > 0;
+        if paused {
+            previous.pause -= 1;
+            // The last case of a pause is kept, for the next one to try again.
+            previous.valid = false;
+        }
+        let reuse = reuse && !paused && self.buf.previous.order == order && self.prepare_reuse();
         let result = if reuse {
             self.run_reusing(order)
         } else {
             order.iter().try_for_each(|rule| self.rule_value(*rule, 0).map(|_| ()))
         };
-        self.remember(order, result.is_ok());
+        if !paused || self.buf.previous.pause == 0 {
+            self.remember(order, result.is_ok());
+        }
         result.map_err(|e| *e)
     }
 
@@ -266,6 +285,7 @@ impl<'c> Machine<'c> {
     fn run_reusing(&mut self, order: &[u32]) -> Result<()> {
         let compiled = self.compiled;
         let (then, now) = (self.buf.previous.period, self.period(0));
+        let mut reused = 0usize;
         for &rule in order {
             let index = rule as usize;
             let dirty = self.buf.previous.dirty.get(index).copied().unwrap_or(true);
@@ -275,9 +295,20 @@ impl<'c> Machine<'c> {
                 });
             if reusable {
                 self.reuse(rule)?;
+                reused += 1;
             } else {
                 self.recompute(rule)?;
             }
+        }
+        let previous = &mut self.buf.previous;
+        if reused == 0 {
+            previous.misses += 1;
+            if previous.misses >= MISSES_BEFORE_PAUSE {
+                previous.misses = 0;
+                previous.pause = PAUSE;
+            }
+        } else {
+            previous.misses = 0;
         }
         Ok(())
     }
@@ -413,20 +444,25 @@ impl<'c> Machine<'c> {
     #[inline]
     pub(crate) fn formula(&mut self, formula: &Formula) -> Out {
         if !self.strict && self.frame == 0 {
-            if let Some(main) = self.buf.frames.first() {
-                let reader = Reader {
-                    facts: self.facts.words,
-                    values: &main.values,
-                    done: &main.done,
-                    params: &self.main.params,
-                    store: &self.store,
-                };
-                if let Ok(word) = formula.eval(&reader) {
-                    return Ok(word);
-                }
+            if let Some(word) = self.formula_here(formula) {
+                return Ok(word);
             }
         }
         formula.general.run(self)
+    }
+
+    /// A formula's word over the main frame (`None`: it bails).
+    #[inline]
+    fn formula_here(&self, formula: &Formula) -> Option<W> {
+        let main = self.buf.frames.first()?;
+        let reader = Reader {
+            facts: self.facts.words,
+            values: &main.values,
+            done: &main.done,
+            params: &self.main.params,
+            store: &self.store,
+        };
+        formula.eval(&reader).ok()
     }
 
     /// A parameter's value under the current frame's law, recorded at `site` (full mode).
@@ -575,6 +611,11 @@ impl<'c> Machine<'c> {
                 return Ok(f.values.get(rule as usize).copied().unwrap_or(W::UNKNOWN));
             }
         }
+        if frame == 0 {
+            if let Some(value) = self.direct(rule) {
+                return value;
+            }
+        }
         let steps_before = self.steps;
         self.step()?;
         let saved = (self.frame, self.rule, self.missing.take());
@@ -603,6 +644,34 @@ impl<'c> Machine<'c> {
         }
         self.set_value(rule, frame, value);
         Ok(value)
+    }
+
+    /// A main-frame rule whose body is one formula and that has no exceptions, computed by
+    /// its formula alone (none of the bookkeeping of a general rule: a formula takes no
+    /// step but the rule's own, reads no missing fact strictly, records nothing); `None`
+    /// when the rule is not such a rule or its formula bails.
+    #[inline]
+    fn direct(&mut self, rule: u32) -> Option<Out> {
+        if self.recording != Recording::Off || self.strict || self.frame != 0 {
+            return None;
+        }
+        let code = self.compiled.rules.get(rule as usize)?;
+        if !code.exceptions.is_empty() {
+            return None;
+        }
+        let version = self.main.versions.get(rule as usize).copied().flatten()?;
+        let Code::Formula(formula) = &code.versions.get(version as usize)?.plain else {
+            return None;
+        };
+        let value = self.formula_here(formula)?;
+        if let Err(e) = self.step() {
+            return Some(Err(e));
+        }
+        if let Some(slot) = self.buf.previous.steps.get_mut(rule as usize) {
+            *slot = 1;
+        }
+        self.set_value(rule, 0, value);
+        Some(Ok(value))
     }
 
     fn set_value(&mut self, rule: u32, frame: usize, value: W) {
@@ -836,21 +905,36 @@ impl<'c> Machine<'c> {
         };
         // The rule itself first, so that its exceptions and tree are recorded.
         let rule_value = self.rule_value(rule, frame)?;
+        // The first branch that holds, and all of them once a second one does (a list of
+        // one label is a constant: no allocation in the common case).
+        let mut first = None;
         let mut labels = Vec::new();
         let mut unknown = false;
-        for (label, code) in &version.held {
+        for (label, code, alone) in &version.held {
             match code.run(self)?.truth() {
-                Some(true) => labels.push(*label),
+                Some(true) => match first {
+                    None => first = Some((*label, *alone)),
+                    Some((one, _)) => {
+                        if labels.is_empty() {
+                            labels.push(one);
+                        }
+                        labels.push(*label);
+                    }
+                },
                 None => unknown = true,
                 Some(false) => {}
             }
         }
-        // When an exception defeats the rule, no item is taken to hold.
-        if rule_value == W::FALSE {
-            labels.clear();
-            unknown = false;
-        }
-        let result = if unknown { W::UNKNOWN } else { self.list(&labels) };
+        let result = if rule_value == W::FALSE {
+            // When an exception defeats the rule, no item is taken to hold.
+            compiled.empty_list
+        } else if unknown {
+            W::UNKNOWN
+        } else if !labels.is_empty() {
+            self.list(&labels)
+        } else {
+            first.map_or(compiled.empty_list, |(_, alone)| alone)
+        };
         if site != NO_SITE {
             self.record_leaf(site, 0, result);
         }

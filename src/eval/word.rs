@@ -61,6 +61,8 @@ impl W {
     pub(crate) const TRUE: W = W(TRUE);
     /// The integer 0.
     pub(crate) const ZERO: W = W(0);
+    /// The integer 1.
+    pub(crate) const ONE: W = W(1);
 
     /// A truth value.
     #[inline]

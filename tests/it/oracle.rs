@@ -231,6 +231,64 @@ fn generated_half(rules: &RuleSet, oracle: &Oracle, seed: u64, count: usize) -> 
     failures
 }
 
+/// The shapes formulas, groups and linear comparisons take (every operator, thresholds on
+/// either side and by date, fractions, money, nested `or`/`and`, overflowing sums, integers
+/// near the ends of 64 bits), and the interp2019 benchmark's rules: the fast path and the
+/// explained path against the oracle on generated cases.
+#[test]
+fn oracle_agrees_on_formula_shapes() {
+    for path in [
+        root().join("tests/fixtures/formulas/rules.rule"),
+        root().join("benches/interp2019.rule"),
+    ] {
+        let rules = RuleSet::load(&path).expect("fixture loads");
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let file = ruling::parse_text(
+            ruling::source::FileId(0),
+            &path.display().to_string(),
+            &text,
+            &ParseLimits::default(),
+        )
+        .expect("parses");
+        let oracle = Oracle::new(&[file]);
+        let mut evaluator = rules.evaluator(&Options::default());
+        let all: Vec<usize> = (0..oracle.rule_names().len()).collect();
+        let mut generator = Generator::new(rules.program(), 0x6f72_6163_6c65);
+        generator.extremes = true;
+        let mut failures = Vec::new();
+        for i in 0..20_000 {
+            let mut case = generator.case();
+            if case.get("as_of").is_none() {
+                case["as_of"] = json!(generator.date());
+            }
+            if let Some(d) = fast_disagreement(&mut evaluator, &oracle, &case, &all) {
+                failures.push(format!("{case}\n  {d}"));
+            }
+            if i % 50 == 0 {
+                if let Some(d) = explained_disagreement(&rules, &oracle, &case, &oracle_values(&oracle, &case)) {
+                    failures.push(format!("{case}\n  explained: {d}"));
+                }
+            }
+            if failures.len() >= 5 {
+                break;
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}: disagreements:\n{}",
+            path.display(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// The oracle's values of every rule of a case.
+fn oracle_values(oracle: &Oracle, case: &Json) -> R<Vec<T>> {
+    oracle
+        .evaluate(case, oracle.rule_names())
+        .unwrap_or_else(|| Err(String::from("no date")))
+}
+
 #[test]
 fn oracle_date_rule_matches_the_documented_one() {
     // 29 February minus whole years lands on 28 February; month ends clamp.
@@ -252,7 +310,24 @@ struct Generator<'a> {
     state: u64,
     /// Numbers written in the rules (thresholds), with their neighbours.
     interesting: Vec<i64>,
+    /// Integers also take values near the ends of 64 bits (and of what a word holds).
+    extremes: bool,
 }
+
+/// Integers where 64-bit sums and products overflow, and around the least integer the
+/// evaluator's words hold as themselves (`i64::MIN + 2^34`).
+const EXTREMES: [i64; 10] = [
+    i64::MAX,
+    i64::MAX - 1,
+    i64::MIN,
+    i64::MIN + 1,
+    i64::MIN + (1 << 34) - 1,
+    i64::MIN + (1 << 34),
+    i64::MIN + (1 << 34) + 1,
+    4_611_686_018_427_387_904,
+    -4_611_686_018_427_387_904,
+    3_037_000_500,
+];
 
 impl<'a> Generator<'a> {
     fn new(program: &'a Program, seed: u64) -> Self {
@@ -268,6 +343,7 @@ impl<'a> Generator<'a> {
             program,
             state: seed,
             interesting,
+            extremes: false,
         }
     }
 
@@ -335,6 +411,10 @@ impl<'a> Generator<'a> {
             }
             Type::Bool => json!(self.chance(50)),
             Type::Count => json!(self.count()),
+            Type::Integer if self.extremes && self.chance(25) => {
+                let i = self.below(EXTREMES.len());
+                json!(EXTREMES.get(i).copied().unwrap_or(0))
+            }
             Type::Integer => json!(self.count() - 50),
             Type::Decimal | Type::Percent => json!(format!("{}.{}", self.count(), self.below(100))),
             Type::Money => json!(format!(

@@ -52,6 +52,15 @@ impl<'b> Compiler<'b> {
         }
     }
 
+    /// A compiler for the branches `held(…)` tests: quiet code, with formulas (they run in
+    /// the main frame of almost every case).
+    pub(crate) fn held(builder: &'b mut Builder, program: &'b Program) -> Self {
+        Compiler {
+            formulas: true,
+            ..Compiler::quiet(builder, program)
+        }
+    }
+
     fn records(&self) -> bool {
         self.recording && self.quiet == 0
     }

@@ -22,6 +22,8 @@ use crate::ir::{self, ExprKind, Type};
 use crate::value::{self, Rational, Value};
 
 use super::code::Code;
+use super::group::Group;
+use super::linear::Linear;
 use super::Builder;
 
 /// The formula cannot decide: the general code decides.
@@ -75,6 +77,10 @@ pub(crate) enum Cond {
         item: Leaf,
         words: Box<[W]>,
     },
+    /// An `any` or `all` of simple tests (and other items), run in one loop.
+    Group(Box<Group>),
+    /// A comparison of sums of products, as one sum.
+    Linear(Box<Linear>),
 }
 
 /// A number, as written.
@@ -102,6 +108,24 @@ pub(crate) struct Reader<'a, 'c> {
 }
 
 impl Reader<'_, '_> {
+    /// A fact's word.
+    #[inline(always)]
+    pub(super) fn fact_word(&self, fact: u32) -> W {
+        self.facts.get(fact as usize).copied().unwrap_or(W::UNKNOWN)
+    }
+
+    /// A leaf's word (bails on a rule not yet computed, a parameter without exact value).
+    #[inline(always)]
+    pub(super) fn leaf_word(&self, leaf: Leaf) -> Result<W> {
+        self.word(leaf)
+    }
+
+    /// A comparison of two numbers, as the formula walk decides it.
+    #[inline]
+    pub(super) fn compare(&self, op: BinaryOp, sides: [Leaf; 2]) -> Result<W> {
+        self.test(op, sides, true)
+    }
+
     #[inline(always)]
     fn word(&self, leaf: Leaf) -> Result<W> {
         match leaf {
@@ -158,7 +182,7 @@ impl Formula {
 }
 
 impl Cond {
-    fn eval(&self, r: &Reader<'_, '_>) -> Result<W> {
+    pub(super) fn eval(&self, r: &Reader<'_, '_>) -> Result<W> {
         match self {
             Cond::Leaf(leaf) => r.word(*leaf),
             Cond::Leaves { op, sides, numbers } => r.test(*op, *sides, *numbers),
@@ -191,6 +215,8 @@ impl Cond {
             }
             Cond::Numbers { op, sides } => numbers(*op, sides, r),
             Cond::In { item, words } => membership(r.word(*item)?, words),
+            Cond::Group(group) => group.eval(r),
+            Cond::Linear(linear) => linear.eval(r),
         }
     }
 }
@@ -228,7 +254,7 @@ fn block(kind: BlockKind, branches: &[(Cond, bool)], r: &Reader<'_, '_>) -> Resu
 }
 
 /// A comparison of computed numbers: on integers when every part is one, else exactly.
-fn numbers(op: BinaryOp, sides: &[Num; 2], r: &Reader<'_, '_>) -> Result<W> {
+pub(super) fn numbers(op: BinaryOp, sides: &[Num; 2], r: &Reader<'_, '_>) -> Result<W> {
     let [a, b] = sides;
     if let (Ok(x), Ok(y)) = (a.int(r), b.int(r)) {
         return Ok(match (x, y) {
@@ -321,20 +347,20 @@ impl Writer<'_> {
         }
         Some(match &e.kind {
             ExprKind::Not(inner) => Cond::Not(Box::new(self.cond(inner)?)),
-            ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => Cond::Logic {
+            ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => Group::regroup(Cond::Logic {
                 and: *op == BinaryOp::And,
                 sides: Box::new([self.cond(a)?, self.cond(b)?]),
-            },
+            }),
             ExprKind::Binary(op, a, b) if op.is_comparison() => self.comparison(*op, a, b)?,
             ExprKind::Block(kind, branches) => {
                 let mut compiled = Vec::with_capacity(branches.len());
                 for (branch, skippable) in branches.iter().zip(super::expr::skippable(*kind, branches)) {
                     compiled.push((self.cond(&branch.expr)?, skippable));
                 }
-                Cond::Block {
+                Group::regroup(Cond::Block {
                     kind: *kind,
                     branches: compiled,
-                }
+                })
             }
             ExprKind::If(c, a, b) => Cond::If(Box::new([self.cond(c)?, self.cond(a)?, self.cond(b)?])),
             _ => Cond::Leaf(self.leaf(e)?),
@@ -370,9 +396,9 @@ impl Writer<'_> {
             });
         }
         if numbers {
-            return Some(Cond::Numbers {
-                op,
-                sides: Box::new([self.num(a)?, self.num(b)?]),
+            return Some(match Linear::of(op, Box::new([self.num(a)?, self.num(b)?])) {
+                Ok(linear) => Cond::Linear(Box::new(linear)),
+                Err(sides) => Cond::Numbers { op, sides },
             });
         }
         None

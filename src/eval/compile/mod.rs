@@ -10,7 +10,9 @@
 pub(crate) mod code;
 mod expr;
 pub(crate) mod formula;
+mod group;
 pub(crate) mod inputs;
+mod linear;
 pub(crate) mod sites;
 
 use std::collections::HashMap;
@@ -89,8 +91,9 @@ pub(crate) struct VersionCode {
     pub(crate) recording: Code,
     /// The site of the rule's tree under this version.
     pub(crate) site: u32,
-    /// For rules `held(…)` asks about: each branch's label and (plain) code.
-    pub(crate) held: Vec<(W, Code)>,
+    /// For rules `held(…)` asks about: each branch's label, (plain) code, and the list of
+    /// that label alone (a constant: one branch holding is the common answer).
+    pub(crate) held: Vec<(W, Code, W)>,
 }
 
 /// A compiled exception.
@@ -391,8 +394,10 @@ impl Builder {
                 version_code.held = branches
                     .iter()
                     .map(|b| {
-                        let label = W::text(self.strings.intern(b.label.as_deref().unwrap_or("")));
-                        (label, expr::Compiler::quiet(self, program).expr(&b.expr))
+                        let text = b.label.as_deref().unwrap_or("");
+                        let label = W::text(self.strings.intern(text));
+                        let alone = self.constant(&Value::List(Arc::from(vec![Value::Text(Arc::from(text))])));
+                        (label, expr::Compiler::held(self, program).expr(&b.expr), alone)
                     })
                     .collect();
             }
