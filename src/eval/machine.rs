@@ -461,6 +461,8 @@ impl<'c> Machine<'c> {
             done: &main.done,
             params: &self.main.params,
             store: &self.store,
+            periods: &self.compiled.periods,
+            boundaries: &self.compiled.boundaries,
         };
         formula.eval(&reader).ok()
     }

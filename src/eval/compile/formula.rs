@@ -15,11 +15,11 @@
 //! where the general code stops).
 
 use crate::ast::{BinaryOp, BlockKind};
-use crate::eval::compile::ParamValue;
+use crate::eval::compile::{ParamValue, Period};
 use crate::eval::ops;
-use crate::eval::word::{Store, W};
+use crate::eval::word::{Kind, Store, W};
 use crate::ir::{self, ExprKind, Type};
-use crate::value::{self, Rational, Value};
+use crate::value::{self, Date, Rational, Value};
 
 use super::code::Code;
 use super::group::Group;
@@ -40,6 +40,12 @@ pub(crate) enum Leaf {
     Param(u32),
     /// A rule computed earlier in the main frame (else: bail).
     Rule(u32),
+    /// A parameter under the law of the date a fact gives (`param at fact`): unknown when
+    /// the fact is not a date.
+    ParamAt {
+        param: u32,
+        date: u32,
+    },
 }
 
 /// A condition, as written (before it becomes [`Op`]s).
@@ -88,7 +94,12 @@ pub(crate) enum Cond {
 pub(crate) enum Num {
     Leaf(Leaf),
     Neg(Box<Num>),
-    Arith { op: BinaryOp, sides: Box<[Num; 2]> },
+    Arith {
+        op: BinaryOp,
+        sides: Box<[Num; 2]>,
+    },
+    /// `if c then a else b` over numbers (the form a `prefer` clause takes).
+    If(Box<(Cond, Num, Num)>),
 }
 
 /// A condition's formula, with its general code for when the formula bails.
@@ -105,6 +116,9 @@ pub(crate) struct Reader<'a, 'c> {
     pub(crate) done: &'a [bool],
     pub(crate) params: &'a [ParamValue],
     pub(crate) store: &'a Store<'c>,
+    /// The law of every period, and the dates between them (for `param at date`).
+    pub(crate) periods: &'a [Period],
+    pub(crate) boundaries: &'a [Date],
 }
 
 impl Reader<'_, '_> {
@@ -140,6 +154,26 @@ impl Reader<'_, '_> {
                 _ => Err(Bail),
             },
             Leaf::Const(w) => Ok(w),
+            Leaf::ParamAt { param, date } => self.param_at(param, date),
+        }
+    }
+
+    /// A parameter under the law of the date in a fact, as `at` gives it.
+    #[inline]
+    fn param_at(&self, param: u32, date: u32) -> Result<W> {
+        let Kind::Date(when) = self.fact_word(date).kind() else {
+            return Ok(W::UNKNOWN);
+        };
+        let period = self.boundaries.partition_point(|b| *b <= when);
+        match self
+            .periods
+            .get(period)
+            .or(self.periods.first())
+            .map(|p| p.params.get(param as usize))
+        {
+            Some(Some(ParamValue::Value(w))) => Ok(*w),
+            Some(Some(ParamValue::Failed(_))) => Err(Bail),
+            _ => Ok(W::UNKNOWN),
         }
     }
 
@@ -299,6 +333,18 @@ impl Num {
                 // Only integers a word holds, so that the value is the general code's.
                 result.filter(|i| W::int(*i).is_some()).map(Some).ok_or(Bail)
             }
+            Num::If(parts) => {
+                let (c, a, b) = &**parts;
+                match c.eval(r)?.truth() {
+                    Some(true) => a.int(r),
+                    Some(false) => b.int(r),
+                    // Undecided: the value both sides agree on, if they do.
+                    None => Ok(match (a.int(r)?, b.int(r)?) {
+                        (Some(x), Some(y)) if x == y => Some(x),
+                        _ => None,
+                    }),
+                }
+            }
         }
     }
 
@@ -327,6 +373,17 @@ impl Num {
                     _ => return Err(Bail),
                 };
                 exact.map(Some).map_err(|_| Bail)
+            }
+            Num::If(parts) => {
+                let (c, a, b) = &**parts;
+                match c.eval(r)?.truth() {
+                    Some(true) => a.exact(r),
+                    Some(false) => b.exact(r),
+                    None => Ok(match (a.exact(r)?, b.exact(r)?) {
+                        (Some(x), Some(y)) if x == y => Some(x),
+                        _ => None,
+                    }),
+                }
             }
         }
     }
@@ -416,6 +473,7 @@ impl Writer<'_> {
                     sides: Box::new([self.num(a)?, self.num(b)?]),
                 }
             }
+            ExprKind::If(c, a, b) => Num::If(Box::new((self.cond(c)?, self.num(a)?, self.num(b)?))),
             _ => Num::Leaf(self.leaf(e)?),
         })
     }
@@ -426,6 +484,13 @@ impl Writer<'_> {
             ExprKind::Fact(id) => Leaf::Fact(id.0),
             ExprKind::Param(id) => Leaf::Param(id.0),
             ExprKind::Rule(id) => Leaf::Rule(id.0),
+            ExprKind::At(target, date) => match (&target.kind, &date.kind) {
+                (ExprKind::Param(param), ExprKind::Fact(fact)) => Leaf::ParamAt {
+                    param: param.0,
+                    date: fact.0,
+                },
+                _ => return None,
+            },
             _ => return None,
         })
     }

@@ -113,5 +113,6 @@ fn collect(num: &Num, negative: bool, terms: &mut Vec<Term>) -> bool {
                 _ => false,
             }
         }
+        Num::If(_) => false,
     }
 }
