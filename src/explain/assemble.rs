@@ -41,13 +41,17 @@ pub(crate) fn assemble(
         catalog,
         templates,
         frames,
-        stack: Vec::new(),
+        stack: Vec::with_capacity(entries.len()),
+        placed: Vec::with_capacity(entries.len()),
         embedded: HashMap::new(),
         conclusions: vec![None; catalog.rules.len()],
     };
     for (index, entry) in entries.into_iter().enumerate() {
-        let first = builder.stack.partition_point(|(i, _)| *i < entry.start as usize);
-        let children: Vec<Node> = builder.stack.drain(first..).map(|(_, node)| node).collect();
+        let first = builder.placed.partition_point(|i| *i < entry.start as usize);
+        builder.placed.truncate(first);
+        // One bulk move of the children (nodes are large: moving them one by one cost more
+        // than building them).
+        let children: Vec<Node> = builder.stack.split_off(first);
         builder.node(index, entry, children);
     }
     catalog
@@ -63,7 +67,9 @@ struct Builder<'b> {
     templates: &'b [Node],
     frames: &'b [Date],
     /// Built nodes not yet placed under a parent, with their entry's index.
-    stack: Vec<(usize, Node)>,
+    stack: Vec<Node>,
+    /// The entry index of each node in `stack`.
+    placed: Vec<usize>,
     /// Trees of rules computed outside the main frame, by rule and frame.
     embedded: HashMap<(u32, u16), Node>,
     /// Trees of the conclusions (main frame), by rule.
@@ -71,6 +77,11 @@ struct Builder<'b> {
 }
 
 impl Builder<'_> {
+    fn push(&mut self, index: usize, node: Node) {
+        self.stack.push(node);
+        self.placed.push(index);
+    }
+
     fn node(&mut self, index: usize, entry: Entry, children: Vec<Node>) {
         let catalog = self.catalog;
         let (Some(spec), Some(template)) = (
@@ -108,7 +119,7 @@ impl Builder<'_> {
                     if let Some(inner) = self.embedded.get(&(spec.rule.unwrap_or(u32::MAX), entry.frame)) {
                         node = inner.clone();
                     }
-                    self.stack.push((index, node));
+                    self.push(index, node);
                     return;
                 }
                 node.value_label = catalog.value_label(rule, &node.value);
@@ -163,6 +174,6 @@ impl Builder<'_> {
             }
             _ => {}
         }
-        self.stack.push((index, node));
+        self.push(index, node);
     }
 }
