@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use ruling::ir::{Program, Type};
 use ruling::value::Value;
-use ruling::{Case, EvalError, Options, ParseLimits, RuleSet};
+use ruling::{Case, EvalError, ExplainMode, Options, ParseLimits, RuleSet};
 use serde_json::{json, Map, Value as Json};
 
 use super::support::root;
@@ -269,6 +269,9 @@ fn oracle_agrees_on_formula_shapes() {
                     failures.push(format!("{case}\n  explained: {d}"));
                 }
             }
+            if let Some(d) = missing_disagreement(&rules, &case) {
+                failures.push(format!("{case}\n  missing facts: {d}"));
+            }
             if failures.len() >= 5 {
                 break;
             }
@@ -280,6 +283,19 @@ fn oracle_agrees_on_formula_shapes() {
             failures.join("\n")
         );
     }
+}
+
+/// The missing facts of a case as the outcome without explanation finds them (recording
+/// only what the search needs) against those read off the full explanation.
+fn missing_disagreement(rules: &RuleSet, case: &Json) -> Option<String> {
+    let case = Case::from_json(&case.to_string()).ok()?;
+    let mode = |explain| Options {
+        explain,
+        ..Options::default()
+    };
+    let a = rules.evaluate(&case, &mode(ExplainMode::None)).ok()?;
+    let b = rules.evaluate(&case, &mode(ExplainMode::Full)).ok()?;
+    (a.missing_facts() != b.missing_facts()).then(|| format!("{:?} against {:?}", a.missing_facts(), b.missing_facts()))
 }
 
 /// The oracle's values of every rule of a case.
