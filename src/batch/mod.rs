@@ -452,7 +452,7 @@ fn read_line(input: &mut dyn BufRead, data: &mut Vec<u8>, limit: usize) -> std::
         if buffer.is_empty() {
             break;
         }
-        let (piece, ends) = match buffer.iter().position(|b| *b == b'\n') {
+        let (piece, ends) = match memchr::memchr(b'\n', buffer) {
             Some(newline) => (buffer.get(..=newline).unwrap_or(buffer), true),
             None => (buffer, false),
         };
