@@ -435,7 +435,7 @@ impl<'a> Generator<'a> {
             Type::Decimal | Type::Percent => json!(format!("{}.{}", self.count(), self.below(100))),
             Type::Money => json!(format!(
                 "{}.{:02}",
-                self.count() * [1, 100, 10_000][self.below(3)],
+                self.count().saturating_mul([1, 100, 10_000][self.below(3)]),
                 self.below(100)
             )),
             Type::Date => json!(self.date()),
