@@ -158,11 +158,19 @@ pub fn decimal_places(text: &str) -> usize {
 /// Renders a rational as a terminating decimal when it is one, else as `p/q`.
 pub fn format_rational(value: &Rational) -> String {
     if value.is_integer() {
-        return value.numer().to_string();
+        return integer_text(*value.numer());
     }
     match terminating_places(value) {
         Some(places) => format_fixed(value, places),
         None => format!("{}/{}", value.numer(), value.denom()),
+    }
+}
+
+/// An integer's decimal digits (64-bit formatting when it fits: that of 128 bits is slower).
+fn integer_text(n: i128) -> String {
+    match i64::try_from(n) {
+        Ok(small) => small.to_string(),
+        Err(_) => n.to_string(),
     }
 }
 
@@ -216,12 +224,20 @@ fn format_fixed(value: &Rational, places: u32) -> String {
         }
     }
     let zero = whole == 0 && digits.iter().all(|d| *d == 0);
-    let sign = if value.is_negative() && !zero { "-" } else { "" };
-    if digits.is_empty() {
-        return format!("{sign}{whole}");
+    let whole = match u64::try_from(whole) {
+        Ok(small) => small.to_string(),
+        Err(_) => whole.to_string(),
+    };
+    let mut out = String::with_capacity(whole.len() + digits.len() + 2);
+    if value.is_negative() && !zero {
+        out.push('-');
     }
-    let fraction: String = digits.iter().map(|d| char::from(b'0' + *d)).collect();
-    format!("{sign}{whole}.{fraction}")
+    out.push_str(&whole);
+    if !digits.is_empty() {
+        out.push('.');
+        out.extend(digits.iter().map(|d| char::from(b'0' + *d)));
+    }
+    out
 }
 
 /// `(rest * 10) / denom` and `(rest * 10) % denom` for `rest < denom <= 2^127`, without
@@ -354,11 +370,26 @@ pub fn parse_date(text: &str) -> Option<Date> {
     Date::new(year, month, day).ok()
 }
 
+impl Value {
+    /// The value as [`fmt::Display`] writes it, built without growing the string step by
+    /// step (explanations write one per side of every comparison).
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Value::Number(n) => format_rational(n),
+            Value::Text(t) => t.to_string(),
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => f.write_str(&format_rational(n)),
+            Value::Number(n) => match (n.is_integer(), i64::try_from(*n.numer())) {
+                (true, Ok(small)) => write!(f, "{small}"),
+                _ => f.write_str(&format_rational(n)),
+            },
             Value::Date(d) => write!(f, "{d}"),
             Value::Duration(d) => write!(f, "{d}"),
             Value::Text(t) => write!(f, "{t}"),
@@ -399,6 +430,28 @@ mod tests {
         assert_eq!(format_rational(&Rational::new(1, 3)), "1/3");
         assert_eq!(format_money(&Rational::from_integer(100000)), "100000.00");
         assert_eq!(format_money(&Rational::new(5, 100)), "0.05");
+    }
+
+    #[test]
+    fn text_is_what_display_writes() {
+        let values = [
+            Value::Number(Rational::from_integer(i128::from(i64::MIN))),
+            Value::Number(Rational::from_integer(i128::MIN)),
+            Value::Number(Rational::from_integer(i128::MAX)),
+            Value::Number(Rational::new(-199, 200)),
+            Value::Number(Rational::new(1, 3)),
+            Value::Number(Rational::new(i128::MIN + 1, 1 << 100)),
+            Value::Text(Arc::from("拒不改正")),
+            Value::Bool(true),
+            Value::Null,
+            Value::List(Arc::from(vec![Value::Number(Rational::new(5, 2)), Value::Null])),
+        ];
+        for value in values {
+            assert_eq!(value.text(), value.to_string());
+        }
+        // A magnitude beyond 64 bits, and beyond i128::MAX (that of i128::MIN), prints in full.
+        let min = Rational::from_integer(i128::MIN);
+        assert_eq!(format_money(&min), format!("{}.00", i128::MIN));
     }
 
     #[test]

@@ -66,8 +66,7 @@ fn entries(compiled: &Compiled, program: &Program, trace: &Trace) -> Vec<Entry> 
             Some(Fill::Comparison) => {
                 let right = operands.pop().and_then(value);
                 let left = operands.pop().and_then(value);
-                let show =
-                    |v: &Option<Value>| Json::String(v.as_ref().map_or_else(|| String::from("?"), ToString::to_string));
+                let show = |v: &Option<Value>| Json::String(v.as_ref().map_or_else(|| String::from("?"), Value::text));
                 let margin = match (&left, &right) {
                     (Some(l), Some(r)) => super::ops::margin(l, r).map_or(Json::Null, Json::String),
                     _ => Json::Null,

@@ -2,13 +2,78 @@
 //! records come straight from the evaluator or from a trace read back from JSON.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use super::catalog::{version_text, Catalog, NO_VERSION};
+use super::catalog::{version_text, Catalog, Declaration, NodeEntry, NO_VERSION};
 use super::{Node, NodeKind};
-use crate::value::Date;
+use crate::value::{parse_date, Date};
+
+/// What trees are built from besides the records, worked out once per catalog: each node's
+/// static part, and the texts of every version of rules and parameters (a node takes those
+/// of the version in force on its frame's date).
+#[derive(Debug)]
+pub(crate) struct Templates {
+    /// Per catalog node: the node with its static parts set.
+    pub(crate) nodes: Vec<Node>,
+    rules: Vec<Vec<Dated>>,
+    params: Vec<Vec<Dated>>,
+}
+
+/// One version of a rule or parameter, as nodes show it.
+#[derive(Debug)]
+struct Dated {
+    from: Option<Date>,
+    citation: Option<Arc<str>>,
+    version: Option<Arc<str>>,
+    /// The version's own statute text (`quote`).
+    quote: Option<Arc<[String]>>,
+}
+
+impl Templates {
+    /// The templates of a catalog's nodes and versions.
+    pub(crate) fn new(catalog: &Catalog) -> Templates {
+        Templates {
+            nodes: catalog.nodes.iter().map(|n| catalog.template(n)).collect(),
+            rules: catalog.rules.iter().map(Dated::all).collect(),
+            params: catalog.params.iter().map(Dated::all).collect(),
+        }
+    }
+
+    /// The version in force on `date` among `versions` (the last one starting on or before it).
+    fn version_on(versions: &[Dated], date: Date) -> Option<&Dated> {
+        let after = versions.partition_point(|v| v.from.is_none_or(|from| from <= date));
+        after.checked_sub(1).and_then(|i| versions.get(i))
+    }
+
+    fn rule_version(&self, rule: Option<u32>, date: Date) -> Option<&Dated> {
+        Self::version_on(self.rules.get(rule? as usize)?, date)
+    }
+}
+
+impl Dated {
+    fn all(decl: &Declaration) -> Vec<Dated> {
+        let n = decl.versions.len();
+        decl.versions
+            .iter()
+            // A version whose date cannot be read never takes effect, nor do those after it.
+            .map_while(|v| {
+                let from = match v.from.as_deref() {
+                    None => None,
+                    Some(text) => Some(parse_date(text)?),
+                };
+                Some(Dated {
+                    from,
+                    citation: v.citation.as_deref().map(Arc::from),
+                    version: version_text(v.from.as_deref(), n),
+                    quote: v.quote.as_ref().map(|q| Arc::from(vec![q.clone()])),
+                })
+            })
+            .collect()
+    }
+}
 
 /// One recorded node, in postorder.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,17 +98,19 @@ pub(crate) struct Entry {
 /// Puts the trees of the conclusions together, in declaration order.
 pub(crate) fn assemble(
     catalog: &Catalog,
-    templates: &[Node],
+    templates: &Templates,
     frames: &[Date],
     entries: Vec<Entry>,
 ) -> IndexMap<String, Node> {
     let mut builder = Builder {
-        catalog,
-        templates,
-        frames,
+        context: Context {
+            catalog,
+            templates,
+            frames,
+            embedded: HashMap::new(),
+        },
         stack: Vec::with_capacity(entries.len()),
         placed: Vec::with_capacity(entries.len()),
-        embedded: HashMap::new(),
         conclusions: vec![None; catalog.rules.len()],
     };
     for (index, entry) in entries.into_iter().enumerate() {
@@ -54,26 +121,32 @@ pub(crate) fn assemble(
         let children: Vec<Node> = builder.stack.split_off(first);
         builder.node(index, entry, children);
     }
-    catalog
-        .rules
-        .iter()
-        .zip(builder.conclusions)
-        .filter_map(|(rule, node)| Some((rule.id.clone(), node?)))
-        .collect()
+    let mut trees = IndexMap::with_capacity(builder.conclusions.iter().flatten().count());
+    for (rule, node) in catalog.rules.iter().zip(builder.conclusions) {
+        if let Some(node) = node {
+            trees.insert(rule.id.clone(), node);
+        }
+    }
+    trees
 }
 
 struct Builder<'b> {
-    catalog: &'b Catalog,
-    templates: &'b [Node],
-    frames: &'b [Date],
+    context: Context<'b>,
     /// Built nodes not yet placed under a parent, with their entry's index.
     stack: Vec<Node>,
     /// The entry index of each node in `stack`.
     placed: Vec<usize>,
-    /// Trees of rules computed outside the main frame, by rule and frame.
-    embedded: HashMap<(u32, u16), Node>,
     /// Trees of the conclusions (main frame), by rule.
     conclusions: Vec<Option<Node>>,
+}
+
+/// What filling a node reads.
+struct Context<'b> {
+    catalog: &'b Catalog,
+    templates: &'b Templates,
+    frames: &'b [Date],
+    /// Trees of rules computed outside the main frame, by rule and frame.
+    embedded: HashMap<(u32, u16), Node>,
 }
 
 impl Builder<'_> {
@@ -83,18 +156,51 @@ impl Builder<'_> {
     }
 
     fn node(&mut self, index: usize, entry: Entry, children: Vec<Node>) {
-        let catalog = self.catalog;
         let (Some(spec), Some(template)) = (
-            catalog.nodes.get(entry.node as usize),
-            self.templates.get(entry.node as usize),
+            self.context.catalog.nodes.get(entry.node as usize),
+            self.context.templates.nodes.get(entry.node as usize),
         ) else {
             return;
         };
+        // Built where it stays: a node is large, and moving it cost more than filling it.
+        self.push(index, template.clone());
+        let frame = entry.frame;
+        let place = match self.stack.last_mut() {
+            Some(node) => {
+                node.children = children;
+                self.context.fill(node, spec, entry)
+            }
+            None => Place::Dropped,
+        };
+        match place {
+            Place::Stays => {}
+            Place::Dropped => self.pop(),
+            Place::Conclusion => {
+                let Some(node) = self.stack.pop() else { return };
+                self.placed.pop();
+                let key = (spec.rule.unwrap_or(u32::MAX), frame);
+                if frame != 0 {
+                    self.context.embedded.insert(key, node);
+                } else if let Some(slot) = self.conclusions.get_mut(key.0 as usize) {
+                    *slot = Some(node);
+                }
+            }
+        }
+    }
+
+    fn pop(&mut self) {
+        self.stack.pop();
+        self.placed.pop();
+    }
+}
+
+impl Context<'_> {
+    /// Sets the parts of `node` that depend on the case; says where the node goes.
+    fn fill(&self, node: &mut Node, spec: &NodeEntry, entry: Entry) -> Place {
+        let catalog = self.catalog;
         let frame_date = self.frames.get(entry.frame as usize).copied().unwrap_or(Date::MIN);
-        let mut node = template.clone();
         node.value = entry.value;
         node.unknown = entry.unknown;
-        node.children = children;
         let rule = spec.rule.and_then(|r| catalog.rules.get(r as usize));
         match spec.kind {
             NodeKind::Rule => {
@@ -104,29 +210,22 @@ impl Builder<'_> {
                     .iter()
                     .find(|c| c.kind == NodeKind::Exception && c.holds())
                     .and_then(|c| c.id.clone());
-                let key = (spec.rule.unwrap_or(u32::MAX), entry.frame);
-                if entry.frame != 0 {
-                    self.embedded.insert(key, node);
-                } else if let Some(slot) = self.conclusions.get_mut(key.0 as usize) {
-                    *slot = Some(node);
-                }
-                return;
+                return Place::Conclusion;
             }
             NodeKind::RuleRef => {
                 if entry.frame != 0 {
                     // Outside the main frame the referenced tree is not listed beside: embed it.
                     node.kind = NodeKind::Rule;
                     if let Some(inner) = self.embedded.get(&(spec.rule.unwrap_or(u32::MAX), entry.frame)) {
-                        node = inner.clone();
+                        node.clone_from(inner);
                     }
-                    self.push(index, node);
-                    return;
+                    return Place::Stays;
                 }
                 node.value_label = catalog.value_label(rule, &node.value);
-                node.citation = rule
-                    .and_then(|r| Catalog::version_on(r, frame_date))
-                    .and_then(|v| v.citation.as_deref())
-                    .map(Into::into);
+                node.citation = self
+                    .templates
+                    .rule_version(spec.rule, frame_date)
+                    .and_then(|v| v.citation.clone());
             }
             NodeKind::Fact => {
                 let fact = spec.fact.and_then(|f| catalog.facts.get(f as usize));
@@ -137,13 +236,14 @@ impl Builder<'_> {
                 let param = spec.param.and_then(|p| catalog.params.get(p as usize));
                 node.value_label = catalog.value_label(param, &node.value);
                 node.unknown = false;
-                if let Some(param) = param {
-                    match Catalog::version_on(param, frame_date) {
+                if param.is_some() {
+                    let versions = spec.param.and_then(|p| self.templates.params.get(p as usize));
+                    match versions.and_then(|v| Templates::version_on(v, frame_date)) {
                         Some(version) => {
-                            node.citation = version.citation.as_deref().map(Into::into);
-                            node.version = version_text(version.from.as_deref(), param.versions.len());
+                            node.citation = version.citation.clone();
+                            node.version = version.version.clone();
                             if let Some(quote) = &version.quote {
-                                node.doc = std::sync::Arc::from(vec![quote.clone()]);
+                                node.doc = Arc::clone(quote);
                             }
                         }
                         None => node.version = Some(NO_VERSION.into()),
@@ -159,7 +259,7 @@ impl Builder<'_> {
                 node.right = extras.next().flatten();
                 node.margin = extras.next().flatten();
             }
-            NodeKind::Condition if node.children.is_empty() => return,
+            NodeKind::Condition if node.children.is_empty() => return Place::Dropped,
             NodeKind::At => {
                 node.date = match entry.extras.into_iter().next() {
                     Some(Json::String(date)) => Some(date),
@@ -167,13 +267,53 @@ impl Builder<'_> {
                 }
             }
             NodeKind::Held => {
-                node.citation = rule
-                    .and_then(|r| Catalog::version_on(r, frame_date))
-                    .and_then(|v| v.citation.as_deref())
-                    .map(Into::into);
+                node.citation = self
+                    .templates
+                    .rule_version(spec.rule, frame_date)
+                    .and_then(|v| v.citation.clone());
             }
             _ => {}
         }
-        self.push(index, node);
+        Place::Stays
+    }
+}
+
+/// Where a node built from an entry goes.
+enum Place {
+    /// On the stack, until its parent takes it.
+    Stays,
+    /// Among the conclusions (or the trees of other dates).
+    Conclusion,
+    /// Nowhere (an `if` with nothing recorded under it).
+    Dropped,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dated(from: Option<&str>) -> Dated {
+        Dated {
+            from: from.and_then(parse_date),
+            citation: from.map(Arc::from),
+            version: None,
+            quote: None,
+        }
+    }
+
+    #[test]
+    fn the_version_in_force_is_the_last_one_begun() {
+        let versions = [dated(Some("2016-11-07")), dated(Some("2026-01-01"))];
+        let on = |d: &str| {
+            let date = parse_date(d).unwrap_or(Date::MIN);
+            Templates::version_on(&versions, date).and_then(|v| v.citation.as_deref().map(String::from))
+        };
+        assert_eq!(on("2016-11-06"), None);
+        assert_eq!(on("2016-11-07").as_deref(), Some("2016-11-07"));
+        assert_eq!(on("2025-12-31").as_deref(), Some("2016-11-07"));
+        assert_eq!(on("2026-01-01").as_deref(), Some("2026-01-01"));
+        let always = [dated(None), dated(Some("2026-01-01"))];
+        let first = Templates::version_on(&always, Date::MIN);
+        assert!(first.is_some_and(|v| v.citation.is_none()));
     }
 }

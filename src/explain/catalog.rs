@@ -10,7 +10,6 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Node, NodeKind, SCHEMA_VERSION};
-use crate::value::{parse_date, Date};
 
 /// The static part of every explanation of one rule set (schema version 2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -366,19 +365,5 @@ impl Catalog {
                 return touched;
             }
         }
-    }
-
-    /// The version of a dated declaration in force on `date`: the latest that starts on or
-    /// before it.
-    pub(crate) fn version_on(decl: &Declaration, date: Date) -> Option<&VersionEntry> {
-        let mut chosen = None;
-        for version in &decl.versions {
-            match version.from.as_deref().map(parse_date) {
-                None => chosen = Some(version),
-                Some(Some(from)) if from <= date => chosen = Some(version),
-                Some(_) => break,
-            }
-        }
-        chosen
     }
 }

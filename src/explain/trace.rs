@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use thiserror::Error;
 
-use super::assemble::{assemble, Entry};
+use super::assemble::{assemble, Entry, Templates};
 use super::catalog::Catalog;
 use super::{Explanation, NodeKind, SCHEMA_VERSION};
 use crate::value::{parse_date, Date};
@@ -153,7 +153,7 @@ impl Catalog {
             .chain(&trace.frames)
             .map(|d| parse_date(d).unwrap_or(Date::MIN))
             .collect();
-        let templates: Vec<_> = self.nodes.iter().map(|n| self.template(n)).collect();
+        let templates = Templates::new(self);
         Ok(Explanation {
             schema_version: SCHEMA_VERSION,
             as_of: trace.as_of.clone(),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::eval::word::{self, Strings, W};
-use crate::explain::{Catalog, Node};
+use crate::explain::{Catalog, Templates};
 use crate::ir::{self, ExprKind, FactId, ParamId, Program, RuleId};
 use crate::source::Span;
 use crate::value::{Date, Value};
@@ -34,8 +34,9 @@ pub(crate) use sites::{Fill, Sites};
 pub(crate) struct Compiled {
     /// The rule set's catalog: its declarations and the explanation nodes the code can record.
     pub(crate) catalog: Arc<Catalog>,
-    /// Per catalog node: the node with its static parts set, and how to encode its value.
-    pub(crate) templates: Vec<Node>,
+    /// Per catalog node: the node with its static parts set (and the versions' texts), and
+    /// how to encode its value.
+    pub(crate) templates: Templates,
     pub(crate) fills: Vec<Fill>,
     /// The texts the rule files name.
     pub(crate) strings: Strings,
@@ -425,7 +426,7 @@ impl Builder {
         let empty_list = W::reference(u32::try_from(constants.len()).unwrap_or(u32::MAX));
         constants.push(Value::List(Vec::new().into()));
         Compiled {
-            templates: catalog.nodes.iter().map(|n| catalog.template(n)).collect(),
+            templates: Templates::new(&catalog),
             fills: self.sites.fills,
             catalog: Arc::new(catalog),
             strings: self.strings,
