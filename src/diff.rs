@@ -191,7 +191,7 @@ fn value_changes(old: &Outcome, new: &Outcome) -> Vec<ValueChange> {
         };
         if !crate::testing::values_equal(old_value, new_value) {
             out.push(ValueChange {
-                conclusion: name.clone(),
+                conclusion: name.to_string(),
                 old: old_value.clone(),
                 new: new_value.clone(),
             });
@@ -207,14 +207,14 @@ fn basis_changes(old: &Outcome, new: &Outcome, values: &[ValueChange]) -> Vec<Ba
     let mut out = Vec::new();
     for (name, value) in &new.conclusions {
         let in_both = old.conclusions.contains_key(name);
-        if !in_both || values.iter().any(|v| v.conclusion == *name) || !holds(value) {
+        if !in_both || values.iter().any(|v| *v.conclusion == **name) || !holds(value) {
             continue;
         }
         let before = normalized(a.citations_of(name));
         let after = normalized(b.citations_of(name));
         if before != after {
             out.push(BasisChange {
-                conclusion: name.clone(),
+                conclusion: name.to_string(),
                 removed: before.iter().filter(|c| !after.contains(c)).cloned().collect(),
                 added: after.iter().filter(|c| !before.contains(c)).cloned().collect(),
             });

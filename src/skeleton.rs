@@ -18,7 +18,7 @@ pub fn case_skeleton(rules: &RuleSet, questions: &[String]) -> Result<String, Ev
         if !catalog.rules.iter().any(|r| r.id == *question) {
             return Err(EvalError::unknown_conclusion(
                 question,
-                catalog.rules.iter().map(|r| &r.id),
+                catalog.rules.iter().map(|r| r.id.as_str()),
             ));
         }
     }

@@ -148,7 +148,7 @@ fn expected_error_kinds(expected: Option<&Json>) -> Vec<String> {
 fn compare(case: &Case, outcome: &Outcome, result: &mut CaseResult) {
     if let Some(expected) = &case.expected {
         for (conclusion, expected_value) in expected {
-            let actual = outcome.conclusions.get(conclusion).cloned();
+            let actual = outcome.conclusions.get(conclusion.as_str()).cloned();
             match actual {
                 Some(actual) if values_equal(expected_value, &actual) => {}
                 Some(actual) => result.mismatches.push(Mismatch {
@@ -224,11 +224,11 @@ pub fn update_expected(path: &Path, outcome: &Outcome) -> std::io::Result<Vec<Mi
     };
     if map.is_empty() {
         for (k, v) in &outcome.conclusions {
-            map.insert(k.clone(), v.clone());
+            map.insert(k.to_string(), v.clone());
         }
     }
     for (key, value) in map.iter_mut() {
-        if let Some(actual) = outcome.conclusions.get(key) {
+        if let Some(actual) = outcome.conclusions.get(key.as_str()) {
             if !values_equal(value, actual) {
                 changed.push(Mismatch {
                     conclusion: key.clone(),
@@ -369,7 +369,7 @@ fn render_snapshot(rules: &RuleSet, path: &Path) -> String {
             .conclusions
             .iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| k.to_string())
             .collect(),
     };
     for name in listed {

@@ -85,8 +85,8 @@ pub enum EvalError {
 
 impl EvalError {
     /// `name` is not a conclusion: the error names the nearest of `candidates`.
-    pub(crate) fn unknown_conclusion<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> EvalError {
-        let candidates: Vec<&str> = candidates.map(String::as_str).collect();
+    pub(crate) fn unknown_conclusion<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> EvalError {
+        let candidates: Vec<&str> = candidates.collect();
         EvalError::UnknownConclusion {
             name: name.to_string(),
             help: crate::check::suggest::did_you_mean(name, candidates.iter().copied())

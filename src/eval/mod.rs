@@ -91,8 +91,10 @@ impl Default for Options {
 pub struct Outcome {
     /// The date whose law was applied.
     pub as_of: String,
-    /// Every conclusion evaluated, in declaration order (`null` = no value or unknown).
-    pub conclusions: IndexMap<String, Json>,
+    /// Every conclusion evaluated, in declaration order (`null` = no value or unknown). The
+    /// names are shared with the rule set (an outcome copies no text to name them); look one
+    /// up with a `&str` (`conclusions.get("cl286_1_established")`).
+    pub conclusions: IndexMap<Arc<str>, Json>,
     /// Conclusions that could not be decided because facts are missing.
     pub unknown_conclusions: Vec<String>,
     /// Unknown facts that could change an unknown conclusion.
@@ -135,7 +137,10 @@ impl Outcome {
     /// nearest conclusion when `name` is not one that was evaluated.
     pub fn get(&self, name: &str) -> Result<Conclusion<'_>, EvalError> {
         match self.conclusions.get(name) {
-            None => Err(EvalError::unknown_conclusion(name, self.conclusions.keys())),
+            None => Err(EvalError::unknown_conclusion(
+                name,
+                self.conclusions.keys().map(|k| &**k),
+            )),
             Some(_) if self.unknown_conclusions.iter().any(|u| u == name) => Ok(Conclusion::Unknown),
             Some(Json::Null) => Ok(Conclusion::NoValue),
             Some(value) => Ok(Conclusion::Value(value)),
@@ -143,7 +148,7 @@ impl Outcome {
     }
 
     /// All conclusions.
-    pub fn conclusions(&self) -> &IndexMap<String, Json> {
+    pub fn conclusions(&self) -> &IndexMap<Arc<str>, Json> {
         &self.conclusions
     }
 
@@ -394,12 +399,12 @@ impl Evaluator {
             ExplainMode::None => None,
             _ => self.recorded_explanation(),
         };
-        let mut outcome = self.outcome_of(case, explanation);
-        if !outcome.unknown_conclusions.is_empty() {
+        let (mut outcome, unknown) = self.outcome_of(case, explanation);
+        if !unknown.is_empty() {
             if self.recorded != Some((Recording::Full, case.as_of)) {
-                self.record_unknown(case, &outcome.unknown_conclusions)?;
+                self.record_unknown(case, &unknown)?;
             }
-            outcome.missing_facts = self.read_missing(&outcome.unknown_conclusions);
+            outcome.missing_facts = self.read_missing(&unknown);
         }
         Ok(outcome)
     }
@@ -407,9 +412,8 @@ impl Evaluator {
     /// Records the full trace of the unknown conclusions of the case just evaluated, and only
     /// theirs: the walk for missing facts stops at known values, so the rules known in that
     /// evaluation keep their values instead of being recorded again.
-    fn record_unknown(&mut self, case: &PreparedCase, unknown: &[String]) -> Result<(), EvalError> {
+    fn record_unknown(&mut self, case: &PreparedCase, ids: &[u32]) -> Result<(), EvalError> {
         let program = self.rules.program();
-        let ids: Vec<u32> = unknown.iter().filter_map(|n| program.rule_id(n)).map(|r| r.0).collect();
         let values = self.buffers.values().to_vec();
         let temps = self.buffers.take_temps();
         self.recorded = None;
@@ -423,16 +427,15 @@ impl Evaluator {
             self.options.max_steps,
             &mut self.buffers,
         );
-        let result = machine.run_over(&ids, &values, temps);
+        let result = machine.run_over(ids, &values, temps);
         machine.finish();
         result
     }
 
-    /// The missing facts of the `unknown` conclusions, read off the trace in the buffers.
-    fn read_missing(&self, unknown: &[String]) -> Vec<String> {
-        let program = self.rules.program();
-        let ids: Vec<u32> = unknown.iter().filter_map(|n| program.rule_id(n)).map(|r| r.0).collect();
-        missing::missing_facts(&self.rules.compiled, program, &self.buffers.trace, &ids)
+    /// The missing facts of the `unknown` conclusions (rule ids), read off the trace in the
+    /// buffers.
+    fn read_missing(&self, unknown: &[u32]) -> Vec<String> {
+        missing::missing_facts(&self.rules.compiled, self.rules.program(), &self.buffers.trace, unknown)
     }
 
     /// Unknown facts that could change one of the `unknown` conclusions: read off the full
@@ -441,7 +444,9 @@ impl Evaluator {
         if self.recorded != Some((Recording::Full, case.as_of)) {
             self.run(case, Recording::Full)?;
         }
-        Ok(self.read_missing(unknown))
+        let program = self.rules.program();
+        let ids: Vec<u32> = unknown.iter().filter_map(|n| program.rule_id(n)).map(|r| r.0).collect();
+        Ok(self.read_missing(&ids))
     }
 
     /// The index of a conclusion in [`Values`] (`None`: no conclusion has that name).
@@ -456,10 +461,9 @@ impl Evaluator {
 
     fn run(&mut self, case: &PreparedCase, recording: Recording) -> Result<(), EvalError> {
         self.recorded = None;
-        let selection = self
-            .selection
-            .as_ref()
-            .map_err(|name| EvalError::unknown_conclusion(name, self.rules.program().rules.iter().map(|r| &r.name)))?;
+        let selection = self.selection.as_ref().map_err(|name| {
+            EvalError::unknown_conclusion(name, self.rules.program().rules.iter().map(|r| r.name.as_str()))
+        })?;
         let compiled: &Compiled = &self.rules.compiled;
         let program = self.rules.program();
         let mut machine = Machine::new(
@@ -489,17 +493,24 @@ impl Evaluator {
         }
     }
 
-    fn outcome_of(&self, case: &PreparedCase, explanation: Option<Explanation>) -> Outcome {
+    /// The outcome of the case just evaluated (without its missing facts), and the ids of
+    /// its unknown conclusions.
+    fn outcome_of(&self, case: &PreparedCase, explanation: Option<Explanation>) -> (Outcome, Vec<u32>) {
         let program = self.rules.program();
         let reported = self.selection.as_ref().map(|s| s.reported.as_slice()).unwrap_or(&[]);
         let values = self.view(case);
         let mut unknown = Vec::new();
+        let mut ids = Vec::new();
+        let mut note_unknown = |index: usize, name: &str| {
+            if values.word(index) == W::UNKNOWN {
+                unknown.push(name.to_string());
+                ids.push(u32::try_from(index).unwrap_or(u32::MAX));
+            }
+        };
         let conclusions = if reported.iter().all(|r| *r) && reported.len() == program.rules.len() {
             let mut conclusions = self.rules.compiled.blank_conclusions.clone();
             for (index, (name, slot)) in conclusions.iter_mut().enumerate() {
-                if values.word(index) == W::UNKNOWN {
-                    unknown.push(name.clone());
-                }
+                note_unknown(index, name);
                 *slot = values.json(index);
             }
             conclusions
@@ -509,20 +520,19 @@ impl Evaluator {
                 if !reported.get(index).copied().unwrap_or(false) {
                     continue;
                 }
-                if values.word(index) == W::UNKNOWN {
-                    unknown.push(rule.name.clone());
-                }
-                conclusions.insert(rule.name.clone(), values.json(index));
+                note_unknown(index, &rule.name);
+                conclusions.insert(Arc::from(rule.name.as_str()), values.json(index));
             }
             conclusions
         };
-        Outcome {
+        let outcome = Outcome {
             as_of: case.as_of.to_string(),
             conclusions,
             unknown_conclusions: unknown,
             missing_facts: Vec::new(),
             explanation,
-        }
+        };
+        (outcome, ids)
     }
 }
 

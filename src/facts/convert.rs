@@ -1,5 +1,6 @@
 //! Documents → JSON values, and JSON values → typed fact values.
 
+use std::fmt;
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -114,18 +115,41 @@ fn describe(json: &Json) -> &'static str {
     }
 }
 
-fn mismatch(path: &str, expected: &str, json: &Json, help: Option<&str>) -> Vec<Problem> {
+fn mismatch(path: Pointer<'_>, expected: &str, json: &Json, help: Option<&str>) -> Vec<Problem> {
     vec![Problem::new(
         ProblemKind::TypeMismatch,
-        path,
+        &path.to_string(),
         format!("expected {expected}, found {}", describe(json)),
         // Every mismatch says what to write instead, even where no better hint applies.
         Some(help.map_or_else(|| format!("write {expected} here"), String::from)),
     )]
 }
 
+/// Where a value sits in a case: a JSON pointer (`/facts/orders/1/issued_on`), written out
+/// only when a problem names it (most values have none, and cases are converted by the
+/// million).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Pointer<'a> {
+    /// The fact of this key.
+    Fact(&'a str),
+    /// An item of a list.
+    Item(&'a Pointer<'a>, usize),
+    /// A field of a record.
+    Field(&'a Pointer<'a>, &'a str),
+}
+
+impl fmt::Display for Pointer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pointer::Fact(key) => write!(f, "/facts/{}", super::locate::escape(key)),
+            Pointer::Item(within, index) => write!(f, "{within}/{index}"),
+            Pointer::Field(within, key) => write!(f, "{within}/{}", super::locate::escape(key)),
+        }
+    }
+}
+
 /// Converts one JSON value to a fact value of type `ty`.
-pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: Pointer<'_>) -> Result<Value, Vec<Problem>> {
     match ty {
         Type::Optional(inner) => {
             if json.is_null() {
@@ -144,7 +168,7 @@ pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) 
         Type::Money => decimal(json, path, true, "an amount in 元 as a string such as \"200000.00\""),
         Type::Date => match json {
             Json::String(s) => value::parse_date(s).map(Value::Date).ok_or_else(|| {
-                let mut problem = Problem::invalid_date(path, s);
+                let mut problem = Problem::invalid_date(&path.to_string(), s);
                 if let Some(hint) = full_width_hint(s) {
                     problem.help = Some(hint);
                 }
@@ -210,7 +234,7 @@ pub(crate) fn fact_value(program: &Program, ty: &Type, json: &Json, path: &str) 
                     });
                     Err(vec![Problem::new(
                         ProblemKind::UnknownEnumValue,
-                        path,
+                        &path.to_string(),
                         format!("`{s}` is not one of: {}", values.join(", ")),
                         help,
                     )])
@@ -234,7 +258,7 @@ impl IntoErr for Vec<Problem> {
     }
 }
 
-fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+fn integer(ty: &Type, json: &Json, path: Pointer<'_>) -> Result<Value, Vec<Problem>> {
     let Json::Number(n) = json else {
         let help = json.as_str().and_then(number_in_text);
         return mismatch(path, "an integer", json, help.as_deref()).into_err();
@@ -249,7 +273,7 @@ fn integer(ty: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
     if *ty == Type::Count && i < 0 {
         return Err(vec![Problem::new(
             ProblemKind::NegativeValue,
-            path,
+            &path.to_string(),
             format!("a count cannot be negative, found {i}"),
             Some(String::from("counts are 0 or more")),
         )]);
@@ -319,7 +343,7 @@ fn whole_number(n: &serde_json::Number) -> Option<i128> {
 }
 
 /// A percentage: the ratio (`"0.05"`) or, as people write it, `"5%"` (the same value).
-fn percent(json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+fn percent(json: &Json, path: Pointer<'_>) -> Result<Value, Vec<Problem>> {
     const EXPECTED: &str = "a percentage such as \"5%\" or its ratio \"0.05\"";
     let Some(number) = json.as_str().and_then(|s| s.trim().strip_suffix(['%', '％'])) else {
         return decimal(json, path, false, EXPECTED);
@@ -331,7 +355,7 @@ fn percent(json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
     }
 }
 
-fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value, Vec<Problem>> {
+fn decimal(json: &Json, path: Pointer<'_>, money: bool, expected: &str) -> Result<Value, Vec<Problem>> {
     let parsed = match json {
         Json::String(s) => value::parse_decimal(s.trim()).map(|v| (v, value::decimal_places(s.trim()))),
         Json::Number(n) if whole_number(n).is_some() => whole_number(n).map(|i| (Rational::from_integer(i), 0)),
@@ -352,7 +376,7 @@ fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value
     if money && value::is_negative(&v) {
         return Err(vec![Problem::new(
             ProblemKind::NegativeValue,
-            path,
+            &path.to_string(),
             String::from("an amount cannot be negative"),
             None,
         )]);
@@ -363,14 +387,14 @@ fn decimal(json: &Json, path: &str, money: bool, expected: &str) -> Result<Value
     Ok(Value::Number(v))
 }
 
-fn list(program: &Program, element: &Type, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+fn list(program: &Program, element: &Type, json: &Json, path: Pointer<'_>) -> Result<Value, Vec<Problem>> {
     let Json::Array(items) = json else {
         return mismatch(path, "a list", json, None).into_err();
     };
     let mut out = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        match fact_value(program, element, item, &format!("{path}/{index}")) {
+        match fact_value(program, element, item, Pointer::Item(&path, index)) {
             Ok(v) => out.push(v),
             Err(mut p) => problems.append(&mut p),
         }
@@ -382,7 +406,7 @@ fn list(program: &Program, element: &Type, json: &Json, path: &str) -> Result<Va
     }
 }
 
-fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<Value, Vec<Problem>> {
+fn record(program: &Program, record: usize, json: &Json, path: Pointer<'_>) -> Result<Value, Vec<Problem>> {
     let Json::Object(map) = json else {
         return mismatch(path, "an object", json, None).into_err();
     };
@@ -404,7 +428,7 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
             let names: Vec<&str> = info.fields.iter().map(|f| f.name.as_str()).collect();
             problems.push(Problem::new(
                 ProblemKind::UnknownField,
-                &format!("{path}/{}", super::locate::escape(key)),
+                &Pointer::Field(&path, key).to_string(),
                 format!("unknown field `{}`", crate::visible::escape_name(key)),
                 super::error::invisible_help(key, &names)
                     .or_else(|| crate::suggest::help_line(key, &names))
@@ -414,16 +438,16 @@ fn record(program: &Program, record: usize, json: &Json, path: &str) -> Result<V
     }
     let mut fields = Vec::with_capacity(info.fields.len());
     for field in &info.fields {
-        let field_path = format!("{path}/{}", super::locate::escape(&field.name));
+        let field_path = Pointer::Field(&path, &field.name);
         match (map.get(&field.name), &field.default) {
-            (Some(v), _) if !v.is_null() => match fact_value(program, &field.ty, v, &field_path) {
+            (Some(v), _) if !v.is_null() => match fact_value(program, &field.ty, v, field_path) {
                 Ok(v) => fields.push(v),
                 Err(mut p) => problems.append(&mut p),
             },
             (_, Some(default)) => fields.push(default.clone()),
             (_, None) => problems.push(Problem::new(
                 ProblemKind::MissingRequiredFact,
-                &field_path,
+                &field_path.to_string(),
                 format!("field `{}` is required", field.name),
                 field.label.as_ref().map(|l| format!("{}: {l}", field.name)),
             )),

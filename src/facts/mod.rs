@@ -304,7 +304,7 @@ impl Case {
             if json.is_null() {
                 continue;
             }
-            match convert::fact_value(program, &info.ty, json, &format!("/facts/{}", locate::escape(key))) {
+            match convert::fact_value(program, &info.ty, json, convert::Pointer::Fact(key)) {
                 Ok(v) => set(&mut values, id, v),
                 Err(mut p) => problems.append(&mut p),
             }

@@ -12,15 +12,23 @@ use ruling::value::Value;
 use ruling::{Case, EvalError, ExplainMode, Options, ParseLimits, RuleSet};
 use serde_json::{json, Map, Value as Json};
 
-use super::support::root;
+use super::support::{root, shipped_with_a_2027_threshold};
 use eval::{Oracle, R, T};
 
 /// The shipped rules, loaded by ruling and parsed for the oracle.
 fn shipped() -> (RuleSet, Oracle) {
-    let dir = root().join("rules");
-    let rules = RuleSet::load(&dir).expect("shipped rules load");
+    loaded(&root().join("rules"))
+}
+
+/// A rule file, or the rule files under a directory, loaded by ruling and parsed for the
+/// oracle.
+fn loaded(path: &Path) -> (RuleSet, Oracle) {
+    let rules = RuleSet::load(path).expect("rules load");
     let mut files = Vec::new();
-    collect(&dir, "rule", &mut files);
+    match path.is_file() {
+        true => files.push(path.to_path_buf()),
+        false => collect(path, "rule", &mut files),
+    }
     files.sort();
     let asts: Vec<ruling::ast::File> = files
         .iter()
@@ -285,6 +293,83 @@ fn oracle_agrees_on_formula_shapes() {
     }
 }
 
+/// `prefer` clauses (`tests/fixtures/prefer/`: thresholds, a fine cap and a whole rule with a
+/// second, hypothetical version in 2027; `higher`, `lower` and `false`): the fixture's cases and
+/// generated cases with dates on both sides of the change, fast and explained paths, against
+/// the oracle, which applies each clause where a value is used as the language reference
+/// states it, not by the check's rewriting.
+#[test]
+fn oracle_agrees_on_prefer_clauses() {
+    let dir = root().join("tests/fixtures/prefer");
+    let (rules, oracle) = loaded(&dir.join("rules.rule"));
+    let mut evaluator = rules.evaluator(&Options::default());
+    let all: Vec<usize> = (0..oracle.rule_names().len()).collect();
+    let mut documents = Vec::new();
+    for file in ruling::testing::case_files(&[dir.join("cases")]) {
+        let case = Case::from_path(&file).expect("fixture case reads");
+        documents.push(json!({"as_of": case.as_of, "facts": case.facts}));
+    }
+    assert!(documents.len() >= 4, "the fixture's cases");
+    let mut generator = Generator::new(rules.program(), 0x7072_6566_6572);
+    generator.years = (2025, 4);
+    documents.extend((0..5_000).map(|_| generator.case()));
+    let mut failures = Vec::new();
+    let mut across = 0;
+    for (i, case) in documents.iter().enumerate() {
+        let fact = |name: &str| case["facts"][name].as_str().unwrap_or("").to_string();
+        let new_version = "2027-01-01".to_string();
+        across += usize::from(fact("conduct_date") < new_version && fact("decision_date") >= new_version);
+        if let Some(d) = fast_disagreement(&mut evaluator, &oracle, case, &all) {
+            failures.push(format!("{case}\n  {d}"));
+        }
+        if i % 25 == 0 {
+            if let Some(d) = explained_disagreement(&rules, &oracle, case, &oracle_values(&oracle, case)) {
+                failures.push(format!("{case}\n  explained: {d}"));
+            }
+        }
+        if failures.len() >= 5 {
+            break;
+        }
+    }
+    assert!(failures.is_empty(), "disagreements:\n{}", failures.join("\n"));
+    // Conduct before the new version and decision after it: where the clauses choose.
+    assert!(across >= 500, "only {across} cases straddle the change");
+}
+
+/// The shipped rules with a second version of a threshold that carries a `prefer` clause
+/// (a hypothetical, lighter 2027 version of 法释〔2019〕15号 第三条第一项): every shipped case
+/// again with its decision moved after the change, and with the conduct there too, against
+/// the oracle.
+#[test]
+fn oracle_agrees_on_the_shipped_cases_under_a_2027_threshold() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    shipped_with_a_2027_threshold(dir.path());
+    let (rules, oracle) = loaded(dir.path());
+    let mut evaluator = rules.evaluator(&Options::default());
+    let all: Vec<usize> = (0..oracle.rule_names().len()).collect();
+    let mut files = ruling::testing::case_files(&[root().join("tests/cases"), root().join("examples/cases")]);
+    files.sort();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for file in &files {
+        let Ok(case) = Case::from_path(file) else { continue };
+        for (conduct, decision) in [(None, "2027-03-01"), (Some("2027-02-01"), "2027-03-01")] {
+            let mut facts = case.facts.clone();
+            facts.insert("decision_date".into(), json!(decision));
+            if let Some(conduct) = conduct {
+                facts.insert("conduct_date".into(), json!(conduct));
+            }
+            let document = json!({"as_of": case.as_of, "facts": facts});
+            compared += 1;
+            if let Some(d) = fast_disagreement(&mut evaluator, &oracle, &document, &all) {
+                failures.push(format!("{} ({conduct:?}, {decision}):\n  {d}", file.display()));
+            }
+        }
+    }
+    assert!(compared >= 100, "only {compared} cases compared");
+    assert!(failures.is_empty(), "disagreements:\n{}", failures.join("\n"));
+}
+
 /// The missing facts of a case as the outcome without explanation finds them (recording
 /// only what the search needs) against those read off the full explanation.
 fn missing_disagreement(rules: &RuleSet, case: &Json) -> Option<String> {
@@ -328,6 +413,8 @@ struct Generator<'a> {
     interesting: Vec<i64>,
     /// Integers also take values near the ends of 64 bits (and of what a word holds).
     extremes: bool,
+    /// Dates fall in this many years from January 1st of the first.
+    years: (i16, i64),
 }
 
 /// Integers where 64-bit sums and products overflow, and around the least integer the
@@ -360,6 +447,7 @@ impl<'a> Generator<'a> {
             state: seed,
             interesting,
             extremes: false,
+            years: (2013, 14),
         }
     }
 
@@ -406,8 +494,9 @@ impl<'a> Generator<'a> {
     }
 
     fn date(&mut self) -> String {
-        let days = self.below(366 * 14) as i64;
-        let date = jiff::civil::date(2013, 1, 1)
+        let (first, years) = self.years;
+        let days = self.below(366 * years as usize) as i64;
+        let date = jiff::civil::date(first, 1, 1)
             .checked_add(jiff::Span::new().days(days))
             .unwrap_or(jiff::civil::date(2020, 2, 29));
         if self.chance(5) {

@@ -39,6 +39,32 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the shipped rules in `dir` with a hypothetical, lighter 2027 version of
+/// 法释〔2019〕15号 第三条第一项 (300 videos instead of 200, from
+/// `tests/fixtures/prefer/interpretation-2027.rule`): the shipped `prefer` clause then has
+/// two versions to choose from.
+pub fn shipped_with_a_2027_threshold(dir: &Path) {
+    copy_dir(&root().join("rules"), dir);
+    let art3 = dir.join("interpretation-2019-15/art-03.rule");
+    let text = std::fs::read_to_string(&art3).expect("art-03.rule");
+    let old = "    from 2015-11-01 cite 解释2019 第三条 第一项 = 200\n";
+    assert!(
+        text.contains(old),
+        "the shipped threshold line moved: update this helper"
+    );
+    let patched = text.replacen(
+        old,
+        &format!("{old}    from 2027-01-01 cite 解释2027 第三条 第一项 = 300\n"),
+        1,
+    );
+    std::fs::write(&art3, patched).expect("write");
+    std::fs::copy(
+        root().join("tests/fixtures/prefer/interpretation-2027.rule"),
+        dir.join("sources/interpretation-2027.rule"),
+    )
+    .expect("copy source");
+}
+
 /// The CLI binary.
 pub fn ruling_bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_ruling"))

@@ -3,7 +3,7 @@
 
 use ruling::{format, testing, Options, RuleSet};
 
-use super::support::{copy_dir, root};
+use super::support::{root, shipped_with_a_2027_threshold};
 
 fn fixture() -> RuleSet {
     RuleSet::load(root().join("tests/fixtures/prefer/rules.rule")).expect("fixture rules load")
@@ -81,22 +81,7 @@ fn the_fixture_is_in_canonical_layout_and_round_trips() {
 #[test]
 fn a_lighter_2027_version_of_the_2019_pack_applies_to_pending_earlier_conduct() {
     let dir = tempfile::tempdir().expect("temp dir");
-    copy_dir(&root().join("rules"), dir.path());
-    let art3 = dir.path().join("interpretation-2019-15/art-03.rule");
-    let text = std::fs::read_to_string(&art3).expect("art-03.rule");
-    let old = "    from 2015-11-01 cite 解释2019 第三条 第一项 = 200\n";
-    assert!(text.contains(old), "the shipped threshold line moved: update this test");
-    let patched = text.replacen(
-        old,
-        &format!("{old}    from 2027-01-01 cite 解释2027 第三条 第一项 = 300\n"),
-        1,
-    );
-    std::fs::write(&art3, patched).expect("write");
-    std::fs::copy(
-        root().join("tests/fixtures/prefer/interpretation-2027.rule"),
-        dir.path().join("sources/interpretation-2027.rule"),
-    )
-    .expect("copy source");
+    shipped_with_a_2027_threshold(dir.path());
     let rules = RuleSet::load(dir.path()).expect("patched rules load");
     let evaluate = |decision: &str, videos: u32| {
         let json = format!(

@@ -69,7 +69,7 @@ pub(crate) struct Compiled {
     pub(crate) param_failures: Vec<(String, String)>,
     /// Every conclusion's name with no value yet, in declaration order: an outcome's map
     /// starts as a copy of it, which costs no hashing of the names.
-    pub(crate) blank_conclusions: IndexMap<String, serde_json::Value>,
+    pub(crate) blank_conclusions: IndexMap<Arc<str>, serde_json::Value>,
 }
 
 /// The compiled rule.
@@ -445,7 +445,7 @@ impl Builder {
             blank_conclusions: program
                 .rules
                 .iter()
-                .map(|r| (r.name.clone(), serde_json::Value::Null))
+                .map(|r| (Arc::from(r.name.as_str()), serde_json::Value::Null))
                 .collect(),
             empty_period: Period {
                 params: Vec::new(),

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 use ruling::ast::{
-    AggregateKind, BinaryOp, BlockKind, Branch, ExceptionDecl, Expr, ExprKind, FactDecl, File, Item, Literal, TypeExpr,
-    TypeKind, UnaryOp, ValueDecl,
+    AggregateKind, BinaryOp, BlockKind, Branch, ExceptionDecl, Expr, ExprKind, FactDecl, File, Item, Literal, Prefer,
+    PreferOrder, TypeExpr, TypeKind, UnaryOp, ValueDecl,
 };
 use serde_json::{json, Map, Value as Json};
 
@@ -145,6 +145,8 @@ struct Ctx<'a> {
     given: &'a Map<String, Json>,
     /// Items of enclosing aggregates, innermost last.
     items: Vec<V>,
+    /// Inside a parameter's definition (where `prefer` clauses do not apply).
+    in_param: u32,
 }
 
 impl Oracle {
@@ -189,6 +191,7 @@ impl Oracle {
             oracle: self,
             given,
             items: Vec::new(),
+            in_param: 0,
         };
         let as_of = match case.get("as_of").and_then(Json::as_str) {
             Some(text) => ruling::value::parse_date(text)?,
@@ -248,7 +251,7 @@ pub fn anonymous(value: &V) -> V {
     }
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// A fact's value: the case's, else its default (a constant or another fact).
     fn fact_value(&self, name: &str, hops: usize) -> T {
         let decl = self.oracle.facts.get(name)?;
@@ -270,6 +273,7 @@ impl Ctx<'_> {
             oracle: self.oracle,
             given: &nothing,
             items: Vec::new(),
+            in_param: 0,
         };
         let date = jiff::civil::date(2000, 1, 1);
         empty.eval(e, date).ok().flatten()
@@ -340,7 +344,10 @@ impl Ctx<'_> {
         let Some(body) = Self::version(decl, as_of) else {
             return Ok(Some(V::Null));
         };
-        Ok(Some(self.eval(body, as_of)?.unwrap_or(V::Null)))
+        self.in_param += 1;
+        let value = self.eval(body, as_of);
+        self.in_param -= 1;
+        Ok(Some(value?.unwrap_or(V::Null)))
     }
 
     fn rule(&mut self, name: &str, as_of: jiff::civil::Date) -> R<T> {
@@ -402,13 +409,59 @@ impl Ctx<'_> {
         })
     }
 
-    fn name(&mut self, name: &str, as_of: jiff::civil::Date) -> R<T> {
-        for item in self.items.iter().rev() {
-            if let V::Record(fields) = item {
-                if let Some((_, v)) = fields.iter().find(|(n, _)| n == name) {
-                    return Ok(Some(v.clone()));
-                }
+    /// The `prefer` clause that applies to a use of `name`: that of a parameter or rule with
+    /// more than one version, outside the definitions of parameters.
+    fn prefer_of(&self, name: &str) -> Option<&'a Prefer> {
+        let oracle = self.oracle;
+        let decl = oracle.params.get(name).or_else(|| oracle.rules.get(name))?;
+        (self.in_param == 0 && decl.definitions.len() > 1).then_some(decl.prefer.as_ref()?)
+    }
+
+    /// A use of a value with a `prefer` clause, as the language reference defines it: the
+    /// version in force on the clause's first date when its value is the preferred one
+    /// compared with the version in force on the second, else the latter; when that cannot
+    /// be decided, the value if both agree, else unknown.
+    fn preferred(&mut self, name: &str, prefer: &Prefer, as_of: jiff::civil::Date) -> R<T> {
+        let on = |ctx: &mut Self, date: &Expr| -> R<T> {
+            match ctx.eval(date, as_of)? {
+                Some(V::Date(when)) => ctx.written(name, when),
+                _ => Ok(None),
             }
+        };
+        let at_first = on(self, &prefer.preferred)?;
+        let at_second = on(self, &prefer.over)?;
+        let test = |op: BinaryOp, other: &V| match &at_first {
+            Some(first) => compare(op, first, other).map(|v| truth(&Some(v))),
+            None => Ok(None),
+        };
+        let holds = match (prefer.order, &at_second) {
+            (PreferOrder::Higher, Some(second)) => test(BinaryOp::Gt, second)?,
+            (PreferOrder::Lower, Some(second)) => test(BinaryOp::Lt, second)?,
+            (PreferOrder::Higher | PreferOrder::Lower, None) => None,
+            (PreferOrder::True, _) => test(BinaryOp::Eq, &V::Bool(true))?,
+            (PreferOrder::False, _) => test(BinaryOp::Eq, &V::Bool(false))?,
+        };
+        Ok(match holds {
+            Some(true) => at_first,
+            Some(false) => at_second,
+            None if at_first.is_some() && at_first == at_second => at_first,
+            None => None,
+        })
+    }
+
+    fn name(&mut self, name: &str, as_of: jiff::civil::Date) -> R<T> {
+        if let Some(prefer) = self.prefer_of(name) {
+            if !self.items.iter().any(|item| field_of(item, name).is_some()) {
+                return self.preferred(name, prefer, as_of);
+            }
+        }
+        self.written(name, as_of)
+    }
+
+    /// A name's value as written, under the law of `as_of` (no `prefer` clause applies).
+    fn written(&mut self, name: &str, as_of: jiff::civil::Date) -> R<T> {
+        if let Some(v) = self.items.iter().rev().find_map(|item| field_of(item, name)) {
+            return Ok(Some(v.clone()));
         }
         let oracle = self.oracle;
         if oracle.facts.contains_key(name) {
@@ -436,7 +489,11 @@ impl Ctx<'_> {
             }),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, as_of)?,
             ExprKind::At(target, date) => match self.eval(date, as_of)? {
-                Some(V::Date(when)) => self.eval(target, when)?,
+                // `x at DATE` asks for the version of that date: no `prefer` clause applies.
+                Some(V::Date(when)) => match &unparenthesised(target).kind {
+                    ExprKind::Name(n) => self.written(&n.text, when)?,
+                    _ => self.eval(target, when)?,
+                },
                 _ => None,
             },
             ExprKind::Block(kind, branches) => self.block(*kind, branches, as_of)?,
@@ -647,6 +704,21 @@ impl Ctx<'_> {
             return Ok(Some(V::List(Vec::new())));
         }
         Ok((!unknown).then_some(V::List(labels)))
+    }
+}
+
+/// The value of field `name` when `item` is a record that has one.
+fn field_of<'v>(item: &'v V, name: &str) -> Option<&'v V> {
+    match item {
+        V::Record(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn unparenthesised(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => unparenthesised(inner),
+        _ => e,
     }
 }
 
