@@ -204,6 +204,7 @@ impl<'r> Context<'r> {
         open_record(id, out);
         out.extend_from_slice(b"\"conclusions\":{");
         let mut unknown = Vec::new();
+        let mut unknown_ids = Vec::new();
         let mut first = true;
         for (index, (key, rule)) in self.keys.iter().zip(&self.program.rules).enumerate() {
             if !values.is_reported(index) {
@@ -218,7 +219,8 @@ impl<'r> Context<'r> {
                 Some(false) => out.extend_from_slice(b"false"),
                 None if values.is_unknown(index) => {
                     out.extend_from_slice(b"null");
-                    unknown.push(rule.name.clone());
+                    unknown.push(rule.name.as_str());
+                    unknown_ids.push(u32::try_from(index).unwrap_or(u32::MAX));
                 }
                 None => write_json(out, &values.json(index)),
             }
@@ -238,7 +240,8 @@ impl<'r> Context<'r> {
         if unknown.is_empty() {
             out.extend_from_slice(b"[]");
         } else {
-            let missing = evaluator.missing_facts(case, &unknown)?;
+            // The case just evaluated: only its unknown conclusions are recorded again.
+            let missing = evaluator.missing_facts_of_last(case, &unknown_ids)?;
             write_json(out, &missing);
         }
         if !explanation.is_empty() {

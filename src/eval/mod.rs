@@ -400,13 +400,25 @@ impl Evaluator {
             _ => self.recorded_explanation(),
         };
         let (mut outcome, unknown) = self.outcome_of(case, explanation);
-        if !unknown.is_empty() {
-            if self.recorded != Some((Recording::Full, case.as_of)) {
-                self.record_unknown(case, &unknown)?;
-            }
-            outcome.missing_facts = self.read_missing(&unknown);
-        }
+        outcome.missing_facts = self.missing_facts_of_last(case, &unknown)?;
         Ok(outcome)
+    }
+
+    /// The missing facts of the `unknown` conclusions (rule ids) of `case`, which must be the
+    /// case this evaluator evaluated last: only those conclusions are recorded again, over the
+    /// values just computed (unless the last evaluation recorded everything already).
+    pub(crate) fn missing_facts_of_last(
+        &mut self,
+        case: &PreparedCase,
+        unknown: &[u32],
+    ) -> Result<Vec<String>, EvalError> {
+        if unknown.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.recorded != Some((Recording::Full, case.as_of)) {
+            self.record_unknown(case, unknown)?;
+        }
+        Ok(self.read_missing(unknown))
     }
 
     /// Records the full trace of the unknown conclusions of the case just evaluated, and only

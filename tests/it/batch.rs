@@ -325,3 +325,69 @@ fn records_are_the_lines_batch_run_writes() {
         assert!(errors >= 2);
     }
 }
+
+/// A batch line's conclusions, unknown conclusions and missing facts are those of
+/// `RuleSet::evaluate` with the full explanation recorded (where missing facts are read off the
+/// whole trace), for every shipped case file and for the same files with a fact left out, with
+/// explanations off and outcome-only: the batch records only the unknown conclusions again.
+#[test]
+fn batch_lines_name_the_missing_facts_the_full_explanation_names() {
+    let rules = shipped_rules();
+    let mut cases: Vec<Json> = Vec::new();
+    for path in case_files(&root().join("tests/cases")) {
+        let Ok(case) = Case::from_path(&path) else { continue };
+        let document = serde_json::json!({"as_of": case.as_of, "facts": case.facts});
+        for key in case.facts.keys().step_by(3) {
+            let mut partial = document.clone();
+            if let Some(facts) = partial["facts"].as_object_mut() {
+                facts.remove(key);
+            }
+            cases.push(partial);
+        }
+        cases.push(document);
+    }
+    let lines: Vec<String> = cases.iter().map(Json::to_string).collect();
+    let full = Options {
+        explain: ExplainMode::Full,
+        ..Options::default()
+    };
+    let mut with_missing = 0;
+    for explain in [ExplainMode::None, ExplainMode::Outcome] {
+        let options = ruling::batch::BatchOptions {
+            explain,
+            ..Default::default()
+        };
+        let records = ruling::batch::Records::new(&rules, &options);
+        let mut worker = records.worker();
+        for (n, line) in (1..).zip(&lines) {
+            let mut out = Vec::new();
+            if records.line(&mut worker, line.as_bytes(), n, &mut out) {
+                continue;
+            }
+            let got: Json = serde_json::from_slice(&out).expect("a JSON result line");
+            let Ok(case) = Case::from_json(line) else { continue };
+            let Ok(expected) = rules.evaluate(&case, &full) else {
+                continue;
+            };
+            let what = format!("line {n} ({explain:?}): {line}");
+            assert_eq!(
+                got["conclusions"],
+                serde_json::to_value(&expected.conclusions).unwrap(),
+                "{what}"
+            );
+            assert_eq!(
+                got["unknown_conclusions"],
+                serde_json::json!(expected.unknown_conclusions),
+                "{what}"
+            );
+            assert_eq!(
+                got["missing_facts"],
+                serde_json::json!(expected.missing_facts),
+                "{what}"
+            );
+            with_missing += usize::from(!expected.missing_facts.is_empty());
+        }
+    }
+    assert!(lines.len() > 300, "only {} cases", lines.len());
+    assert!(with_missing > 100, "only {with_missing} results with missing facts");
+}
