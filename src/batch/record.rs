@@ -241,7 +241,7 @@ impl<'r> Context<'r> {
             out.extend_from_slice(b"[]");
         } else {
             // The case just evaluated: only its unknown conclusions are recorded again.
-            let missing = evaluator.missing_facts_of_last(case, &unknown_ids)?;
+            let missing = evaluator.missing_facts_of(case, &unknown_ids)?;
             write_json(out, &missing);
         }
         if !explanation.is_empty() {

@@ -204,7 +204,13 @@ pub struct PreparedCase {
     words: Vec<W>,
     /// The values behind the words that do not hold them.
     values: Vec<Value>,
+    /// Tells this case from every other one prepared in the process (a new number whenever
+    /// its words are set): an evaluator reuses what it recorded only for the same case.
+    serial: u64,
 }
+
+/// The serial number of the next case prepared.
+static NEXT_CASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl PreparedCase {
     /// A case without facts, to be filled in place.
@@ -218,6 +224,7 @@ impl PreparedCase {
             as_of: Date::MIN,
             words: Vec::new(),
             values: Vec::new(),
+            serial: 0,
         }
     }
 
@@ -228,6 +235,7 @@ impl PreparedCase {
 
     /// Turns the validated values into words for `compiled`.
     fn encode(&mut self, compiled: &Compiled) {
+        self.serial = NEXT_CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let first = compiled.constants.len();
         self.words.clear();
         self.values.clear();
@@ -272,8 +280,9 @@ pub struct Evaluator {
     options: Options,
     selection: Result<Selection, String>,
     buffers: Buffers,
-    /// The last case evaluated recorded its trace in `buffers` (in this mode, on this date).
-    recorded: Option<(Recording, Date)>,
+    /// The last case evaluated recorded its trace in `buffers`: in this mode, on this date,
+    /// and which case it was (its serial number).
+    recorded: Option<(Recording, Date, u64)>,
 }
 
 /// Most allocations a rule set keeps for [`RuleSet::evaluate`].
@@ -299,7 +308,7 @@ impl Evaluator {
     /// explanations are off or that evaluation failed); read it back with
     /// [`Catalog::explanation`](crate::explain::Catalog::explanation).
     pub fn recorded_trace(&self) -> Option<crate::explain::Trace> {
-        let (recording, _) = self.recorded?;
+        let (recording, _, _) = self.recorded?;
         if recording == Recording::Off {
             return None;
         }
@@ -336,6 +345,7 @@ impl Evaluator {
             as_of,
             words: Vec::new(),
             values: Vec::new(),
+            serial: 0,
         };
         prepared.encode(&self.rules.compiled);
         Ok(prepared)
@@ -377,7 +387,7 @@ impl Evaluator {
     /// The explanation of the case last given to [`Evaluator::record`], built from its trace
     /// (`None` when explanations are off or that evaluation failed). Each call builds it again.
     pub fn recorded_explanation(&self) -> Option<Explanation> {
-        let (recording, as_of) = self.recorded?;
+        let (recording, as_of, _) = self.recorded?;
         if recording == Recording::Off {
             return None;
         }
@@ -400,22 +410,22 @@ impl Evaluator {
             _ => self.recorded_explanation(),
         };
         let (mut outcome, unknown) = self.outcome_of(case, explanation);
-        outcome.missing_facts = self.missing_facts_of_last(case, &unknown)?;
+        outcome.missing_facts = self.missing_facts_of(case, &unknown)?;
         Ok(outcome)
     }
 
-    /// The missing facts of the `unknown` conclusions (rule ids) of `case`, which must be the
-    /// case this evaluator evaluated last: only those conclusions are recorded again, over the
-    /// values just computed (unless the last evaluation recorded everything already).
-    pub(crate) fn missing_facts_of_last(
-        &mut self,
-        case: &PreparedCase,
-        unknown: &[u32],
-    ) -> Result<Vec<String>, EvalError> {
+    /// The missing facts of the `unknown` conclusions (rule ids) of `case`: only those
+    /// conclusions are recorded again, over the values of the case (computed again only when
+    /// the last evaluation was of another case), unless the last evaluation recorded the whole
+    /// trace of this one.
+    pub(crate) fn missing_facts_of(&mut self, case: &PreparedCase, unknown: &[u32]) -> Result<Vec<String>, EvalError> {
         if unknown.is_empty() {
             return Ok(Vec::new());
         }
-        if self.recorded != Some((Recording::Full, case.as_of)) {
+        if !self.recorded_in_full(case) {
+            if self.recorded.map(|(_, _, serial)| serial) != Some(case.serial) {
+                self.run(case, Recording::Off)?;
+            }
             self.record_unknown(case, unknown)?;
         }
         Ok(self.read_missing(unknown))
@@ -450,15 +460,18 @@ impl Evaluator {
         missing::missing_facts(&self.rules.compiled, self.rules.program(), &self.buffers.trace, unknown)
     }
 
-    /// Unknown facts that could change one of the `unknown` conclusions: read off the full
-    /// trace of the case (recorded again unless the last evaluation recorded it).
+    /// Whether the last evaluation recorded the full trace of `case`.
+    fn recorded_in_full(&self, case: &PreparedCase) -> bool {
+        self.recorded == Some((Recording::Full, case.as_of, case.serial))
+    }
+
+    /// Unknown facts that could change one of the `unknown` conclusions of `case` (names that
+    /// are not conclusions are ignored): read off the trace of those conclusions, recorded
+    /// again unless the last evaluation recorded the whole trace of this case.
     pub fn missing_facts(&mut self, case: &PreparedCase, unknown: &[String]) -> Result<Vec<String>, EvalError> {
-        if self.recorded != Some((Recording::Full, case.as_of)) {
-            self.run(case, Recording::Full)?;
-        }
         let program = self.rules.program();
         let ids: Vec<u32> = unknown.iter().filter_map(|n| program.rule_id(n)).map(|r| r.0).collect();
-        Ok(self.read_missing(&ids))
+        self.missing_facts_of(case, &ids)
     }
 
     /// The index of a conclusion in [`Values`] (`None`: no conclusion has that name).
@@ -494,7 +507,7 @@ impl Evaluator {
         let result = machine.run(&selection.order, reuse);
         machine.finish();
         result?;
-        self.recorded = Some((recording, case.as_of));
+        self.recorded = Some((recording, case.as_of, case.serial));
         Ok(())
     }
 

@@ -264,3 +264,38 @@ fn finding_missing_facts_does_not_change_the_steps_charged_to_the_next_case() {
     let second = evaluator.outcome(&prepared);
     assert!(second.is_ok(), "{low} steps: {second:?}");
 }
+
+/// `Evaluator::missing_facts` answers for the case it is given, even right after the full
+/// explanation of another case on the same date was recorded (that trace is not this case's).
+#[test]
+fn missing_facts_are_those_of_the_case_given_not_of_the_last_one_recorded() {
+    let rules = shipped_rules();
+    let mut evaluator = rules.evaluator(&Options::default());
+    let case = |facts: &str| {
+        let case = Case::from_json(&format!(r#"{{"as_of": "2021-06-01", "facts": {facts}}}"#)).expect("case");
+        evaluator.prepare(&case).expect("prepares")
+    };
+    let a = case(r#"{"conduct_date": "2021-05-26", "actor_kind": "unit"}"#);
+    let b = case(
+        r#"{"conduct_date": "2021-05-26", "network_service_type": "application_service", "correction_order_status": "refused"}"#,
+    );
+    let expected = {
+        let outcome = evaluator.outcome(&b).expect("evaluates");
+        (outcome.unknown_conclusions.clone(), outcome.missing_facts.clone())
+    };
+    assert!(!expected.1.is_empty(), "case b lacks facts");
+    // After the full explanation of another case on the same date.
+    let _ = evaluator.outcome(&a).expect("evaluates");
+    assert_eq!(evaluator.missing_facts(&b, &expected.0).expect("evaluates"), expected.1);
+    // After the values of another case, and of this one.
+    let _ = evaluator.values(&a).expect("evaluates");
+    assert_eq!(evaluator.missing_facts(&b, &expected.0).expect("evaluates"), expected.1);
+    let _ = evaluator.values(&b).expect("evaluates");
+    assert_eq!(evaluator.missing_facts(&b, &expected.0).expect("evaluates"), expected.1);
+    // Twice in a row, and for a copy of the case.
+    assert_eq!(evaluator.missing_facts(&b, &expected.0).expect("evaluates"), expected.1);
+    assert_eq!(
+        evaluator.missing_facts(&b.clone(), &expected.0).expect("evaluates"),
+        expected.1
+    );
+}
