@@ -359,28 +359,16 @@ fn typed<'de, D: Deserializer<'de>>(program: &Program, ty: &Type, deserializer: 
                 Some(Value::Text(name.as_str().into()))
             }
         },
-        Type::Money | Type::Decimal | Type::Percent => match Option::<Cow<'de, str>>::deserialize(deserializer)? {
+        Type::Money | Type::Decimal | Type::Percent => match Option::<String>::deserialize(deserializer)? {
             None => None,
-            Some(text) => Some(Value::Number(exact(ty, &text).ok_or_else(give_up)?)),
+            // Read exactly as a case file reads it; whatever it refuses, the general path
+            // reports.
+            Some(text) => {
+                Some(crate::facts::read_value(program, ty, serde_json::Value::String(text)).ok_or_else(give_up)?)
+            }
         },
         _ => return Err(give_up()),
     })
-}
-
-/// An amount, decimal or percentage written as a string, as case files read it; `None` for
-/// anything the general path would refuse or read another way (it then writes the error).
-fn exact(ty: &Type, text: &str) -> Option<Rational> {
-    let text = text.trim();
-    if *ty == Type::Percent {
-        if let Some(number) = text.strip_suffix(['%', '％']) {
-            let ratio = crate::value::parse_decimal(number.trim())?;
-            return crate::value::div(&ratio, &Rational::from_integer(100)).ok();
-        }
-    }
-    let value = crate::value::parse_decimal(text)?;
-    let money = *ty == Type::Money;
-    let refused = money && (crate::value::is_negative(&value) || crate::value::decimal_places(text) > 2);
-    (!refused).then_some(value)
 }
 
 fn number(n: i128) -> Value {

@@ -18,6 +18,7 @@ use serde_json::{Map, Value as Json};
 
 pub use error::{CaseError, FactProblem, FactsError, Problem, ProblemKind};
 pub use limits::CaseLimits;
+#[cfg(feature = "batch")]
 pub(crate) use locate::escape;
 
 use crate::ir::{FactId, Program};
@@ -80,6 +81,13 @@ pub struct CaseOrigin {
     pub text: Arc<str>,
     /// Its format.
     pub format: CaseFormat,
+}
+
+/// A value of type `ty` as a case file gives it, read as a case file's facts are; `None` when a
+/// case file would be refused for it.
+#[cfg(feature = "batch")]
+pub(crate) fn read_value(program: &Program, ty: &crate::ir::Type, json: Json) -> Option<Value> {
+    convert::fact_value(program, ty, &json, convert::Pointer::Fact("")).ok()
 }
 
 /// Validated facts of one case, in slots by fact id.
@@ -357,6 +365,7 @@ impl Case {
 
 /// Parses one JSON document (a batch line) as a case file's JSON, rejecting a key given twice
 /// as a case file would be.
+#[cfg(feature = "batch")]
 pub(crate) fn json_value(origin: &Arc<CaseOrigin>) -> Result<Json, CaseError> {
     let text: &str = &origin.text;
     let (json, oddities) = convert::to_json(text, CaseFormat::Json).map_err(|message| CaseError::Syntax {
