@@ -377,7 +377,13 @@ impl Value {
         match self {
             Value::Number(n) => format_rational(n),
             Value::Text(t) => t.to_string(),
-            _ => self.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => {
+                // Room for a date or a short duration, so the string is not grown step by step.
+                let mut out = String::with_capacity(16);
+                let _ = fmt::Write::write_fmt(&mut out, format_args!("{self}"));
+                out
+            }
         }
     }
 }

@@ -7,29 +7,33 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use super::catalog::{version_text, Catalog, Declaration, NodeEntry, NO_VERSION};
-use super::{Node, NodeKind};
+use super::catalog::{version_text, Catalog, Declaration, EnumValue, NodeEntry, NO_VERSION};
+use super::{Node, NodeInfo, NodeKind};
 use crate::value::{parse_date, Date};
 
 /// What trees are built from besides the records, worked out once per catalog: each node's
-/// static part, and the texts of every version of rules and parameters (a node takes those
-/// of the version in force on its frame's date).
+/// template (its shared case-independent part), that part for every version of rules and
+/// parameters (a node takes the one of the version in force on its frame's date), and the
+/// labels of enum values.
 #[derive(Debug)]
 pub(crate) struct Templates {
-    /// Per catalog node: the node with its static parts set.
+    /// Per catalog node: the node with its case-independent part set.
     pub(crate) nodes: Vec<Node>,
+    /// Per rule, per version: the part of a node referring to the rule (`rule_ref`, `held`).
     rules: Vec<Vec<Dated>>,
+    /// Per parameter, per version: the part of its node.
     params: Vec<Vec<Dated>>,
+    /// Per parameter: the part of its node on a date no version is in force.
+    unversioned: Vec<Arc<NodeInfo>>,
+    /// Per enum of the catalog: its values' codes and labels.
+    enums: Vec<Vec<(String, Option<Arc<str>>)>>,
 }
 
 /// One version of a rule or parameter, as nodes show it.
 #[derive(Debug)]
 struct Dated {
     from: Option<Date>,
-    citation: Option<Arc<str>>,
-    version: Option<Arc<str>>,
-    /// The version's own statute text (`quote`).
-    quote: Option<Arc<[String]>>,
+    info: Arc<NodeInfo>,
 }
 
 impl Templates {
@@ -37,8 +41,26 @@ impl Templates {
     pub(crate) fn new(catalog: &Catalog) -> Templates {
         Templates {
             nodes: catalog.nodes.iter().map(|n| catalog.template(n)).collect(),
-            rules: catalog.rules.iter().map(Dated::all).collect(),
-            params: catalog.params.iter().map(Dated::all).collect(),
+            rules: catalog.rules.iter().map(|r| Dated::all(r, false)).collect(),
+            params: catalog.params.iter().map(|p| Dated::all(p, true)).collect(),
+            unversioned: catalog
+                .params
+                .iter()
+                .map(|p| {
+                    Arc::new(NodeInfo {
+                        version: Some(NO_VERSION.into()),
+                        ..identified(p)
+                    })
+                })
+                .collect(),
+            enums: catalog
+                .enums
+                .iter()
+                .map(|values| {
+                    let label = |v: &EnumValue| v.label.as_deref().map(Arc::from);
+                    values.iter().map(|v| (v.value.clone(), label(v))).collect()
+                })
+                .collect(),
         }
     }
 
@@ -51,10 +73,36 @@ impl Templates {
     fn rule_version(&self, rule: Option<u32>, date: Date) -> Option<&Dated> {
         Self::version_on(self.rules.get(rule? as usize)?, date)
     }
+
+    /// The part of a parameter's node on `date`.
+    fn param_on(&self, param: u32, date: Date) -> Option<&Arc<NodeInfo>> {
+        match Self::version_on(self.params.get(param as usize)?, date) {
+            Some(version) => Some(&version.info),
+            None => self.unversioned.get(param as usize),
+        }
+    }
+
+    /// The label the rule files give an enum value of declaration `decl`'s type.
+    fn value_label(&self, decl: Option<&Declaration>, value: &Json) -> Option<Arc<str>> {
+        let values = self.enums.get(decl?.enum_index? as usize)?;
+        let code = value.as_str()?;
+        values.iter().find(|(v, _)| v == code)?.1.clone()
+    }
+}
+
+/// The identifier and label of a declaration's nodes.
+fn identified(decl: &Declaration) -> NodeInfo {
+    NodeInfo {
+        id: Some(Arc::from(decl.id.as_str())),
+        label: decl.label.as_deref().map(Arc::from),
+        ..NodeInfo::default()
+    }
 }
 
 impl Dated {
-    fn all(decl: &Declaration) -> Vec<Dated> {
+    /// Every version of a rule (the part of nodes referring to it: identifier, label,
+    /// citation) or of a parameter (also the version's text and its statute text).
+    fn all(decl: &Declaration, param: bool) -> Vec<Dated> {
         let n = decl.versions.len();
         decl.versions
             .iter()
@@ -64,11 +112,19 @@ impl Dated {
                     None => None,
                     Some(text) => Some(parse_date(text)?),
                 };
+                let mut info = NodeInfo {
+                    citation: v.citation.as_deref().map(Arc::from),
+                    ..identified(decl)
+                };
+                if param {
+                    info.version = version_text(v.from.as_deref(), n);
+                    if let Some(quote) = &v.quote {
+                        info.doc = Arc::from(vec![quote.clone()]);
+                    }
+                }
                 Some(Dated {
                     from,
-                    citation: v.citation.as_deref().map(Arc::from),
-                    version: version_text(v.from.as_deref(), n),
-                    quote: v.quote.as_ref().map(|q| Arc::from(vec![q.clone()])),
+                    info: Arc::new(info),
                 })
             })
             .collect()
@@ -116,9 +172,12 @@ pub(crate) fn assemble(
     for (index, entry) in entries.into_iter().enumerate() {
         let first = builder.placed.partition_point(|i| *i < entry.start as usize);
         builder.placed.truncate(first);
-        // One bulk move of the children (nodes are large: moving them one by one cost more
-        // than building them).
-        let children: Vec<Node> = builder.stack.split_off(first);
+        // One bulk move of the children. (Not `split_off`: from index 0 it hands over the
+        // whole stack's allocation and allocates another of the same capacity.)
+        let children: Vec<Node> = match builder.stack.len() > first {
+            true => builder.stack.drain(first..).collect(),
+            false => Vec::new(),
+        };
         builder.node(index, entry, children);
     }
     let mut trees = IndexMap::with_capacity(builder.conclusions.iter().flatten().count());
@@ -162,8 +221,12 @@ impl Builder<'_> {
         ) else {
             return;
         };
-        // Built where it stays: a node is large, and moving it cost more than filling it.
-        self.push(index, template.clone());
+        // Built where it stays (a node is large, and moving it cost more than filling it),
+        // afresh rather than cloned from the template: only its shared part is copied.
+        self.push(
+            index,
+            Node::with_info(template.kind, Arc::clone(&template.info), Json::Null, false),
+        );
         let frame = entry.frame;
         let place = match self.stack.last_mut() {
             Some(node) => {
@@ -204,12 +267,12 @@ impl Context<'_> {
         let rule = spec.rule.and_then(|r| catalog.rules.get(r as usize));
         match spec.kind {
             NodeKind::Rule => {
-                node.value_label = catalog.value_label(rule, &node.value);
+                node.value_label = self.templates.value_label(rule, &node.value);
                 node.decided_by = node
                     .children
                     .iter()
                     .find(|c| c.kind == NodeKind::Exception && c.holds())
-                    .and_then(|c| c.id.clone());
+                    .and_then(|c| c.info.id.clone());
                 return Place::Conclusion;
             }
             NodeKind::RuleRef => {
@@ -221,33 +284,22 @@ impl Context<'_> {
                     }
                     return Place::Stays;
                 }
-                node.value_label = catalog.value_label(rule, &node.value);
-                node.citation = self
-                    .templates
-                    .rule_version(spec.rule, frame_date)
-                    .and_then(|v| v.citation.clone());
+                node.value_label = self.templates.value_label(rule, &node.value);
+                if let Some(version) = self.templates.rule_version(spec.rule, frame_date) {
+                    node.info = Arc::clone(&version.info);
+                }
             }
             NodeKind::Fact => {
                 let fact = spec.fact.and_then(|f| catalog.facts.get(f as usize));
-                node.value_label = catalog.value_label(fact, &node.value);
+                node.value_label = self.templates.value_label(fact, &node.value);
                 node.default = entry.default;
             }
             NodeKind::Param => {
                 let param = spec.param.and_then(|p| catalog.params.get(p as usize));
-                node.value_label = catalog.value_label(param, &node.value);
+                node.value_label = self.templates.value_label(param, &node.value);
                 node.unknown = false;
-                if param.is_some() {
-                    let versions = spec.param.and_then(|p| self.templates.params.get(p as usize));
-                    match versions.and_then(|v| Templates::version_on(v, frame_date)) {
-                        Some(version) => {
-                            node.citation = version.citation.clone();
-                            node.version = version.version.clone();
-                            if let Some(quote) = &version.quote {
-                                node.doc = Arc::clone(quote);
-                            }
-                        }
-                        None => node.version = Some(NO_VERSION.into()),
-                    }
+                if let Some(info) = spec.param.and_then(|p| self.templates.param_on(p, frame_date)) {
+                    node.info = Arc::clone(info);
                 }
             }
             NodeKind::Comparison => {
@@ -267,10 +319,9 @@ impl Context<'_> {
                 }
             }
             NodeKind::Held => {
-                node.citation = self
-                    .templates
-                    .rule_version(spec.rule, frame_date)
-                    .and_then(|v| v.citation.clone());
+                if let Some(version) = self.templates.rule_version(spec.rule, frame_date) {
+                    node.info = Arc::clone(&version.info);
+                }
             }
             _ => {}
         }
@@ -295,9 +346,10 @@ mod tests {
     fn dated(from: Option<&str>) -> Dated {
         Dated {
             from: from.and_then(parse_date),
-            citation: from.map(Arc::from),
-            version: None,
-            quote: None,
+            info: Arc::new(NodeInfo {
+                citation: from.map(Arc::from),
+                ..NodeInfo::default()
+            }),
         }
     }
 
@@ -306,7 +358,7 @@ mod tests {
         let versions = [dated(Some("2016-11-07")), dated(Some("2026-01-01"))];
         let on = |d: &str| {
             let date = parse_date(d).unwrap_or(Date::MIN);
-            Templates::version_on(&versions, date).and_then(|v| v.citation.as_deref().map(String::from))
+            Templates::version_on(&versions, date).and_then(|v| v.info.citation.as_deref().map(String::from))
         };
         assert_eq!(on("2016-11-06"), None);
         assert_eq!(on("2016-11-07").as_deref(), Some("2016-11-07"));
@@ -314,6 +366,6 @@ mod tests {
         assert_eq!(on("2026-01-01").as_deref(), Some("2026-01-01"));
         let always = [dated(None), dated(Some("2026-01-01"))];
         let first = Templates::version_on(&always, Date::MIN);
-        assert!(first.is_some_and(|v| v.citation.is_none()));
+        assert!(first.is_some_and(|v| v.info.citation.is_none()));
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Node, NodeKind, SCHEMA_VERSION};
+use super::{Node, NodeInfo, NodeKind, SCHEMA_VERSION};
 
 /// The static part of every explanation of one rule set (schema version 2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,8 +247,13 @@ impl Catalog {
     /// The node with every case-independent field set (value `null`, no children): what a
     /// record at this node fills in.
     pub fn template(&self, node: &NodeEntry) -> Node {
+        Node::with_info(node.kind, Arc::new(self.info(node)), serde_json::Value::Null, false)
+    }
+
+    /// The case-independent part of a node (for a rule node, of its version).
+    fn info(&self, node: &NodeEntry) -> NodeInfo {
         let arc = |s: &Option<String>| s.as_deref().map(Arc::from);
-        let mut out = Node::new(node.kind, serde_json::Value::Null, false);
+        let mut out = NodeInfo::default();
         match node.kind {
             NodeKind::Rule => {
                 if let Some(rule) = node.rule.and_then(|r| self.rules.get(r as usize)) {
@@ -307,13 +312,6 @@ impl Catalog {
             }
         }
         out
-    }
-
-    /// The label the rule files give an enum value of declaration `decl`'s type.
-    pub(crate) fn value_label(&self, decl: Option<&Declaration>, value: &serde_json::Value) -> Option<String> {
-        let values = self.enums.get(decl?.enum_index? as usize)?;
-        let code = value.as_str()?;
-        values.iter().find(|v| v.value == code)?.label.clone()
     }
 
     /// The rules that `questions` (rule ids) depend on, themselves included: what evaluating

@@ -73,102 +73,143 @@ pub enum NodeKind {
     Held,
 }
 
-/// One node of an explanation.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One node of an explanation: what the case made of it (value, sides compared, children)
+/// over a part that does not depend on the case ([`NodeInfo`]: identifier, label, citation,
+/// statute text…), shared by every explanation of the rule set. A node dereferences to that
+/// part, so `node.label` and `node.citation` read it; the JSON form lists both parts' fields
+/// in one object (`docs/explanation-schema.md`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// What it stands for.
     pub kind: NodeKind,
-    /// Identifier of the rule, fact, parameter or exception.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<Arc<str>>,
-    /// Human label (Chinese where the rules are Chinese).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<Arc<str>>,
-    /// Citation down to 款/项.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub citation: Option<Arc<str>>,
+    /// The part that does not depend on the case (for rules and parameters: of the version
+    /// applied).
+    pub info: Arc<NodeInfo>,
     /// The value (`null` with `unknown: true` when it could not be decided).
     pub value: Json,
     /// For a value of an enum type: the label the rule files give that value (`应用服务`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_label: Option<String>,
+    pub value_label: Option<Arc<str>>,
     /// True when the value is unknown because facts are missing.
-    #[serde(skip_serializing_if = "is_false")]
     pub unknown: bool,
-    /// The version applied (`2019-11-01起施行` style text: "in force from …").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<Arc<str>>,
     /// For facts: the value is the declared default.
-    #[serde(skip_serializing_if = "is_false")]
     pub default: bool,
-    /// The expression as written in the rule file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<Arc<str>>,
-    /// For comparisons: the operator.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub op: Option<Arc<str>>,
     /// For comparisons: the left value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub left: Option<String>,
     /// For comparisons: the right value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub right: Option<String>,
     /// For numeric comparisons: left − right, exact.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub margin: Option<String>,
     /// For `at` nodes and exceptions: the date concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    /// Where the rule, branch, comparison or exception is written (`rules/x.rule:12`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<Arc<str>>,
-    /// For a rule or branch: its `says` template (how memos phrase why it holds).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub says: Option<Arc<str>>,
-    /// Statute text: the rule's doc comment, or the `quote` of the version applied (rules and
-    /// parameters).
-    #[serde(skip_serializing_if = "is_empty")]
-    pub doc: Arc<[String]>,
     /// For a rule decided by an exception (its condition held): that exception's id. The
     /// exception is the reason for the value; the rule's own derivation says what it would
     /// otherwise have been.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<Arc<str>>,
     /// What this node rests on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Node>,
 }
 
-fn is_false(b: &bool) -> bool {
-    !*b
+/// The part of a [`Node`] that does not depend on the case: worked out once per rule set
+/// (and per version of a rule or parameter) and shared by every node that shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeInfo {
+    /// Identifier of the rule, fact, parameter or exception.
+    pub id: Option<Arc<str>>,
+    /// Human label (Chinese where the rules are Chinese).
+    pub label: Option<Arc<str>>,
+    /// Citation down to 款/项.
+    pub citation: Option<Arc<str>>,
+    /// The version applied (`2019-11-01起施行` style text: "in force from …").
+    pub version: Option<Arc<str>>,
+    /// The expression as written in the rule file.
+    pub text: Option<Arc<str>>,
+    /// For comparisons: the operator.
+    pub op: Option<Arc<str>>,
+    /// Where the rule, branch, comparison or exception is written (`rules/x.rule:12`).
+    pub location: Option<Arc<str>>,
+    /// For a rule or branch: its `says` template (how memos phrase why it holds).
+    pub says: Option<Arc<str>>,
+    /// Statute text: the rule's doc comment, or the `quote` of the version applied (rules and
+    /// parameters).
+    pub doc: Arc<[String]>,
 }
 
-fn is_empty(lines: &Arc<[String]>) -> bool {
-    lines.is_empty()
+impl std::ops::Deref for Node {
+    type Target = NodeInfo;
+
+    fn deref(&self) -> &NodeInfo {
+        &self.info
+    }
+}
+
+impl Serialize for Node {
+    /// One JSON object, fields in the schema's order, absent ones left out.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let info = &*self.info;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("kind", &self.kind)?;
+        optional(&mut map, "id", &info.id)?;
+        optional(&mut map, "label", &info.label)?;
+        optional(&mut map, "citation", &info.citation)?;
+        map.serialize_entry("value", &self.value)?;
+        optional(&mut map, "value_label", &self.value_label)?;
+        if self.unknown {
+            map.serialize_entry("unknown", &true)?;
+        }
+        optional(&mut map, "version", &info.version)?;
+        if self.default {
+            map.serialize_entry("default", &true)?;
+        }
+        optional(&mut map, "text", &info.text)?;
+        optional(&mut map, "op", &info.op)?;
+        optional(&mut map, "left", &self.left)?;
+        optional(&mut map, "right", &self.right)?;
+        optional(&mut map, "margin", &self.margin)?;
+        optional(&mut map, "date", &self.date)?;
+        optional(&mut map, "location", &info.location)?;
+        optional(&mut map, "says", &info.says)?;
+        if !info.doc.is_empty() {
+            map.serialize_entry("doc", &*info.doc)?;
+        }
+        optional(&mut map, "decided_by", &self.decided_by)?;
+        if !self.children.is_empty() {
+            map.serialize_entry("children", &self.children)?;
+        }
+        map.end()
+    }
+}
+
+fn optional<M: serde::ser::SerializeMap, T: Serialize>(
+    map: &mut M,
+    key: &str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(value) => map.serialize_entry(key, value),
+        None => Ok(()),
+    }
 }
 
 impl Node {
     /// A node of a kind with a value; other fields empty.
     pub fn new(kind: NodeKind, value: Json, unknown: bool) -> Node {
+        Node::with_info(kind, Arc::new(NodeInfo::default()), value, unknown)
+    }
+
+    /// A node of a kind over a shared case-independent part, with a value; other fields empty.
+    pub fn with_info(kind: NodeKind, info: Arc<NodeInfo>, value: Json, unknown: bool) -> Node {
         Node {
             kind,
-            id: None,
-            label: None,
-            citation: None,
+            info,
             value,
             value_label: None,
             unknown,
-            version: None,
             default: false,
-            text: None,
-            op: None,
             left: None,
             right: None,
             margin: None,
             date: None,
-            location: None,
-            says: None,
-            doc: Arc::from(Vec::new()),
             decided_by: None,
             children: Vec::new(),
         }
