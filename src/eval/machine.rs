@@ -21,9 +21,10 @@ use crate::value::{ArithmeticError, Date, Value};
 type Result<T> = std::result::Result<T, Fault>;
 
 /// What to record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Recording {
     /// Nothing: plain code.
+    #[default]
     Off,
     /// Rules, blocks, branches, conditions, exceptions, `at`, `held`.
     Outline,
@@ -81,6 +82,20 @@ pub(crate) struct Previous {
     misses: u32,
     /// Cases still to evaluate without trying to reuse (after many misses in a row).
     pause: u32,
+    /// What that case recorded (`Off`: nothing kept): a rule reused in the same recording
+    /// mode takes its records from there.
+    traced: Recording,
+    /// Where each rule's records lie in `recs` (rules computed at the top level).
+    segments: Vec<(u32, u32)>,
+    /// Its trace records.
+    recs: Vec<Rec>,
+    /// The case part of its store, which the records' [`W::Ref`]s index (after the constants).
+    stored: Vec<Value>,
+    /// Its records and store are still those of [`Buffers::trace`], to be moved here when the
+    /// next evaluation starts (the trace stays readable until then, and is not copied).
+    in_trace: bool,
+    /// Which of its facts took their declared default (fact records say so).
+    defaulted: Vec<bool>,
 }
 
 /// After this many cases in a row with nothing reused, reuse pauses: cases that share no
@@ -97,6 +112,8 @@ pub(crate) struct Buffers {
     items: Vec<Item>,
     temps: Vec<Value>,
     pub(crate) trace: Trace,
+    /// Where each rule's records lie in `trace.recs` (rules computed at the top level).
+    segments: Vec<(u32, u32)>,
 }
 
 impl Buffers {
@@ -148,6 +165,8 @@ pub(crate) struct Machine<'c> {
     missing: Option<u32>,
     /// What is in force under the law of `as_of` (frame 0), looked up once.
     main: &'c Period,
+    /// This case is kept for the next one to reuse (see [`Machine::finish`]).
+    remembered: bool,
 }
 
 impl<'c> Machine<'c> {
@@ -164,6 +183,10 @@ impl<'c> Machine<'c> {
         buffers: &'c mut Buffers,
     ) -> Self {
         let trace = &mut buffers.trace;
+        if std::mem::take(&mut buffers.previous.in_trace) {
+            std::mem::swap(&mut buffers.previous.recs, &mut trace.recs);
+            std::mem::swap(&mut buffers.previous.stored, &mut trace.values);
+        }
         trace.recs.clear();
         trace.values.clear();
         trace.frames.clear();
@@ -173,6 +196,10 @@ impl<'c> Machine<'c> {
         let n_rules = program.rules.len();
         if buffers.previous.steps.len() != n_rules {
             buffers.previous.steps = vec![1; n_rules];
+        }
+        buffers.segments.clear();
+        if recording != Recording::Off {
+            buffers.segments.resize(n_rules, (0, 0));
         }
         let mut machine = Machine {
             compiled,
@@ -189,13 +216,14 @@ impl<'c> Machine<'c> {
             rule: None,
             missing: None,
             main: compiled.period(compiled.period_of(as_of)),
+            remembered: false,
         };
         machine.open_frame(as_of);
         machine
     }
 
     /// Gives the store's allocation back; the trace holds what was recorded.
-    pub(crate) fn finish(self) {
+    pub(crate) fn finish(mut self) {
         if self.recording != Recording::Off {
             self.buf.trace.values = self.store.case_part();
             self.buf.trace.frames = self
@@ -206,7 +234,25 @@ impl<'c> Machine<'c> {
                 .filter_map(|f| f.date)
                 .collect();
         }
+        if self.remembered {
+            self.keep_trace();
+        }
         self.buf.temps = self.store.into_temps();
+    }
+
+    /// Keeps what this case recorded, for the next case to copy the records of the rules it
+    /// reuses.
+    fn keep_trace(&mut self) {
+        let buf = &mut *self.buf;
+        let previous = &mut buf.previous;
+        previous.traced = self.recording;
+        if self.recording == Recording::Off {
+            return;
+        }
+        previous.in_trace = true;
+        previous.defaulted.clear();
+        previous.defaulted.extend_from_slice(self.facts.defaulted);
+        std::mem::swap(&mut previous.segments, &mut buf.segments);
     }
 
     /// Computes the given rules (and what they use) in the main frame, in `order`. When
@@ -225,7 +271,12 @@ impl<'c> Machine<'c> {
         let result = if reuse {
             self.run_reusing(order)
         } else {
-            order.iter().try_for_each(|rule| self.rule_value(*rule, 0).map(|_| ()))
+            order.iter().try_for_each(|rule| {
+                let start = self.here();
+                self.rule_value(*rule, 0)?;
+                self.segment(*rule, start);
+                Ok(())
+            })
         };
         if !paused || self.buf.previous.pause == 0 {
             self.remember(order, result.is_ok());
@@ -266,10 +317,22 @@ impl<'c> Machine<'c> {
         if !previous.valid || previous.values.len() != n_rules || previous.facts.len() != self.facts.words.len() {
             return false;
         }
+        // Recording, a rule reused takes its records from the previous case's trace: there
+        // must be one, of the same mode, and a fact's default counts as a change (fact records
+        // say whether the value was given or defaulted).
+        let recording = self.recording != Recording::Off;
+        if recording
+            && (previous.traced != self.recording
+                || previous.segments.len() != n_rules
+                || previous.defaulted.len() != self.facts.defaulted.len())
+        {
+            return false;
+        }
         previous.dirty.clear();
         previous.dirty.resize(n_rules, false);
         for (fact, (now, then)) in self.facts.words.iter().zip(&previous.facts).enumerate() {
-            if now != then || now.is_ref() {
+            let default_changed = recording && self.facts.defaulted.get(fact) != previous.defaulted.get(fact);
+            if now != then || now.is_ref() || default_changed {
                 for reader in compiled.fact_readers.get(fact).map(Vec::as_slice).unwrap_or(&[]) {
                     if let Some(dirty) = previous.dirty.get_mut(*reader as usize) {
                         *dirty = true;
@@ -285,20 +348,26 @@ impl<'c> Machine<'c> {
     fn run_reusing(&mut self, order: &[u32]) -> Result<()> {
         let compiled = self.compiled;
         let (then, now) = (self.buf.previous.period, self.period(0));
+        let recording = self.recording != Recording::Off;
         let mut reused = 0usize;
         for &rule in order {
             let index = rule as usize;
             let dirty = self.buf.previous.dirty.get(index).copied().unwrap_or(true);
             let reusable = !dirty
                 && compiled.inputs.get(index).is_some_and(|inputs| {
-                    !inputs.volatile && (then == now || inputs.period_class.get(then) == inputs.period_class.get(now))
+                    // Recording, a rule reading another date's law is computed again: its
+                    // records name the frames of this case's dates.
+                    let computed_again = inputs.volatile || (recording && inputs.reads_other_dates);
+                    !computed_again && (then == now || inputs.period_class.get(then) == inputs.period_class.get(now))
                 });
+            let start = self.here();
             if reusable {
                 self.reuse(rule)?;
                 reused += 1;
             } else {
                 self.recompute(rule)?;
             }
+            self.segment(rule, start);
         }
         let previous = &mut self.buf.previous;
         if reused == 0 {
@@ -323,6 +392,10 @@ impl<'c> Machine<'c> {
             return Err(Box::new(EvalError::StepLimit { limit: self.max_steps }));
         }
         let before = previous.values.get(index).copied().unwrap_or(W::UNKNOWN);
+        if self.recording != Recording::Off {
+            self.copy_records(rule);
+        }
+        let previous = &self.buf.previous;
         let value = if before.is_ref() {
             // A value held in the previous case's store moves to this one's.
             match previous.referred.iter().find(|(r, _)| *r == rule) {
@@ -334,6 +407,40 @@ impl<'c> Machine<'c> {
         };
         self.set_value(rule, 0, value);
         Ok(())
+    }
+
+    /// Appends the records the previous case made computing `rule` (they are the same: its
+    /// inputs, law and recording mode are), moved to their new place; a record referring to
+    /// the previous case's store refers to a copy of that value in this one's.
+    fn copy_records(&mut self, rule: u32) {
+        let here = self.here();
+        let constants = self.compiled.constants.len();
+        let buf = &mut *self.buf;
+        let (start, end) = buf.previous.segments.get(rule as usize).copied().unwrap_or((0, 0));
+        let Some(recs) = buf.previous.recs.get(start as usize..end as usize) else {
+            return;
+        };
+        for rec in recs {
+            let mut word = rec.value();
+            if let Some(index) = word.store_index() {
+                let local = (index as usize).checked_sub(constants);
+                if let Some(value) = local.and_then(|i| buf.previous.stored.get(i)) {
+                    word = self.store.push(value.clone());
+                }
+            }
+            let moved = rec.start.saturating_sub(start).saturating_add(here);
+            buf.trace
+                .recs
+                .push(Rec::new(rec.site, moved, rec.frame, rec.flags, word));
+        }
+    }
+
+    /// Notes where the records of a rule computed at the top level lie.
+    fn segment(&mut self, rule: u32, start: u32) {
+        let end = self.here();
+        if let Some(slot) = self.buf.segments.get_mut(rule as usize) {
+            *slot = (start, end);
+        }
     }
 
     /// Computes a rule again; when its value changed, the rules that read it are dirty.
@@ -368,6 +475,7 @@ impl<'c> Machine<'c> {
     /// Keeps this case's facts and values for the next one.
     fn remember(&mut self, order: &[u32], ok: bool) {
         let period = self.period(0);
+        self.remembered = ok;
         let previous = &mut self.buf.previous;
         previous.valid = ok;
         if !ok {

@@ -501,9 +501,10 @@ impl Evaluator {
             self.options.max_steps,
             &mut self.buffers,
         );
-        // Values only, not strict: a rule whose inputs are those of the previous case keeps
-        // its value (the results are the same; `strict` must see every missing fact read).
-        let reuse = recording == Recording::Off && !self.options.strict;
+        // Not strict: a rule whose inputs are those of the previous case keeps its value, and
+        // its records when recording (the results are the same; `strict` must see every
+        // missing fact read).
+        let reuse = !self.options.strict;
         let result = machine.run(&selection.order, reuse);
         machine.finish();
         result?;

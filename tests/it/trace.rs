@@ -64,3 +64,89 @@ fn a_trace_is_refused_by_another_rule_sets_catalog_and_when_malformed() {
         );
     }
 }
+
+/// Recording reuses, from the previous case, the records of each rule whose inputs did not
+/// change: what a case gets after others must be what it gets alone. Every shipped case,
+/// then the same case without each of its facts in turn (neighbours sharing most facts, so
+/// most rules are reused), in both recording modes: outcome (conclusions, missing facts,
+/// tree) and compact trace.
+#[test]
+fn a_case_recorded_after_others_gets_what_it_gets_alone() {
+    let rules = shipped_rules();
+    let paths = testing::case_files(&[root().join("tests/cases"), root().join("examples/cases")]);
+    let mut compared = 0;
+    for mode in [ExplainMode::Outcome, ExplainMode::Full] {
+        let options = Options {
+            explain: mode,
+            ..Options::default()
+        };
+        let mut running = rules.evaluator(&options);
+        for path in &paths {
+            let Ok(case) = Case::from_path(path) else { continue };
+            let variants = std::iter::once(None).chain(case.facts.keys().map(Some));
+            for left_out in variants {
+                let mut variant = case.clone();
+                if let Some(fact) = left_out {
+                    variant.facts.shift_remove(fact);
+                }
+                let Ok(prepared) = running.prepare(&variant) else {
+                    continue;
+                };
+                let after_others = running.outcome(&prepared).map(|o| serde_json::to_value(o).unwrap());
+                let trace_after_others = running.recorded_trace();
+                let mut alone = rules.evaluator(&options);
+                let on_its_own = alone.outcome(&prepared).map(|o| serde_json::to_value(o).unwrap());
+                let what = format!("{} without {left_out:?} in {mode:?}", path.display());
+                assert_eq!(after_others.is_ok(), on_its_own.is_ok(), "{what}");
+                if let (Ok(a), Ok(b)) = (&after_others, &on_its_own) {
+                    assert_eq!(a, b, "{what}");
+                    assert_eq!(trace_after_others, alone.recorded_trace(), "{what}");
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 4000, "only {compared} cases compared");
+}
+
+/// A rule that reads a parameter under the law of another date (`at`) records the frames of
+/// this case's dates, so recording computes it again even when its inputs did not change:
+/// the second case (same facts, another `as_of` in the same period, where the date read at
+/// is no longer `as_of`) must trace as it does alone.
+#[test]
+fn a_parameter_read_at_another_date_is_traced_afresh() {
+    let rules = ruling::RuleSet::from_sources([(
+        "r.rule",
+        "source 法 \"法\"\nfact conduct_date: date \"行为日\"\n\
+         param p: count \"p\"\n    from 2020-01-01 cite 法 第一条 = 1\n    from 2027-01-01 cite 法 第二条 = 2\n\
+         rule r: bool \"r\" cite 法 第一条 = p at conduct_date >= 1\n",
+    )])
+    .unwrap();
+    let case = |as_of: &str| {
+        Case::from_json(&format!(
+            r#"{{"as_of": "{as_of}", "facts": {{"conduct_date": "2021-01-01"}}}}"#
+        ))
+        .unwrap()
+    };
+    for mode in [ExplainMode::Outcome, ExplainMode::Full] {
+        let options = Options {
+            explain: mode,
+            ..Options::default()
+        };
+        let mut running = rules.evaluator(&options);
+        let first = running.prepare(&case("2021-01-01")).unwrap();
+        running.outcome(&first).unwrap();
+        let second = running.prepare(&case("2021-06-01")).unwrap();
+        let after = serde_json::to_value(running.outcome(&second).unwrap()).unwrap();
+        let mut alone = rules.evaluator(&options);
+        let on_its_own = serde_json::to_value(alone.outcome(&second).unwrap()).unwrap();
+        assert_eq!(after, on_its_own, "{mode:?}");
+        let trace = alone.recorded_trace().unwrap();
+        assert_eq!(
+            trace.frames,
+            ["2021-01-01"],
+            "{mode:?}: conduct_date's law beside as_of's"
+        );
+        assert_eq!(running.recorded_trace(), Some(trace), "{mode:?}");
+    }
+}

@@ -17,6 +17,9 @@ pub(crate) struct Inputs {
     pub(crate) dated: bool,
     /// It computes rules under the law of another date (`at` a rule): always computed again.
     pub(crate) volatile: bool,
+    /// It reads a rule or parameter under the law of another date (`at`): its records name
+    /// frames of this case's dates, so a recording evaluation computes it again.
+    pub(crate) reads_other_dates: bool,
     /// Rules whose branches it reads (`held`); their inputs are counted among its own.
     pub(crate) held: Vec<u32>,
     /// Parameters read.
@@ -75,6 +78,7 @@ pub(crate) fn inputs(program: &Program) -> Vec<Inputs> {
                 inputs.params.extend(read.params);
                 inputs.dated |= read.dated;
                 inputs.volatile |= read.volatile;
+                inputs.reads_other_dates |= read.reads_other_dates;
             }
         }
     }
@@ -103,7 +107,10 @@ impl Inputs {
                 self.params.push(id.0);
             }
             // A parameter at another date depends on that date (a fact, read) only.
-            ExprKind::At(ref target, _) if matches!(target.kind, ExprKind::Rule(_)) => self.volatile = true,
+            ExprKind::At(ref target, _) => {
+                self.volatile |= matches!(target.kind, ExprKind::Rule(_));
+                self.reads_other_dates = true;
+            }
             _ => {}
         }
         e.for_each_child(|c| self.read(c));
