@@ -86,7 +86,7 @@ pub(crate) struct Previous {
     /// mode takes its records from there.
     traced: Recording,
     /// Where each rule's records lie in `recs` (rules computed at the top level).
-    segments: Vec<(u32, u32)>,
+    segments: Vec<Segment>,
     /// Its trace records.
     recs: Vec<Rec>,
     /// The case part of its store, which the records' [`W::Ref`]s index (after the constants).
@@ -113,7 +113,16 @@ pub(crate) struct Buffers {
     temps: Vec<Value>,
     pub(crate) trace: Trace,
     /// Where each rule's records lie in `trace.recs` (rules computed at the top level).
-    segments: Vec<(u32, u32)>,
+    segments: Vec<Segment>,
+}
+
+/// Where the records of a rule computed at the top level lie in a trace.
+#[derive(Debug, Clone, Copy, Default)]
+struct Segment {
+    start: u32,
+    end: u32,
+    /// Some of them refer to the store (their values belong to that case).
+    refers: bool,
 }
 
 impl Buffers {
@@ -167,6 +176,8 @@ pub(crate) struct Machine<'c> {
     main: &'c Period,
     /// This case is kept for the next one to reuse (see [`Machine::finish`]).
     remembered: bool,
+    /// The last record whose value refers to the store.
+    last_ref: Option<u32>,
 }
 
 impl<'c> Machine<'c> {
@@ -199,7 +210,7 @@ impl<'c> Machine<'c> {
         }
         buffers.segments.clear();
         if recording != Recording::Off {
-            buffers.segments.resize(n_rules, (0, 0));
+            buffers.segments.resize(n_rules, Segment::default());
         }
         let mut machine = Machine {
             compiled,
@@ -217,6 +228,7 @@ impl<'c> Machine<'c> {
             missing: None,
             main: compiled.period(compiled.period_of(as_of)),
             remembered: false,
+            last_ref: None,
         };
         machine.open_frame(as_of);
         machine
@@ -416,30 +428,33 @@ impl<'c> Machine<'c> {
         let here = self.here();
         let constants = self.compiled.constants.len();
         let buf = &mut *self.buf;
-        let (start, end) = buf.previous.segments.get(rule as usize).copied().unwrap_or((0, 0));
-        let Some(recs) = buf.previous.recs.get(start as usize..end as usize) else {
+        let segment = buf.previous.segments.get(rule as usize).copied().unwrap_or_default();
+        let Some(recs) = buf.previous.recs.get(segment.start as usize..segment.end as usize) else {
             return;
         };
-        for rec in recs {
-            let mut word = rec.value();
-            if let Some(index) = word.store_index() {
-                let local = (index as usize).checked_sub(constants);
-                if let Some(value) = local.and_then(|i| buf.previous.stored.get(i)) {
-                    word = self.store.push(value.clone());
-                }
-            }
-            let moved = rec.start.saturating_sub(start).saturating_add(here);
-            buf.trace
-                .recs
-                .push(Rec::new(rec.site, moved, rec.frame, rec.flags, word));
+        // Records name their children relatively: they move as they are.
+        buf.trace.recs.extend_from_slice(recs);
+        if !segment.refers {
+            return;
         }
+        for rec in buf.trace.recs.get_mut(here as usize..).unwrap_or_default() {
+            let Some(index) = rec.value().store_index() else {
+                continue;
+            };
+            let local = (index as usize).checked_sub(constants);
+            if let Some(value) = local.and_then(|i| buf.previous.stored.get(i)) {
+                *rec = rec.with_value(self.store.push(value.clone()));
+            }
+        }
+        self.last_ref = Some(self.here().saturating_sub(1));
     }
 
     /// Notes where the records of a rule computed at the top level lie.
     fn segment(&mut self, rule: u32, start: u32) {
         let end = self.here();
+        let refers = self.last_ref.is_some_and(|at| at >= start);
         if let Some(slot) = self.buf.segments.get_mut(rule as usize) {
-            *slot = (start, end);
+            *slot = Segment { start, end, refers };
         }
     }
 
@@ -518,7 +533,14 @@ impl<'c> Machine<'c> {
     /// Records a node whose children start at `start`.
     pub(crate) fn record(&mut self, site: u32, start: u32, flags: u8, value: W) {
         let frame = u16::try_from(self.frame).unwrap_or(u16::MAX);
-        self.buf.trace.recs.push(Rec::new(site, start, frame, flags, value));
+        let here = self.here();
+        if value.is_ref() {
+            self.last_ref = Some(here);
+        }
+        self.buf
+            .trace
+            .recs
+            .push(Rec::new(here, site, start, frame, flags, value));
     }
 
     /// Records a node without children.

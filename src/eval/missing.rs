@@ -128,7 +128,7 @@ impl Walk<'_> {
         let Some(rec) = self.trace.recs.get(index) else {
             return;
         };
-        let start = rec.start as usize;
+        let start = rec.start(index);
         let mut at = index;
         while at > start {
             at -= 1;
@@ -136,7 +136,7 @@ impl Walk<'_> {
             if child.site != OPERAND && !child.has(DETACHED) {
                 self.stack.push(at);
             }
-            at = at.min(child.start as usize);
+            at = at.min(child.start(at));
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The trace: what one evaluation recorded, as compact records naming sites.
 //!
 //! Records are appended in postorder: a node's record comes after the records of its
-//! children, which start at the record's `start`. A comparison's two sides and an `at`'s
+//! children, the `span` records just before it. (A span, not an index: the records of a
+//! rule can be moved to another place in another trace as they are.) A comparison's two sides and an `at`'s
 //! date are operand records just before the node's own. A rule computed under the law of
 //! another date (inside `at`) is *detached*: its records lie inside the enclosing rule's but
 //! are not its children; the tree built from the trace embeds them where the rule is used.
@@ -23,8 +24,8 @@ pub(crate) const DETACHED: u8 = 2;
 pub(crate) struct Rec {
     /// The site (or [`OPERAND`]).
     pub(crate) site: u32,
-    /// Index of the first record of its children (its own index when it has none).
-    pub(crate) start: u32,
+    /// How many records its children take, just before it (0 when it has none).
+    span: u32,
     /// The frame it was recorded in (`0` = the law of `as_of`).
     pub(crate) frame: u16,
     /// [`DEFAULTED`], [`DETACHED`].
@@ -33,14 +34,29 @@ pub(crate) struct Rec {
 }
 
 impl Rec {
-    /// A record of `value` at `site`.
-    pub(crate) fn new(site: u32, start: u32, frame: u16, flags: u8, value: W) -> Rec {
+    /// The record at index `index` of `value` at `site`, whose children start at `start`.
+    pub(crate) fn new(index: u32, site: u32, start: u32, frame: u16, flags: u8, value: W) -> Rec {
         Rec {
             site,
-            start,
+            span: index.saturating_sub(start),
             frame,
             flags,
             value: value.raw(),
+        }
+    }
+
+    /// The index of the first record of its children (its own when it has none), given its
+    /// own index.
+    #[inline]
+    pub(crate) fn start(&self, index: usize) -> usize {
+        index.saturating_sub(self.span as usize)
+    }
+
+    /// The same record with another value.
+    pub(crate) fn with_value(self, value: W) -> Rec {
+        Rec {
+            value: value.raw(),
+            ..self
         }
     }
 
@@ -88,7 +104,8 @@ mod tests {
             W::reference(u32::MAX),
         ];
         for word in words {
-            assert_eq!(Rec::new(1, 0, 0, 0, word).value(), word);
+            assert_eq!(Rec::new(3, 1, 0, 0, 0, word).value(), word);
+            assert_eq!(Rec::new(3, 1, 0, 0, 0, word).start(3), 0);
         }
         assert_eq!(std::mem::size_of::<Rec>(), 24);
     }

@@ -35,7 +35,7 @@ fn entries(compiled: &Compiled, program: &Program, trace: &Trace) -> Vec<Entry> 
     let mut operands: Vec<W> = Vec::new();
     // Record indexes shift where operand records are left out.
     let mut index_of = Vec::with_capacity(trace.recs.len());
-    for rec in &trace.recs {
+    for (at, rec) in trace.recs.iter().enumerate() {
         index_of.push(u32::try_from(out.len()).unwrap_or(u32::MAX));
         if rec.site == OPERAND {
             operands.push(rec.value());
@@ -44,7 +44,7 @@ fn entries(compiled: &Compiled, program: &Program, trace: &Trace) -> Vec<Entry> 
         let word = rec.value();
         let mut entry = Entry {
             node: rec.site,
-            start: index_of.get(rec.start as usize).copied().unwrap_or(0),
+            start: index_of.get(rec.start(at)).copied().unwrap_or(0),
             frame: rec.frame,
             value: Json::Null,
             unknown: word == W::UNKNOWN,
