@@ -265,20 +265,24 @@ where
     E: Evaluate<T>,
 {
     let (in_tx, in_rx) = mpsc::sync_channel::<Sent<T>>(2);
-    let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+    // One piece waits for the writer while the next is evaluated: when evaluating outruns
+    // writing (full explanations, a slow disk), at most three pieces of output are held.
+    let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Vec<u8>>>(1);
     std::thread::scope(|scope| {
         // Chunk buffers go back to the reader: no fresh pages (and page faults) per chunk.
         let (recycle_tx, recycle_rx) = mpsc::sync_channel::<Vec<u8>>(4);
         let read = scope.spawn(move || reader(in_tx, recycle_rx));
         let write = scope.spawn(move || write_all(out_rx, output));
         let mut summary = BatchSummary::default();
-        for (bytes, chunk, data) in in_rx {
-            let (pieces, done) = evaluate_chunk(context, &evaluate, &chunk, &data);
-            let _full_or_closed = recycle_tx.try_send(data);
-            add(&mut summary, chunk.len() as u64, &done);
-            if out_tx.send(pieces).is_err() {
-                break;
+        'chunks: for (bytes, chunk, data) in in_rx {
+            for piece in chunk.chunks(PIECE) {
+                let (pieces, done) = evaluate_chunk(context, &evaluate, piece, &data);
+                add(&mut summary, piece.len() as u64, &done);
+                if out_tx.send(pieces).is_err() {
+                    break 'chunks;
+                }
             }
+            let _full_or_closed = recycle_tx.try_send(data);
             if let Some(report) = progress {
                 report(bytes, &summary);
             }
@@ -295,12 +299,16 @@ where
 }
 
 /// Records per parallel task: large enough to amortise the task, small enough to balance.
-const TASK: usize = 256;
+const TASK: usize = 128;
+
+/// Records evaluated and handed to the writer together: four tasks to balance two cores, and
+/// a bound on the output held at once (a full explanation is about 13 KB a line).
+const PIECE: usize = 4 * TASK;
 
 fn evaluate_chunk<T, E>(
     context: &record::Context<'_>,
     evaluate: &E,
-    chunk: &Chunk<T>,
+    chunk: &[(u64, T)],
     data: &[u8],
 ) -> (Vec<Vec<u8>>, Tally)
 where
