@@ -72,20 +72,64 @@ fn repeat_key(catalog: &Catalog, entry: &Entry) -> Option<(u8, u32, u16)> {
     }
 }
 
+/// The last value recorded for each fact, and for each parameter and rule under each frame's
+/// law: by index for the main frame (most records), in a map for other dates' law.
+struct Repeats<'e> {
+    main: [Vec<Option<&'e Json>>; 3],
+    other: HashMap<(u8, u32, u16), &'e Json>,
+}
+
+impl<'e> Repeats<'e> {
+    fn new(catalog: &Catalog) -> Self {
+        Repeats {
+            main: [
+                vec![None; catalog.facts.len()],
+                vec![None; catalog.params.len()],
+                vec![None; catalog.rules.len()],
+            ],
+            other: HashMap::new(),
+        }
+    }
+
+    fn get(&self, (kind, id, frame): (u8, u32, u16)) -> Option<&'e Json> {
+        match frame {
+            0 => self.main.get(usize::from(kind))?.get(id as usize).copied().flatten(),
+            _ => self.other.get(&(kind, id, frame)).copied(),
+        }
+    }
+
+    fn set(&mut self, (kind, id, frame): (u8, u32, u16), value: &'e Json) {
+        let slot = match frame {
+            0 => self
+                .main
+                .get_mut(usize::from(kind))
+                .and_then(|m| m.get_mut(id as usize)),
+            _ => None,
+        };
+        match slot {
+            Some(slot) => *slot = Some(value),
+            None => {
+                self.other.insert((kind, id, frame), value);
+            }
+        }
+    }
+}
+
 /// Encodes recorded entries as a trace. Each record is a value code (`t`, `f`, `n`, `u`, `v`,
 /// `r`) followed by modifiers: `*` (a fact's default), `+N`/`-N` (its node's distance from the node
 /// after the previous record's), `@N` (its frame), `/N` (its number of children).
 pub(crate) fn encode(catalog: &Catalog, as_of: Date, frames: &[Date], entries: &[Entry]) -> Trace {
-    let mut trace = String::with_capacity(entries.len() * 2);
-    let mut values = Vec::new();
+    // About three characters a record, and a value for every few.
+    let mut trace = String::with_capacity(entries.len() * 4);
+    let mut values = Vec::with_capacity(entries.len() / 2);
     let mut pending: Vec<(usize, u32)> = Vec::new();
     let mut previous: i64 = -1;
-    let mut last: HashMap<(u8, u32, u16), &Json> = HashMap::new();
+    let mut last = Repeats::new(catalog);
     for (index, entry) in entries.iter().enumerate() {
         let key = repeat_key(catalog, entry);
-        let repeats = !entry.unknown && key.and_then(|k| last.get(&k)).is_some_and(|v| **v == entry.value);
+        let repeats = !entry.unknown && key.and_then(|k| last.get(k)).is_some_and(|v| *v == entry.value);
         if let (Some(k), false) = (key, entry.unknown) {
-            last.insert(k, &entry.value);
+            last.set(k, &entry.value);
         }
         let first = pending.partition_point(|(i, _)| *i < entry.start as usize);
         let children = pending.len() - first;
@@ -109,16 +153,19 @@ pub(crate) fn encode(catalog: &Catalog, as_of: Date, frames: &[Date], entries: &
         if delta > 0 {
             trace.push('+');
         }
+        if delta < 0 {
+            trace.push('-');
+        }
         if delta != 0 {
-            trace.push_str(&delta.to_string());
+            push_number(&mut trace, delta.unsigned_abs());
         }
         if entry.frame != 0 {
             trace.push('@');
-            trace.push_str(&entry.frame.to_string());
+            push_number(&mut trace, u64::from(entry.frame));
         }
         if children > 0 {
             trace.push('/');
-            trace.push_str(&children.to_string());
+            push_number(&mut trace, children as u64);
         }
         values.extend(entry.extras.iter().cloned());
         let is_rule = catalog
@@ -137,6 +184,24 @@ pub(crate) fn encode(catalog: &Catalog, as_of: Date, frames: &[Date], entries: &
         trace,
         values,
     }
+}
+
+/// Appends a number's decimal digits (without the formatting machinery: a trace has several
+/// numbers a record).
+fn push_number(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut rest = n;
+    let mut used = 0;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        used += 1;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = digits.len() - used;
+    out.extend(digits.get(start..).unwrap_or_default().iter().map(|d| char::from(*d)));
 }
 
 impl Catalog {
@@ -274,4 +339,18 @@ fn number(chars: &[char], at: &mut usize) -> Option<i64> {
         *at += 1;
     }
     (*at > begin).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::from("x");
+            push_number(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 }
