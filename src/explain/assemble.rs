@@ -49,7 +49,7 @@ impl Templates {
                 .map(|p| {
                     Arc::new(NodeInfo {
                         version: Some(NO_VERSION.into()),
-                        ..identified(p)
+                        ..NodeInfo::identifying(p)
                     })
                 })
                 .collect(),
@@ -90,15 +90,6 @@ impl Templates {
     }
 }
 
-/// The identifier and label of a declaration's nodes.
-fn identified(decl: &Declaration) -> NodeInfo {
-    NodeInfo {
-        id: Some(Arc::from(decl.id.as_str())),
-        label: decl.label.as_deref().map(Arc::from),
-        ..NodeInfo::default()
-    }
-}
-
 impl Dated {
     /// Every version of a rule (the part of nodes referring to it: identifier, label,
     /// citation) or of a parameter (also the version's text and its statute text).
@@ -114,7 +105,7 @@ impl Dated {
                 };
                 let mut info = NodeInfo {
                     citation: v.citation.as_deref().map(Arc::from),
-                    ..identified(decl)
+                    ..NodeInfo::identifying(decl)
                 };
                 if param {
                     info.version = version_text(v.from.as_deref(), n);

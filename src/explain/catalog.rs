@@ -225,6 +225,17 @@ pub(crate) fn version_text(from: Option<&str>, n_versions: usize) -> Option<Arc<
     }
 }
 
+impl NodeInfo {
+    /// The part of a declaration's nodes that names it: identifier and label.
+    pub(crate) fn identifying(decl: &Declaration) -> NodeInfo {
+        NodeInfo {
+            id: Some(Arc::from(decl.id.as_str())),
+            label: decl.label.as_deref().map(Arc::from),
+            ..NodeInfo::default()
+        }
+    }
+}
+
 /// The text shown when no version is in force on a date.
 pub(crate) const NO_VERSION: &str = "该日期无施行中的版本";
 
@@ -257,8 +268,7 @@ impl Catalog {
         match node.kind {
             NodeKind::Rule => {
                 if let Some(rule) = node.rule.and_then(|r| self.rules.get(r as usize)) {
-                    out.id = Some(Arc::from(rule.id.as_str()));
-                    out.label = arc(&rule.label);
+                    out = NodeInfo::identifying(rule);
                     out.says = arc(&rule.says);
                     out.doc = Arc::from(rule.doc.clone());
                     match node.version.and_then(|v| rule.versions.get(v as usize)) {
@@ -277,20 +287,17 @@ impl Catalog {
             }
             NodeKind::RuleRef | NodeKind::Held => {
                 if let Some(rule) = node.rule.and_then(|r| self.rules.get(r as usize)) {
-                    out.id = Some(Arc::from(rule.id.as_str()));
-                    out.label = arc(&rule.label);
+                    out = NodeInfo::identifying(rule);
                 }
             }
             NodeKind::Fact => {
                 if let Some(fact) = node.fact.and_then(|f| self.facts.get(f as usize)) {
-                    out.id = Some(Arc::from(fact.id.as_str()));
-                    out.label = arc(&fact.label);
+                    out = NodeInfo::identifying(fact);
                 }
             }
             NodeKind::Param => {
                 if let Some(param) = node.param.and_then(|p| self.params.get(p as usize)) {
-                    out.id = Some(Arc::from(param.id.as_str()));
-                    out.label = arc(&param.label);
+                    out = NodeInfo::identifying(param);
                 }
             }
             NodeKind::Exception => {
