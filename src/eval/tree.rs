@@ -1,6 +1,6 @@
-//! From a recorded trace to what readers get: the entries of the recorded nodes with their
-//! values encoded as in case files, then the explanation trees (on demand) or the compact
-//! trace (`explain::Trace`).
+//! From a recorded trace to what readers get: the explanation trees (on demand), read
+//! straight off the records, or the compact trace (`explain::Trace`), through entries of the
+//! recorded nodes with their values encoded as in case files.
 
 use serde_json::Value as Json;
 
@@ -15,83 +15,167 @@ use indexmap::IndexMap;
 
 /// The trees of every conclusion recorded in the main frame, in declaration order.
 pub(crate) fn build(compiled: &Compiled, program: &Program, trace: &Trace) -> IndexMap<String, Node> {
-    let entries = entries(compiled, program, trace);
-    explain::assemble(&compiled.catalog, &compiled.templates, &trace.frames, entries)
+    let records = Records::new(compiled, program, trace);
+    explain::assemble(&compiled.catalog, &compiled.templates, &trace.frames, &records)
 }
 
 /// The compact trace of a recorded evaluation.
 pub(crate) fn compact(compiled: &Compiled, program: &Program, trace: &Trace) -> explain::Trace {
-    let entries = entries(compiled, program, trace);
+    let entries = entries(&Records::new(compiled, program, trace));
     let as_of = trace.frames.first().copied().unwrap_or(Date::MIN);
     explain::encode(&compiled.catalog, as_of, &trace.frames, &entries)
 }
 
 /// The recorded nodes with their values encoded; operand records become the extras of the
 /// comparison or `at` node that follows them.
-fn entries(compiled: &Compiled, program: &Program, trace: &Trace) -> Vec<Entry> {
-    let store = Store::view(&compiled.constants, &trace.values, &[]);
-    let value = |w: W| store.value(w, &compiled.strings);
-    let mut out = Vec::with_capacity(trace.recs.len());
-    let mut operands: Vec<W> = Vec::new();
+fn entries(records: &Records) -> Vec<Entry> {
+    let recs = &records.trace.recs;
+    let mut out = Vec::with_capacity(recs.len());
     // Record indexes shift where operand records are left out.
-    let mut index_of = Vec::with_capacity(trace.recs.len());
-    for (at, rec) in trace.recs.iter().enumerate() {
+    let mut index_of = Vec::with_capacity(recs.len());
+    for (at, rec) in recs.iter().enumerate() {
         index_of.push(u32::try_from(out.len()).unwrap_or(u32::MAX));
         if rec.site == OPERAND {
-            operands.push(rec.value());
             continue;
         }
-        let word = rec.value();
-        let mut entry = Entry {
+        let (value, unknown) = records.json(at);
+        let mut extras = Vec::new();
+        if let Some([left, right, margin]) = records.sides(at) {
+            let text = |s: Option<String>| s.map_or(Json::Null, Json::String);
+            extras = vec![text(left), text(right), text(margin)];
+        } else if let Some(date) = records.at_date(at) {
+            extras.push(Json::String(date));
+        }
+        out.push(Entry {
             node: rec.site,
             start: index_of.get(rec.start(at)).copied().unwrap_or(0),
             frame: rec.frame,
-            value: Json::Null,
-            unknown: word == W::UNKNOWN,
+            value,
+            unknown,
             default: rec.has(DEFAULTED),
-            extras: Vec::new(),
-        };
-        entry.value = match compiled.fills.get(rec.site as usize) {
-            Some(Fill::Rule(rule)) => to_json(&value(word), rule_type(program, rule.0)),
-            Some(Fill::Fact(fact)) => {
-                let ty = program.fact(*fact).map_or(&Type::Error, |f| &f.ty);
-                to_json_in(program, &value(word), ty)
-            }
-            Some(Fill::Param(param)) => {
-                entry.unknown = false;
-                let ty = program.param(*param).map_or(&Type::Error, |p| &p.ty);
-                to_json(&Some(value(word).unwrap_or(Value::Null)), ty)
-            }
-            Some(Fill::Truth) => truth_json(word),
-            Some(Fill::Comparison) => {
-                let right = operands.pop().and_then(value);
-                let left = operands.pop().and_then(value);
-                let show = |v: &Option<Value>| Json::String(v.as_ref().map_or_else(|| String::from("?"), Value::text));
-                let margin = match (&left, &right) {
-                    (Some(l), Some(r)) => super::ops::margin(l, r).map_or(Json::Null, Json::String),
-                    _ => Json::Null,
-                };
-                entry.extras = vec![show(&left), show(&right), margin];
-                truth_json(word)
-            }
-            Some(Fill::Typed(ty)) => {
-                let is_at = compiled
-                    .catalog
-                    .nodes
-                    .get(rec.site as usize)
-                    .is_some_and(|n| n.kind == NodeKind::At);
-                if let (true, Some(date)) = (is_at, operands.pop()) {
-                    if let Kind::Date(d) = date.kind() {
-                        entry.extras.push(Json::String(d.to_string()));
-                    }
-                }
-                to_json(&value(word), ty)
-            }
-            None => Json::Null,
-        };
-        out.push(entry);
+            extras,
+        });
     }
     out
+}
+
+/// The records of a trace, read as nodes: straight into the nodes of a tree, or into entries.
+struct Records<'t> {
+    compiled: &'t Compiled,
+    program: &'t Program,
+    trace: &'t Trace,
+    store: Store<'t>,
+}
+
+impl<'t> Records<'t> {
+    fn new(compiled: &'t Compiled, program: &'t Program, trace: &'t Trace) -> Self {
+        Records {
+            compiled,
+            program,
+            trace,
+            store: Store::view(&compiled.constants, &trace.values, &[]),
+        }
+    }
+
+    fn value(&self, word: W) -> Option<Value> {
+        self.store.value(word, &self.compiled.strings)
+    }
+
+    fn fill_of(&self, index: usize) -> Option<&Fill> {
+        let rec = self.trace.recs.get(index)?;
+        self.compiled.fills.get(rec.site as usize)
+    }
+
+    /// The operand record just before record `index`, if it is one.
+    fn operand(&self, index: usize) -> Option<W> {
+        let rec = self.trace.recs.get(index.checked_sub(1)?)?;
+        (rec.site == OPERAND).then(|| rec.value())
+    }
+
+    /// The value of record `index`, encoded as in case files, and whether it is unknown.
+    fn json(&self, index: usize) -> (Json, bool) {
+        let Some(rec) = self.trace.recs.get(index) else {
+            return (Json::Null, true);
+        };
+        let word = rec.value();
+        let program = self.program;
+        let value = match self.fill_of(index) {
+            Some(Fill::Rule(rule)) => to_json(&self.value(word), rule_type(program, rule.0)),
+            Some(Fill::Fact(fact)) => {
+                let ty = program.fact(*fact).map_or(&Type::Error, |f| &f.ty);
+                to_json_in(program, &self.value(word), ty)
+            }
+            Some(Fill::Param(param)) => {
+                // A parameter always has its value (`null` where no version is in force).
+                let ty = program.param(*param).map_or(&Type::Error, |p| &p.ty);
+                return (to_json(&Some(self.value(word).unwrap_or(Value::Null)), ty), false);
+            }
+            Some(Fill::Truth | Fill::Comparison) => truth_json(word),
+            Some(Fill::Typed(ty)) => to_json(&self.value(word), ty),
+            None => Json::Null,
+        };
+        (value, word == W::UNKNOWN)
+    }
+
+    /// A comparison's sides as shown (`?` for an unknown side) and its margin: the two operand
+    /// records just before the comparison's. `None` for a record of another kind.
+    fn sides(&self, index: usize) -> Option<[Option<String>; 3]> {
+        let Some(Fill::Comparison) = self.fill_of(index) else {
+            return None;
+        };
+        let (left, right) = match self.operand(index) {
+            Some(right) => (self.operand(index - 1), Some(right)),
+            None => (None, None),
+        };
+        let (left, right) = (left.and_then(|w| self.value(w)), right.and_then(|w| self.value(w)));
+        let margin = match (&left, &right) {
+            (Some(l), Some(r)) => super::ops::margin(l, r),
+            _ => None,
+        };
+        let show = |v: Option<Value>| Some(v.as_ref().map_or_else(|| String::from("?"), Value::text));
+        Some([show(left), show(right), margin])
+    }
+
+    /// An `at` node's date: the operand record just before its own.
+    fn at_date(&self, index: usize) -> Option<String> {
+        let (Some(Fill::Typed(_)), Some(rec)) = (self.fill_of(index), self.trace.recs.get(index)) else {
+            return None;
+        };
+        let node = self.compiled.catalog.nodes.get(rec.site as usize)?;
+        match (node.kind, self.operand(index).map(W::kind)) {
+            (NodeKind::At, Some(Kind::Date(date))) => Some(date.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl explain::Recorded for Records<'_> {
+    fn len(&self) -> usize {
+        self.trace.recs.len()
+    }
+
+    fn node(&self, index: usize) -> Option<u32> {
+        let rec = self.trace.recs.get(index)?;
+        (rec.site != OPERAND).then_some(rec.site)
+    }
+
+    fn start(&self, index: usize) -> usize {
+        self.trace.recs.get(index).map_or(index, |rec| rec.start(index))
+    }
+
+    fn frame(&self, index: usize) -> u16 {
+        self.trace.recs.get(index).map_or(0, |rec| rec.frame)
+    }
+
+    fn fill(&self, index: usize, kind: NodeKind, node: &mut Node) {
+        (node.value, node.unknown) = self.json(index);
+        node.default = kind == NodeKind::Fact && self.trace.recs.get(index).is_some_and(|r| r.has(DEFAULTED));
+        if let Some([left, right, margin]) = self.sides(index) {
+            (node.left, node.right, node.margin) = (left, right, margin);
+        } else if kind == NodeKind::At {
+            node.date = self.at_date(index);
+        }
+    }
 }
 
 fn rule_type(program: &Program, rule: u32) -> &Type {

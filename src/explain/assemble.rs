@@ -1,7 +1,6 @@
 //! Trees from recorded nodes: the one place an explanation tree is put together, whether the
 //! records come straight from the evaluator or from a trace read back from JSON.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -17,8 +16,8 @@ use crate::value::{parse_date, Date};
 /// labels of enum values.
 #[derive(Debug)]
 pub(crate) struct Templates {
-    /// Per catalog node: the node with its case-independent part set.
-    pub(crate) nodes: Vec<Node>,
+    /// Per catalog node: what building one of its nodes reads.
+    sites: Vec<Site>,
     /// Per rule, per version: the part of a node referring to the rule (`rule_ref`, `held`).
     rules: Vec<Vec<Dated>>,
     /// Per parameter, per version: the part of its node.
@@ -27,6 +26,41 @@ pub(crate) struct Templates {
     unversioned: Vec<Arc<NodeInfo>>,
     /// Per enum of the catalog: its values' codes and labels.
     enums: Vec<Vec<(String, Option<Arc<str>>)>>,
+}
+
+/// What building a node of one catalog node reads, packed: a tree reads one per node, and the
+/// catalog's entries (and declarations) are large and far apart.
+#[derive(Debug)]
+struct Site {
+    kind: NodeKind,
+    /// The shared case-independent part.
+    info: Arc<NodeInfo>,
+    /// The rule of a `rule`, `rule_ref` or `held` node.
+    rule: Option<u32>,
+    /// The parameter of a `param` node.
+    param: Option<u32>,
+    /// The enum of the value of a rule, rule reference, fact or parameter (index in
+    /// [`Catalog::enums`]).
+    enum_index: Option<u32>,
+}
+
+impl Site {
+    fn new(catalog: &Catalog, node: &NodeEntry) -> Site {
+        let template = catalog.template(node);
+        let declaration = match node.kind {
+            NodeKind::Rule | NodeKind::RuleRef => node.rule.and_then(|r| catalog.rules.get(r as usize)),
+            NodeKind::Fact => node.fact.and_then(|f| catalog.facts.get(f as usize)),
+            NodeKind::Param => node.param.and_then(|p| catalog.params.get(p as usize)),
+            _ => None,
+        };
+        Site {
+            kind: template.kind,
+            info: template.info,
+            rule: node.rule,
+            param: node.param,
+            enum_index: declaration.and_then(|d| d.enum_index),
+        }
+    }
 }
 
 /// One version of a rule or parameter, as nodes show it.
@@ -40,7 +74,7 @@ impl Templates {
     /// The templates of a catalog's nodes and versions.
     pub(crate) fn new(catalog: &Catalog) -> Templates {
         Templates {
-            nodes: catalog.nodes.iter().map(|n| catalog.template(n)).collect(),
+            sites: catalog.nodes.iter().map(|n| Site::new(catalog, n)).collect(),
             rules: catalog.rules.iter().map(|r| Dated::all(r, false)).collect(),
             params: catalog.params.iter().map(|p| Dated::all(p, true)).collect(),
             unversioned: catalog
@@ -82,9 +116,9 @@ impl Templates {
         }
     }
 
-    /// The label the rule files give an enum value of declaration `decl`'s type.
-    fn value_label(&self, decl: Option<&Declaration>, value: &Json) -> Option<Arc<str>> {
-        let values = self.enums.get(decl?.enum_index? as usize)?;
+    /// The label the rule files give a value of the enum `enum_index`.
+    fn value_label(&self, enum_index: Option<u32>, value: &Json) -> Option<Arc<str>> {
+        let values = self.enums.get(enum_index? as usize)?;
         let code = value.as_str()?;
         values.iter().find(|(v, _)| v == code)?.1.clone()
     }
@@ -142,173 +176,273 @@ pub(crate) struct Entry {
     pub(crate) extras: Vec<Json>,
 }
 
-/// Puts the trees of the conclusions together, in declaration order.
-pub(crate) fn assemble(
+/// The recorded nodes trees are built from, in postorder: a node's record comes after those
+/// of its children, which start at [`Recorded::start`]. Records of rules (their trees are
+/// listed beside, or embedded where another date's law used them) and records that are no
+/// node lie among them and are not children.
+pub(crate) trait Recorded {
+    /// How many records there are.
+    fn len(&self) -> usize;
+    /// The catalog node of a record (`None` for a record that is no node).
+    fn node(&self, index: usize) -> Option<u32>;
+    /// The index of the first record of its children (its own index when it has none).
+    fn start(&self, index: usize) -> usize;
+    /// The frame it was recorded in (`0`: the law of `as_of`).
+    fn frame(&self, index: usize) -> u16;
+    /// Sets what the record says of the case on its node of kind `kind`: the value, whether it
+    /// is unknown, a fact's default, a comparison's sides and margin, an `at` node's date.
+    fn fill(&self, index: usize, kind: NodeKind, node: &mut Node);
+}
+
+impl Recorded for [Entry] {
+    fn len(&self) -> usize {
+        <[Entry]>::len(self)
+    }
+
+    fn node(&self, index: usize) -> Option<u32> {
+        self.get(index).map(|e| e.node)
+    }
+
+    fn start(&self, index: usize) -> usize {
+        self.get(index).map_or(index, |e| e.start as usize)
+    }
+
+    fn frame(&self, index: usize) -> u16 {
+        self.get(index).map_or(0, |e| e.frame)
+    }
+
+    fn fill(&self, index: usize, kind: NodeKind, node: &mut Node) {
+        let Some(entry) = self.get(index) else { return };
+        node.value = entry.value.clone();
+        node.unknown = entry.unknown;
+        node.default = kind == NodeKind::Fact && entry.default;
+        let text = |at: usize| match entry.extras.get(at) {
+            Some(Json::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        match kind {
+            NodeKind::Comparison => {
+                node.left = text(0);
+                node.right = text(1);
+                node.margin = text(2);
+            }
+            NodeKind::At => node.date = text(0),
+            _ => {}
+        }
+    }
+}
+
+/// Puts the trees of the conclusions together, in declaration order. Each tree is built from
+/// its root down, each node written once into its parent's children.
+pub(crate) fn assemble<R: Recorded + ?Sized>(
     catalog: &Catalog,
     templates: &Templates,
     frames: &[Date],
-    entries: Vec<Entry>,
+    recorded: &R,
 ) -> IndexMap<String, Node> {
-    let mut builder = Builder {
-        context: Context {
-            catalog,
-            templates,
-            frames,
-            embedded: HashMap::new(),
-        },
-        stack: Vec::with_capacity(entries.len()),
-        placed: Vec::with_capacity(entries.len()),
-        conclusions: vec![None; catalog.rules.len()],
-    };
-    for (index, entry) in entries.into_iter().enumerate() {
-        let first = builder.placed.partition_point(|i| *i < entry.start as usize);
-        builder.placed.truncate(first);
-        // One bulk move of the children. (Not `split_off`: from index 0 it hands over the
-        // whole stack's allocation and allocates another of the same capacity.)
-        let children: Vec<Node> = match builder.stack.len() > first {
-            true => builder.stack.drain(first..).collect(),
-            false => Vec::new(),
+    let mut main = vec![None; catalog.rules.len()];
+    let mut detached = Vec::new();
+    for index in 0..recorded.len() {
+        let spec = recorded.node(index).and_then(|n| templates.sites.get(n as usize));
+        let Some((NodeKind::Rule, Some(rule))) = spec.map(|s| (s.kind, s.rule)) else {
+            continue;
         };
-        builder.node(index, entry, children);
+        match recorded.frame(index) {
+            // The last record of a rule wins.
+            0 => {
+                if let Some(slot) = main.get_mut(rule as usize) {
+                    *slot = Some(index);
+                }
+            }
+            frame => detached.push(((rule, frame), index)),
+        }
     }
-    let mut trees = IndexMap::with_capacity(builder.conclusions.iter().flatten().count());
-    for (rule, node) in catalog.rules.iter().zip(builder.conclusions) {
-        if let Some(node) = node {
+    let mut builder = Builder {
+        context: Context { templates, frames },
+        recorded,
+        detached,
+        pending: Vec::new(),
+        open: Vec::new(),
+    };
+    let mut trees = IndexMap::with_capacity(main.iter().flatten().count());
+    let mut built = Vec::with_capacity(1);
+    for (rule, index) in catalog.rules.iter().zip(main) {
+        if let Some(index) = index {
+            builder.build(index, &mut built);
+        }
+        if let Some(node) = built.pop() {
             trees.insert(rule.id.clone(), node);
         }
     }
     trees
 }
 
-struct Builder<'b> {
+struct Builder<'b, R: ?Sized> {
     context: Context<'b>,
-    /// Built nodes not yet placed under a parent, with their entry's index.
-    stack: Vec<Node>,
-    /// The entry index of each node in `stack`.
-    placed: Vec<usize>,
-    /// Trees of the conclusions (main frame), by rule.
-    conclusions: Vec<Option<Node>>,
+    recorded: &'b R,
+    /// The records of rules computed outside the main frame: (rule, frame) and index.
+    detached: Vec<((u32, u16), usize)>,
+    /// Indexes of children still to build, nearest parent's last (shared by every level so
+    /// that a parent's children take no allocation but their own vector).
+    pending: Vec<usize>,
+    /// The nodes whose children are being built, outermost first: trees are built without
+    /// recursion, however deep a trace read back from JSON nests.
+    open: Vec<Open>,
+}
+
+/// A node whose children are being built.
+struct Open {
+    /// Its record.
+    index: usize,
+    /// Its children built so far.
+    children: Vec<Node>,
+    /// Where its children's indexes begin in `pending`.
+    base: usize,
+    /// Just past the index of the next child to build, in `pending` (down to `base`).
+    next: usize,
 }
 
 /// What filling a node reads.
 struct Context<'b> {
-    catalog: &'b Catalog,
     templates: &'b Templates,
     frames: &'b [Date],
-    /// Trees of rules computed outside the main frame, by rule and frame.
-    embedded: HashMap<(u32, u16), Node>,
 }
 
-impl Builder<'_> {
-    fn push(&mut self, index: usize, node: Node) {
-        self.stack.push(node);
-        self.placed.push(index);
-    }
-
-    fn node(&mut self, index: usize, entry: Entry, children: Vec<Node>) {
-        let (Some(spec), Some(template)) = (
-            self.context.catalog.nodes.get(entry.node as usize),
-            self.context.templates.nodes.get(entry.node as usize),
-        ) else {
-            return;
-        };
-        // Built where it stays (a node is large, and moving it cost more than filling it),
-        // afresh rather than cloned from the template: only its shared part is copied.
-        self.push(
-            index,
-            Node::with_info(template.kind, Arc::clone(&template.info), Json::Null, false),
-        );
-        let frame = entry.frame;
-        let place = match self.stack.last_mut() {
-            Some(node) => {
-                node.children = children;
-                self.context.fill(node, spec, entry)
-            }
-            None => Place::Dropped,
-        };
-        match place {
-            Place::Stays => {}
-            Place::Dropped => self.pop(),
-            Place::Conclusion => {
-                let Some(node) = self.stack.pop() else { return };
-                self.placed.pop();
-                let key = (spec.rule.unwrap_or(u32::MAX), frame);
-                if frame != 0 {
-                    self.context.embedded.insert(key, node);
-                } else if let Some(slot) = self.conclusions.get_mut(key.0 as usize) {
-                    *slot = Some(node);
+impl<R: Recorded + ?Sized> Builder<'_, R> {
+    /// Appends to `out` the node of record `index` with everything under it (nothing when it
+    /// shows nothing).
+    fn build(&mut self, index: usize, out: &mut Vec<Node>) {
+        let outer = self.open.len();
+        self.enter(index, out);
+        while let Some(top) = self.open.len().checked_sub(1).filter(|top| *top >= outer) {
+            let Some(open) = self.open.get_mut(top) else { break };
+            if open.next > open.base {
+                open.next -= 1;
+                let child = self.pending.get(open.next).copied();
+                let mut siblings = std::mem::take(&mut open.children);
+                if let Some(child) = child {
+                    self.enter(child, &mut siblings);
                 }
+                if let Some(open) = self.open.get_mut(top) {
+                    open.children = siblings;
+                }
+                continue;
+            }
+            let Some(done) = self.open.pop() else { break };
+            self.pending.truncate(done.base);
+            match self.open.last_mut().filter(|_| top > outer) {
+                Some(parent) => {
+                    let mut siblings = std::mem::take(&mut parent.children);
+                    self.place(done.index, done.children, &mut siblings);
+                    if let Some(parent) = self.open.last_mut() {
+                        parent.children = siblings;
+                    }
+                }
+                None => self.place(done.index, done.children, out),
             }
         }
     }
 
-    fn pop(&mut self) {
-        self.stack.pop();
-        self.placed.pop();
+    /// Starts the node of record `index`: placed in `out` at once when it has no children,
+    /// else opened with its children's indexes gathered.
+    fn enter(&mut self, index: usize, out: &mut Vec<Node>) {
+        let Some(spec) = self.site(index) else { return };
+        let frame = self.recorded.frame(index);
+        let mut index = index;
+        if let (NodeKind::RuleRef, true, Some(rule)) = (spec.kind, frame != 0, spec.rule) {
+            // Outside the main frame the referenced tree is not listed beside: embed it.
+            if let Some(inner) = self.detached_before(rule, frame, index) {
+                index = inner;
+            }
+        }
+        let base = self.pending.len();
+        let start = self.recorded.start(index);
+        let mut at = index;
+        while at > start {
+            at -= 1;
+            if self.site(at).is_some_and(|s| s.kind != NodeKind::Rule) {
+                self.pending.push(at);
+            }
+            at = at.min(self.recorded.start(at));
+        }
+        match self.pending.len() - base {
+            0 => self.place(index, Vec::new(), out),
+            count => self.open.push(Open {
+                index,
+                children: Vec::with_capacity(count),
+                base,
+                next: base + count,
+            }),
+        }
+    }
+
+    /// Appends to `out` the node of record `index` over `children` (nothing when it shows
+    /// nothing). Built where it stays: a node is large, and moving it costs more than
+    /// filling it.
+    fn place(&self, index: usize, children: Vec<Node>, out: &mut Vec<Node>) {
+        let Some(spec) = self.site(index) else { return };
+        // (`resize_with` writes the node in place; `push` would build it aside and copy it.)
+        out.resize_with(out.len() + 1, || {
+            Node::with_info(spec.kind, Arc::clone(&spec.info), Json::Null, false)
+        });
+        let Some(node) = out.last_mut() else { return };
+        node.children = children;
+        self.recorded.fill(index, spec.kind, node);
+        if !self.context.finish(node, spec, self.recorded.frame(index)) {
+            out.pop();
+        }
+    }
+
+    /// What building the node of record `index` reads (`None` for a record that is no node).
+    fn site(&self, index: usize) -> Option<&Site> {
+        let site = self.recorded.node(index)?;
+        self.context.templates.sites.get(site as usize)
+    }
+
+    /// The last record of `rule` computed under frame `frame`'s law before record `index`.
+    fn detached_before(&self, rule: u32, frame: u16, index: usize) -> Option<usize> {
+        self.detached
+            .iter()
+            .rev()
+            .find(|(key, at)| *key == (rule, frame) && *at < index)
+            .map(|(_, at)| *at)
     }
 }
 
 impl Context<'_> {
-    /// Sets the parts of `node` that depend on the case; says where the node goes.
-    fn fill(&self, node: &mut Node, spec: &NodeEntry, entry: Entry) -> Place {
-        let catalog = self.catalog;
-        let frame_date = self.frames.get(entry.frame as usize).copied().unwrap_or(Date::MIN);
-        node.value = entry.value;
-        node.unknown = entry.unknown;
-        let rule = spec.rule.and_then(|r| catalog.rules.get(r as usize));
+    /// Sets the parts of `node` that depend on the case besides what its record says; says
+    /// whether the node is shown (an `if` with nothing recorded under it is not).
+    fn finish(&self, node: &mut Node, spec: &Site, frame: u16) -> bool {
+        let frame_date = self.frames.get(usize::from(frame)).copied().unwrap_or(Date::MIN);
+        let label = |value: &Json| self.templates.value_label(spec.enum_index, value);
         match spec.kind {
             NodeKind::Rule => {
-                node.value_label = self.templates.value_label(rule, &node.value);
+                node.value_label = label(&node.value);
                 node.decided_by = node
                     .children
                     .iter()
                     .find(|c| c.kind == NodeKind::Exception && c.holds())
                     .and_then(|c| c.info.id.clone());
-                return Place::Conclusion;
+            }
+            NodeKind::RuleRef if frame != 0 => {
+                // Another date's tree of the rule was not recorded: the reference stands as it.
+                node.kind = NodeKind::Rule;
             }
             NodeKind::RuleRef => {
-                if entry.frame != 0 {
-                    // Outside the main frame the referenced tree is not listed beside: embed it.
-                    node.kind = NodeKind::Rule;
-                    if let Some(inner) = self.embedded.get(&(spec.rule.unwrap_or(u32::MAX), entry.frame)) {
-                        node.clone_from(inner);
-                    }
-                    return Place::Stays;
-                }
-                node.value_label = self.templates.value_label(rule, &node.value);
+                node.value_label = label(&node.value);
                 if let Some(version) = self.templates.rule_version(spec.rule, frame_date) {
                     node.info = Arc::clone(&version.info);
                 }
             }
-            NodeKind::Fact => {
-                let fact = spec.fact.and_then(|f| catalog.facts.get(f as usize));
-                node.value_label = self.templates.value_label(fact, &node.value);
-                node.default = entry.default;
-            }
+            NodeKind::Fact => node.value_label = label(&node.value),
             NodeKind::Param => {
-                let param = spec.param.and_then(|p| catalog.params.get(p as usize));
-                node.value_label = self.templates.value_label(param, &node.value);
+                node.value_label = label(&node.value);
                 node.unknown = false;
                 if let Some(info) = spec.param.and_then(|p| self.templates.param_on(p, frame_date)) {
                     node.info = Arc::clone(info);
                 }
             }
-            NodeKind::Comparison => {
-                let mut extras = entry.extras.into_iter().map(|e| match e {
-                    Json::String(s) => Some(s),
-                    _ => None,
-                });
-                node.left = extras.next().flatten();
-                node.right = extras.next().flatten();
-                node.margin = extras.next().flatten();
-            }
-            NodeKind::Condition if node.children.is_empty() => return Place::Dropped,
-            NodeKind::At => {
-                node.date = match entry.extras.into_iter().next() {
-                    Some(Json::String(date)) => Some(date),
-                    _ => None,
-                }
-            }
+            NodeKind::Condition => return !node.children.is_empty(),
             NodeKind::Held => {
                 if let Some(version) = self.templates.rule_version(spec.rule, frame_date) {
                     node.info = Arc::clone(&version.info);
@@ -316,18 +450,8 @@ impl Context<'_> {
             }
             _ => {}
         }
-        Place::Stays
+        true
     }
-}
-
-/// Where a node built from an entry goes.
-enum Place {
-    /// On the stack, until its parent takes it.
-    Stays,
-    /// Among the conclusions (or the trees of other dates).
-    Conclusion,
-    /// Nowhere (an `if` with nothing recorded under it).
-    Dropped,
 }
 
 #[cfg(test)]

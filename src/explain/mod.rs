@@ -13,7 +13,7 @@ mod trace;
 
 use std::sync::Arc;
 
-pub(crate) use assemble::{assemble, Entry, Templates};
+pub(crate) use assemble::{assemble, Entry, Recorded, Templates};
 pub use catalog::{Catalog, Declaration, EnumValue, ExceptionEntry, NodeEntry, SourceEntry, ValueEntry, VersionEntry};
 pub use scope::{Scope, ScopeOrigin};
 pub(crate) use trace::encode;

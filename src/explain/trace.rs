@@ -222,10 +222,15 @@ impl Catalog {
         Ok(Explanation {
             schema_version: SCHEMA_VERSION,
             as_of: trace.as_of.clone(),
-            conclusions: assemble(self, &templates, &frames, entries),
+            conclusions: assemble(self, &templates, &frames, entries.as_slice()),
         })
     }
 }
+
+/// The most levels a tree read back from a trace may have. Trees the shipped rules record
+/// have a few dozen; the limit keeps a crafted trace from building a tree too deep to drop
+/// or write (both recurse).
+pub(crate) const MAX_TREE_HEIGHT: u32 = 4096;
 
 /// Reads a trace string back into entries.
 fn decode(catalog: &Catalog, trace: &Trace) -> Result<Vec<Entry>, TraceError> {
@@ -234,6 +239,10 @@ fn decode(catalog: &Catalog, trace: &Trace) -> Result<Vec<Entry>, TraceError> {
     let mut values = trace.values.iter();
     let mut entries: Vec<Entry> = Vec::new();
     let mut pending: Vec<usize> = Vec::new();
+    // How many levels each entry's tree has (embedded trees of other dates' law included),
+    // and that of the last tree of each rule under each other date's law.
+    let mut heights: Vec<u32> = Vec::new();
+    let mut detached: HashMap<(u32, u16), u32> = HashMap::new();
     let mut previous: i64 = -1;
     let mut last: HashMap<(u8, u32, u16), Json> = HashMap::new();
     let malformed = |at: usize, problem: &str| TraceError::Malformed {
@@ -320,12 +329,28 @@ fn decode(catalog: &Catalog, trace: &Trace) -> Result<Vec<Entry>, TraceError> {
             Some(child) => entries.get(*child).map_or(index, |e| e.start as usize),
             None => index,
         };
+        let below = pending.get(first..).unwrap_or_default().iter();
+        let mut height = 1 + below.filter_map(|c| heights.get(*c)).max().copied().unwrap_or(0);
+        if let (NodeKind::RuleRef, true) = (spec.kind, frame != 0) {
+            let embedded = spec.rule.and_then(|r| detached.get(&(r, frame)));
+            height = height.max(embedded.copied().unwrap_or(0));
+        }
+        if height > MAX_TREE_HEIGHT {
+            return Err(malformed(
+                at,
+                &format!("nodes nested more than {MAX_TREE_HEIGHT} levels deep"),
+            ));
+        }
+        if let (NodeKind::Rule, Some(rule), true) = (spec.kind, spec.rule, frame != 0) {
+            detached.insert((rule, frame), height);
+        }
         pending.truncate(first);
         if spec.kind != NodeKind::Rule {
             pending.push(index);
         }
         entry.start = u32::try_from(start).unwrap_or(u32::MAX);
         entries.push(entry);
+        heights.push(height);
     }
     Ok(entries)
 }

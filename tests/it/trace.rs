@@ -65,6 +65,53 @@ fn a_trace_is_refused_by_another_rule_sets_catalog_and_when_malformed() {
     }
 }
 
+/// A trace read back may nest its nodes as deep as 4,096 levels (a crafted one: the trees
+/// ruling records have a few dozen); one level more is refused as malformed rather than built
+/// into a tree too deep to drop or write. The tree is built without recursion.
+#[test]
+fn a_trace_nested_too_deep_is_refused_and_one_within_the_limit_reads_back() {
+    use ruling::explain::NodeKind;
+    let rules = shipped_rules();
+    let catalog = rules.catalog();
+    let position = |kind: NodeKind| catalog.nodes.iter().position(|n| n.kind == kind).unwrap();
+    let (all, rule) = (position(NodeKind::All), position(NodeKind::Rule));
+    // A chain of `all` nodes, each the only child of the next, under one rule node.
+    let chain = |levels: usize| {
+        let mut text = format!("t+{all}");
+        for _ in 1..levels - 1 {
+            text.push_str("t-1/1");
+        }
+        let delta = rule as i64 - (all as i64 + 1);
+        let sign = if delta < 0 { "-" } else { "+" };
+        text.push_str(&format!("t{sign}{}/1", delta.unsigned_abs()));
+        Trace {
+            schema_version: 2,
+            rule_set: catalog.rule_set.clone(),
+            as_of: String::from("2021-01-01"),
+            frames: Vec::new(),
+            trace: text,
+            values: Vec::new(),
+        }
+    };
+    let explanation = catalog.explanation(&chain(4096)).unwrap();
+    let tree = explanation.conclusions.values().next().unwrap();
+    let mut depth = 1;
+    let mut node = tree;
+    while let Some(child) = node.children.first() {
+        assert_eq!(child.kind, NodeKind::All);
+        depth += 1;
+        node = child;
+    }
+    assert_eq!(depth, 4096);
+    match catalog.explanation(&chain(4097)) {
+        Err(TraceError::Malformed { problem, .. }) => assert!(problem.contains("4096"), "{problem}"),
+        other => panic!(
+            "a trace 4,097 levels deep was read: {:?}",
+            other.map(|e| e.conclusions.len())
+        ),
+    }
+}
+
 /// Recording reuses, from the previous case, the records of each rule whose inputs did not
 /// change: what a case gets after others must be what it gets alone. Every shipped case,
 /// then the same case without each of its facts in turn (neighbours sharing most facts, so
