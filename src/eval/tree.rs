@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use super::compile::{Compiled, Fill};
 use super::output::{to_json, to_json_in};
-use super::record::{Trace, DEFAULTED, OPERAND};
+use super::record::{Rec, Trace, DEFAULTED, OPERAND};
 use super::word::{Kind, Store, W};
 use crate::explain::{self, Entry, Node, NodeKind};
 use crate::ir::{Program, Type};
@@ -38,13 +38,19 @@ fn entries(records: &Records) -> Vec<Entry> {
         if rec.site == OPERAND {
             continue;
         }
-        let (value, unknown) = records.json(at);
+        let fill = records.compiled.fills.get(rec.site as usize);
+        let (value, unknown) = records.json(*rec, fill);
         let mut extras = Vec::new();
-        if let Some([left, right, margin]) = records.sides(at) {
-            let text = |s: Option<String>| s.map_or(Json::Null, Json::String);
-            extras = vec![text(left), text(right), text(margin)];
-        } else if let Some(date) = records.at_date(at) {
-            extras.push(Json::String(date));
+        match fill {
+            Some(Fill::Comparison) => {
+                let text = |s: Option<String>| s.map_or(Json::Null, Json::String);
+                let [left, right, margin] = records.sides(at);
+                extras = vec![text(left), text(right), text(margin)];
+            }
+            Some(Fill::Typed(_)) if records.kind(rec.site) == Some(NodeKind::At) => {
+                extras.extend(records.at_date(at).map(Json::String));
+            }
+            _ => {}
         }
         out.push(Entry {
             node: rec.site,
@@ -81,9 +87,8 @@ impl<'t> Records<'t> {
         self.store.value(word, &self.compiled.strings)
     }
 
-    fn fill_of(&self, index: usize) -> Option<&Fill> {
-        let rec = self.trace.recs.get(index)?;
-        self.compiled.fills.get(rec.site as usize)
+    fn kind(&self, site: u32) -> Option<NodeKind> {
+        self.compiled.catalog.nodes.get(site as usize).map(|n| n.kind)
     }
 
     /// The operand record just before record `index`, if it is one.
@@ -92,14 +97,14 @@ impl<'t> Records<'t> {
         (rec.site == OPERAND).then(|| rec.value())
     }
 
-    /// The value of record `index`, encoded as in case files, and whether it is unknown.
-    fn json(&self, index: usize) -> (Json, bool) {
-        let Some(rec) = self.trace.recs.get(index) else {
-            return (Json::Null, true);
-        };
+    /// The value of a record, encoded as in case files, and whether it is unknown (`fill`:
+    /// its site's).
+    // Always inlined: called once per node, and its result, returned, costs a tenth of a tree.
+    #[inline(always)]
+    fn json(&self, rec: Rec, fill: Option<&Fill>) -> (Json, bool) {
         let word = rec.value();
         let program = self.program;
-        let value = match self.fill_of(index) {
+        let value = match fill {
             Some(Fill::Rule(rule)) => to_json(&self.value(word), rule_type(program, rule.0)),
             Some(Fill::Fact(fact)) => {
                 let ty = program.fact(*fact).map_or(&Type::Error, |f| &f.ty);
@@ -117,12 +122,9 @@ impl<'t> Records<'t> {
         (value, word == W::UNKNOWN)
     }
 
-    /// A comparison's sides as shown (`?` for an unknown side) and its margin: the two operand
-    /// records just before the comparison's. `None` for a record of another kind.
-    fn sides(&self, index: usize) -> Option<[Option<String>; 3]> {
-        let Some(Fill::Comparison) = self.fill_of(index) else {
-            return None;
-        };
+    /// The sides of the comparison recorded at `index` as shown (`?` for an unknown side) and
+    /// its margin: the two operand records just before the comparison's.
+    fn sides(&self, index: usize) -> [Option<String>; 3] {
         let (left, right) = match self.operand(index) {
             Some(right) => (self.operand(index - 1), Some(right)),
             None => (None, None),
@@ -133,17 +135,13 @@ impl<'t> Records<'t> {
             _ => None,
         };
         let show = |v: Option<Value>| Some(v.as_ref().map_or_else(|| String::from("?"), Value::text));
-        Some([show(left), show(right), margin])
+        [show(left), show(right), margin]
     }
 
-    /// An `at` node's date: the operand record just before its own.
+    /// The date of the `at` node recorded at `index`: the operand record just before its own.
     fn at_date(&self, index: usize) -> Option<String> {
-        let (Some(Fill::Typed(_)), Some(rec)) = (self.fill_of(index), self.trace.recs.get(index)) else {
-            return None;
-        };
-        let node = self.compiled.catalog.nodes.get(rec.site as usize)?;
-        match (node.kind, self.operand(index).map(W::kind)) {
-            (NodeKind::At, Some(Kind::Date(date))) => Some(date.to_string()),
+        match self.operand(index).map(W::kind) {
+            Some(Kind::Date(date)) => Some(date.to_string()),
             _ => None,
         }
     }
@@ -168,12 +166,16 @@ impl explain::Recorded for Records<'_> {
     }
 
     fn fill(&self, index: usize, kind: NodeKind, node: &mut Node) {
-        (node.value, node.unknown) = self.json(index);
-        node.default = kind == NodeKind::Fact && self.trace.recs.get(index).is_some_and(|r| r.has(DEFAULTED));
-        if let Some([left, right, margin]) = self.sides(index) {
-            (node.left, node.right, node.margin) = (left, right, margin);
-        } else if kind == NodeKind::At {
-            node.date = self.at_date(index);
+        let Some(rec) = self.trace.recs.get(index).copied() else {
+            return;
+        };
+        let fill = self.compiled.fills.get(rec.site as usize);
+        (node.value, node.unknown) = self.json(rec, fill);
+        node.default = kind == NodeKind::Fact && rec.has(DEFAULTED);
+        match fill {
+            Some(Fill::Comparison) => [node.left, node.right, node.margin] = self.sides(index),
+            Some(Fill::Typed(_)) if kind == NodeKind::At => node.date = self.at_date(index),
+            _ => {}
         }
     }
 }
