@@ -200,7 +200,7 @@ impl<'r> Context<'r> {
     ) -> Result<std::time::Duration, EvalError> {
         let (result, elapsed) = timed(self.measure, || evaluator.record(case).map(|_| ()));
         result?;
-        let values = evaluator.last_values(case);
+        let values = evaluator.view(case);
         open_record(id, out);
         out.extend_from_slice(b"\"conclusions\":{");
         let mut unknown = Vec::new();

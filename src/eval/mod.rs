@@ -372,9 +372,11 @@ impl Evaluator {
         Ok(self.view(case))
     }
 
-    /// The values of the case last evaluated (`case`), without evaluating again.
-    pub fn last_values<'e>(&'e self, case: &'e PreparedCase) -> Values<'e> {
-        self.view(case)
+    /// The values of `case` from this evaluator's last evaluation, without evaluating again;
+    /// `None` when the last evaluation was of another case (or failed).
+    pub fn last_values<'e>(&'e self, case: &'e PreparedCase) -> Option<Values<'e>> {
+        let last = self.recorded.map(|(_, _, serial)| serial);
+        (last == Some(case.serial)).then(|| self.view(case))
     }
 
     /// Evaluates a case recording the explanation the options ask for (as a compact trace;
@@ -512,7 +514,8 @@ impl Evaluator {
         Ok(())
     }
 
-    fn view<'e>(&'e self, case: &'e PreparedCase) -> Values<'e> {
+    /// The values of `case` (the case just evaluated: the caller knows).
+    pub(crate) fn view<'e>(&'e self, case: &'e PreparedCase) -> Values<'e> {
         Values {
             evaluator: self,
             store: Store::view(&self.rules.compiled.constants, &case.values, self.buffers.temps()),

@@ -130,6 +130,42 @@ fn a_case_from_a_struct_evaluates_like_the_same_case_file() {
     assert!(shown.contains("(help: "), "{shown}");
 }
 
+/// `Evaluator::last_values` reads the values of the case last evaluated, and only of it: for
+/// another case (even on the same date) it has none, rather than that case's words over the
+/// last one's values.
+#[test]
+fn last_values_are_only_those_of_the_case_last_evaluated() {
+    let rules = shipped_rules();
+    let mut evaluator = rules.evaluator(&Options::default());
+    let facts = |videos: u32| {
+        Case::from_json(&format!(
+            r#"{{"facts": {{"conduct_date": "2021-05-20", "actor_kind": "person", "actor_age": 30,
+                "network_service_type": "application_service", "correction_order_status": "refused",
+                "illegal_videos": {videos}}}}}"#
+        ))
+        .unwrap()
+    };
+    let (many, few) = (
+        evaluator.prepare(&facts(250)).unwrap(),
+        evaluator.prepare(&facts(3)).unwrap(),
+    );
+    let before = evaluator.last_values(&many).map(|v| v.len());
+    assert_eq!(before, None, "values before any evaluation");
+    let expected: Vec<_> = {
+        let values = evaluator.values(&many).unwrap();
+        (0..values.len()).map(|i| values.get(i)).collect()
+    };
+    let last = evaluator.last_values(&many).unwrap();
+    assert_eq!((0..last.len()).map(|i| last.get(i)).collect::<Vec<_>>(), expected);
+    assert!(
+        evaluator.last_values(&few).is_none(),
+        "another case read the last one's values"
+    );
+    evaluator.values(&few).unwrap();
+    assert!(evaluator.last_values(&many).is_none());
+    assert!(evaluator.last_values(&few).is_some());
+}
+
 #[test]
 fn typed_conclusions_tell_unknown_from_no_value_and_refuse_unknown_names() {
     let rules = shipped_rules();
