@@ -8,6 +8,7 @@ use ruling::report::memo::Memo;
 use ruling::report::text;
 use ruling::{Case, LoadError, Options, RuleSet};
 
+use super::serve::problem::{error_body, ApiError};
 use super::{EvalArgs, Format, BAD_INPUT, FAILED, OK};
 
 /// Prints a diagnostic to standard error with miette's graphical handler.
@@ -104,6 +105,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         Ok(c) => c,
         Err(e) => {
             print_diagnostic(&e);
+            print_json_error(args.format, &ApiError::from_case(&e));
             return BAD_INPUT;
         }
     };
@@ -150,6 +152,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         Ok(o) => o,
         Err(e) => {
             print_diagnostic(&e);
+            print_json_error(args.format, &ApiError::from_eval(&e));
             // Two exceptions that both apply with different values are a fault of the rule files
             // (status 1, as for `check`), whatever case revealed it; the rest is about the input.
             return if matches!(e, ruling::EvalError::ExceptionConflict { .. }) {
@@ -205,6 +208,16 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         }
     }
     OK
+}
+
+/// With `--format json`, a case that cannot be evaluated also gets a JSON document on standard
+/// output — the body `POST /v1/evaluate` answers for it — so that a program reading the output
+/// learns why there is no result (the diagnostic stays on standard error).
+fn print_json_error(format: Format, error: &ApiError) {
+    if format == Format::Json {
+        let body = error_body(&error.problem());
+        outln!("{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+    }
 }
 
 /// Keeps the asked conclusion and the conclusions its explanation refers to.

@@ -314,6 +314,50 @@ fn yaml_and_toml_infinities_are_errors_not_absent_facts() {
     }
 }
 
+/// `ruling eval --format json` on a case it cannot evaluate still prints JSON: the error body
+/// `POST /v1/evaluate` answers (code, message, path, and every fact problem), beside the
+/// diagnostic on standard error and the exit status 2.
+#[test]
+fn eval_in_json_says_why_a_case_has_no_result_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_file(dir.path(), SMALL);
+    let cases = [
+        (
+            "misspelt.json",
+            r#"{"as_of": "2021-01-01", "facts": {"nn": 5, "n": "many"}}"#,
+            "ruling::case::unknown_fact",
+            "/facts/nn",
+        ),
+        (
+            "broken.json",
+            r#"{"as_of": "2021-01-01", "facts": {"#,
+            "ruling::case::syntax",
+            "",
+        ),
+        ("undated.json", r#"{"facts": {"n": 5}}"#, "ruling::eval::no_as_of", ""),
+    ];
+    for (name, text, code, path) in cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let run = eval_file(&rules, &file);
+        assert_eq!(run.status.code(), Some(2), "{name}: {}", stderr(&run));
+        assert!(stderr(&run).contains(code), "{name}: {}", stderr(&run));
+        let out: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{name}: not JSON ({e})"));
+        assert_eq!(out["error"]["code"], code, "{name}: {out}");
+        assert_eq!(out["error"]["path"], path, "{name}: {out}");
+        assert!(
+            out["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{name}: {out}"
+        );
+    }
+    let file = dir.path().join("misspelt.json");
+    let out: Json = serde_json::from_slice(&eval_file(&rules, &file).stdout).unwrap();
+    let problems = out["error"]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{out}");
+    assert_eq!(problems[0]["help"], "did you mean `n`?", "{out}");
+    assert_eq!(problems[1]["path"], "/facts/n", "{out}");
+}
+
 // ---------------------------------------------------------------- 3. huge amounts
 
 #[test]

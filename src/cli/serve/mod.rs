@@ -8,7 +8,7 @@
 
 mod api;
 mod guard;
-mod problem;
+pub(crate) mod problem;
 mod request;
 mod state;
 mod stream;

@@ -97,6 +97,11 @@ impl ApiError {
         }
     }
 
+    /// The problem an error body reports.
+    pub(crate) fn problem(&self) -> Problem {
+        self.parts().1
+    }
+
     fn parts(&self) -> (StatusCode, Problem) {
         match self {
             ApiError::Syntax(p) => (StatusCode::BAD_REQUEST, p.clone()),
