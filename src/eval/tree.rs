@@ -99,7 +99,7 @@ impl<'t> Records<'t> {
 
     /// The value of a record, encoded as in case files, and whether it is unknown (`fill`:
     /// its site's).
-    // Always inlined: called once per node, and its result, returned, costs a tenth of a tree.
+    // Inlined into both callers: outlined, it cost about 5 % of building a tree (callgrind).
     #[inline(always)]
     fn json(&self, rec: Rec, fill: Option<&Fill>) -> (Json, bool) {
         let word = rec.value();
