@@ -26,6 +26,7 @@ pub struct RuleSet {
 
 /// Why a rule set could not be loaded.
 #[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The path does not exist or cannot be read.
     #[error("cannot read `{path}`: {message}")]

@@ -96,7 +96,7 @@ pub(crate) fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value:
 /// in the previous record and looked up by hash only when that guess fails.
 #[derive(Default)]
 pub(crate) struct Keys {
-    keys: HashMap<String, Py<PyString>, std::hash::BuildHasherDefault<Fnv>>,
+    keys: HashMap<String, Py<PyString>, foldhash::fast::FixedState>,
     order: Vec<(String, Py<PyString>)>,
     cursor: usize,
 }
@@ -268,24 +268,5 @@ impl<'de, 'py> serde::de::Visitor<'de> for PySeed<'_, 'py> {
             dict.set_item(key, value).map_err(de_error)?;
         }
         Ok(dict.into_any())
-    }
-}
-
-/// FNV-1a: the cache's keys are short, and SipHash's resistance is not needed here.
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
     }
 }

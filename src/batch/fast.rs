@@ -15,41 +15,9 @@ use crate::facts::FactValues;
 use crate::ir::{FactId, Program, Type};
 use crate::value::{Rational, Value};
 
-/// FNV-1a for bytes, Fx-style mixing for words: for maps keyed by short, trusted keys
-/// (names, spans), much faster than SipHash.
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-
-    // Whole words (span offsets, ids) are mixed in one step.
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn write_u32(&mut self, word: u32) {
-        self.write_u64(u64::from(word));
-    }
-
-    fn write_usize(&mut self, word: usize) {
-        self.write_u64(word as u64);
-    }
-}
-
-/// A hash map with [`Fnv`] hashing.
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+/// A hash map for short, trusted keys (fact names): foldhash, much faster than SipHash, with
+/// a fixed seed (the keys come from the rule files, not from the input).
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Fact name → id and declared type.
 pub(crate) type FactIndex<'p> = FastMap<&'p str, (FactId, &'p Type)>;

@@ -83,6 +83,7 @@ pub type Progress<'a> = &'a (dyn Fn(u64, &BatchSummary) + Sync);
 
 /// Why a batch stopped (bad lines never stop it; only input or output failures do).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum BatchError {
     /// Reading the input failed.
     #[error("cannot read the input: {0}")]

@@ -10,6 +10,7 @@ type Src = NamedSource<SourceText>;
 
 /// A problem in the rule files found by checking (errors and warnings).
 #[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum CheckError {
     /// `rule r: bool = vidoes > 1` when the fact is `videos`
     #[error("unknown name `{name}`")]

@@ -8,7 +8,7 @@ use ruling::report::memo::Memo;
 use ruling::report::text;
 use ruling::{Case, LoadError, Options, RuleSet};
 
-use super::serve::problem::{error_body, ApiError};
+use super::serve::problem::{error_body, ApiError, Problem};
 use super::{EvalArgs, Format, BAD_INPUT, FAILED, OK};
 
 /// Prints a diagnostic to standard error with miette's graphical handler.
@@ -113,7 +113,10 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         Some(text) => match ruling::value::parse_date(text) {
             Some(d) => Some(d),
             None => {
-                eprintln!("error: --as-of `{text}` is not a date YYYY-MM-DD");
+                let message = format!("--as-of `{text}` is not a date YYYY-MM-DD");
+                eprintln!("error: {message}");
+                let problem = Problem::coded("ruling::cli::bad_as_of", message, "--as-of");
+                print_json_error(args.format, &ApiError::Invalid(problem));
                 return BAD_INPUT;
             }
         },
@@ -124,14 +127,15 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
     } else {
         args.questions.clone()
     };
-    for name in args.conclusion.iter().chain(&asked) {
-        if rules.program().rule_id(name).is_none() {
-            let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
-            let help = ruling::suggest::help_line(name, names).unwrap_or_default();
-            let name = ruling::visible::escape_name(name);
-            eprintln!("error: unknown conclusion `{name}` {help}");
-            return BAD_INPUT;
-        }
+    if let Some((name, place)) = unknown_conclusion(&rules, args, &asked) {
+        let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
+        let help = ruling::suggest::help_line(name, names).unwrap_or_default();
+        let name = ruling::visible::escape_name(name);
+        let message = format!("unknown conclusion `{name}` {help}").trim_end().to_string();
+        eprintln!("error: {message}");
+        let problem = Problem::coded("ruling::eval::unknown_conclusion", message, place);
+        print_json_error(args.format, &ApiError::Invalid(problem));
+        return BAD_INPUT;
     }
     let scope = Scope::of_case(rules.catalog(), &case, &asked, args.all);
     let memo = matches!(args.format, Format::Md | Format::Html) && args.conclusion.is_none();
@@ -208,6 +212,22 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         }
     }
     OK
+}
+
+/// The first conclusion asked for that the rules do not have, and where it was asked: the
+/// `CONCLUSION` argument, `--question`, or the case file's `questions` (a JSON pointer).
+fn unknown_conclusion<'a>(rules: &RuleSet, args: &'a EvalArgs, asked: &'a [String]) -> Option<(&'a str, String)> {
+    let known = |name: &str| rules.program().rule_id(name).is_some();
+    if let Some(name) = args.conclusion.as_deref().filter(|n| !known(n)) {
+        return Some((name, "CONCLUSION".to_string()));
+    }
+    let (i, name) = asked.iter().enumerate().find(|(_, n)| !known(n))?;
+    let place = if args.questions.is_empty() {
+        format!("/questions/{i}")
+    } else {
+        "--question".to_string()
+    };
+    Some((name, place))
 }
 
 /// With `--format json`, a case that cannot be evaluated also gets a JSON document on standard

@@ -6,7 +6,11 @@ use thiserror::Error;
 use crate::facts::FactsError;
 
 /// Why a case could not be evaluated.
+///
+/// Matchable by kind; new kinds may be added in a minor release, so a `match` needs a
+/// wildcard arm (the `Diagnostic` code and `Display` cover every kind).
 #[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum EvalError {
     /// The case's facts do not fit the declarations.
     #[error(transparent)]

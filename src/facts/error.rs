@@ -16,6 +16,7 @@ pub(crate) fn named(origin: &CaseOrigin) -> NamedSource<SourceText> {
 
 /// A case document that cannot be read at all.
 #[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum CaseError {
     /// The file cannot be opened.
     #[error("cannot read case file `{path}`: {message}")]

@@ -9,6 +9,7 @@ use super::grammar::Rule;
 
 /// A rule file that cannot be read as ruling syntax.
 #[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum ParseError {
     /// `rule x: bool = all { a b` (the block is never closed)
     #[error("syntax error: expected {expected}")]

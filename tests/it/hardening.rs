@@ -180,14 +180,14 @@ fn texts_over_the_length_limit_are_refused() {
 }
 
 #[test]
-fn deeply_nested_case_documents_are_refused_quickly() {
+fn deeply_nested_case_documents_are_refused() {
+    // 100,000 levels would overflow the stack of a recursive reader: the document is refused
+    // as too deep before any recursion.
     let n = 100_000;
     let deep = |open: &str, close: &str| format!("facts:\n  x: {}1{}\n", open.repeat(n), close.repeat(n));
     for text in [deep("[", "]"), deep("{a: ", "}")] {
-        let started = std::time::Instant::now();
         let error = Case::parse("deep.yaml", &text, CaseFormat::Yaml).expect_err("too deep");
         assert_eq!(error.code_str(), "ruling::case::too_deep");
-        assert!(started.elapsed().as_secs() < 5);
     }
     let json = format!(r#"{{"facts": {{"x": {}1{}}}}}"#, "[".repeat(n), "]".repeat(n));
     let toml = format!("[facts]\nx = {}1{}\n", "[".repeat(n), "]".repeat(n));

@@ -339,16 +339,7 @@ fn eval_in_json_says_why_a_case_has_no_result_in_json() {
     for (name, text, code, path) in cases {
         let file = dir.path().join(name);
         std::fs::write(&file, text).unwrap();
-        let run = eval_file(&rules, &file);
-        assert_eq!(run.status.code(), Some(2), "{name}: {}", stderr(&run));
-        assert!(stderr(&run).contains(code), "{name}: {}", stderr(&run));
-        let out: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{name}: not JSON ({e})"));
-        assert_eq!(out["error"]["code"], code, "{name}: {out}");
-        assert_eq!(out["error"]["path"], path, "{name}: {out}");
-        assert!(
-            out["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{name}: {out}"
-        );
+        assert_json_error(&eval_file(&rules, &file), code, path, code);
     }
     let file = dir.path().join("misspelt.json");
     let out: Json = serde_json::from_slice(&eval_file(&rules, &file).stdout).unwrap();
@@ -356,6 +347,78 @@ fn eval_in_json_says_why_a_case_has_no_result_in_json() {
     assert_eq!(problems.len(), 2, "{out}");
     assert_eq!(problems[0]["help"], "did you mean `n`?", "{out}");
     assert_eq!(problems[1]["path"], "/facts/n", "{out}");
+}
+
+/// `ruling eval --format json` refused the input (status 2) and said why twice: a diagnostic
+/// naming `says` on stderr, and the error document with `code`, `path` and a message naming
+/// `says` on stdout.
+fn assert_json_error(run: &Output, code: &str, path: &str, says: &str) {
+    assert_eq!(run.status.code(), Some(2), "{code}: {}", stderr(run));
+    assert!(stderr(run).contains(says), "{code}: {}", stderr(run));
+    let out: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{code}: not JSON ({e})"));
+    assert_eq!(out["error"]["code"], code, "{out}");
+    assert_eq!(out["error"]["path"], path, "{out}");
+    let message = out["error"]["message"].as_str().unwrap_or_default();
+    assert!(!message.is_empty(), "{out}");
+    if says != code {
+        assert!(message.contains(says), "{out}");
+    }
+}
+
+#[test]
+fn eval_in_json_says_in_json_which_argument_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_file(dir.path(), SMALL);
+    let case = dir.path().join("case.json");
+    std::fs::write(&case, r#"{"as_of": "2021-01-01", "facts": {"n": 5}}"#).unwrap();
+    let asking = dir.path().join("asking.json");
+    std::fs::write(
+        &asking,
+        r#"{"as_of": "2021-01-01", "questions": ["big", "bgi"], "facts": {}}"#,
+    )
+    .unwrap();
+    let runs: [(&Path, &[&str], &str, &str, &str); 4] = [
+        (
+            &case,
+            &["--as-of", "2021-13-01"],
+            "ruling::cli::bad_as_of",
+            "--as-of",
+            "`2021-13-01` is not a date",
+        ),
+        (
+            &case,
+            &["--question", "bgi"],
+            "ruling::eval::unknown_conclusion",
+            "--question",
+            "did you mean `big`?",
+        ),
+        (
+            &case,
+            &["ehco"],
+            "ruling::eval::unknown_conclusion",
+            "CONCLUSION",
+            "did you mean `echo`?",
+        ),
+        (
+            &asking,
+            &[],
+            "ruling::eval::unknown_conclusion",
+            "/questions/1",
+            "did you mean `big`?",
+        ),
+    ];
+    for (file, extra, code, path, says) in runs {
+        let run = ruling_bin()
+            .arg("eval")
+            .arg(&rules)
+            .arg("--facts")
+            .arg(file)
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .expect("ruling runs");
+        assert_json_error(&run, code, path, says);
+    }
 }
 
 // ---------------------------------------------------------------- 3. huge amounts
@@ -704,6 +767,28 @@ mod rule_directory {
         ruling_bin().arg("check").arg(dir).output().expect("ruling runs")
     }
 
+    /// `ruling check`, killed (and the test failed) if it has not ended after `limit`: a load
+    /// that blocks (opening a FIFO waits for a writer) would otherwise hang the test suite.
+    /// A liveness bound, not a speed measurement: the limit is far beyond any normal run.
+    fn check_or_kill(dir: &Path, limit: Duration) -> std::process::Output {
+        let mut child = ruling_bin()
+            .arg("check")
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("ruling runs");
+        let started = Instant::now();
+        while child.try_wait().expect("waits").is_none() {
+            if started.elapsed() > limit {
+                child.kill().expect("kills");
+                panic!("`ruling check` still running after {limit:?}: blocked on the FIFO");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().expect("ruling ran")
+    }
+
     #[test]
     fn links_out_of_the_directory_are_skipped_and_named() {
         let outside = tempfile::tempdir().unwrap();
@@ -746,9 +831,7 @@ mod rule_directory {
         let fifo = dir.path().join("x.rule");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
         assert!(made.success());
-        let started = Instant::now();
-        let run = check(dir.path());
-        assert!(started.elapsed() < Duration::from_secs(20));
+        let run = check_or_kill(dir.path(), Duration::from_secs(120));
         assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
         assert!(stderr(&run).contains("x.rule`: not a regular file"), "{}", stderr(&run));
     }
