@@ -12,7 +12,7 @@ use ruling::ExplainMode;
 
 use super::commands::{load, print_diagnostic};
 use super::replace::{self, Replacement};
-use super::{BAD_INPUT, FAILED, OK};
+use super::{question_name, BAD_INPUT, FAILED, OK};
 
 /// Arguments of `ruling batch`.
 #[derive(clap::Args)]
@@ -38,7 +38,7 @@ pub(crate) struct BatchArgs {
     #[arg(long)]
     stats: bool,
     /// Only these conclusions and what they depend on (repeat, or separate with commas).
-    #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
+    #[arg(long = "question", value_name = "NAME", value_delimiter = ',', value_parser = question_name)]
     questions: Vec<String>,
     /// How explanations are written: `trace` (compact, naming the catalog) or `tree`.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Trace)]

@@ -131,7 +131,11 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
         let help = ruling::suggest::help_line(name, names).unwrap_or_default();
         let name = ruling::visible::escape_name(name);
-        let message = format!("unknown conclusion `{name}` {help}").trim_end().to_string();
+        let message = if name.is_empty() {
+            "empty conclusion name".to_string()
+        } else {
+            format!("unknown conclusion `{name}` {help}").trim_end().to_string()
+        };
         eprintln!("error: {message}");
         let problem = Problem::coded("ruling::eval::unknown_conclusion", message, place);
         print_json_error(args.format, &ApiError::Invalid(problem));

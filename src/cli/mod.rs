@@ -168,12 +168,22 @@ enum Command {
         /// Rule file or directory.
         rules: PathBuf,
         /// Only the facts these conclusions depend on (repeat, or separate with commas).
-        #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
+        #[arg(long = "question", value_name = "NAME", value_delimiter = ',', value_parser = question_name)]
         questions: Vec<String>,
         /// Write the skeleton to this file (default: standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// A conclusion name given to `--question`: spaces around it (`a, b`) are not part of it, and
+/// an empty one (`a,,b`, a trailing comma) is refused rather than read as a name no rule has.
+fn question_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err("empty conclusion name (a stray comma?)".to_string());
+    }
+    Ok(name.to_string())
 }
 
 #[derive(clap::Args)]
@@ -205,7 +215,7 @@ struct EvalArgs {
     max_steps: u64,
     /// Evaluate and report only these conclusions and what they depend on (repeat, or separate
     /// with commas).
-    #[arg(long = "question", value_name = "NAME", value_delimiter = ',')]
+    #[arg(long = "question", value_name = "NAME", value_delimiter = ',', value_parser = question_name)]
     questions: Vec<String>,
     /// Without questions (here or in the case's `questions`), memos and `--strict` keep to the
     /// conclusions the case's facts are about; `--all` takes every conclusion instead.

@@ -349,6 +349,60 @@ fn eval_in_json_says_why_a_case_has_no_result_in_json() {
     assert_eq!(problems[1]["path"], "/facts/n", "{out}");
 }
 
+/// `--question big, echo` (a space after the comma) names two conclusions; a stray comma is
+/// refused by name instead of being read as a conclusion called `` (eval, batch, new-case).
+#[test]
+fn question_lists_are_trimmed_and_a_stray_comma_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_file(dir.path(), SMALL);
+    let case = dir.path().join("case.json");
+    std::fs::write(&case, r#"{"as_of": "2021-01-01", "facts": {"n": 5}}"#).unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, "{\"as_of\": \"2021-01-01\", \"facts\": {\"n\": 500}}\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let eval = |questions: &str| {
+        let mut command = ruling_bin();
+        command.arg("eval").arg(&rules).arg("--facts").arg(&case);
+        command.args(["--format", "json", "--question", questions]);
+        command
+    };
+    let batch = |questions: &str| {
+        let mut command = ruling_bin();
+        command
+            .arg("batch")
+            .arg(&rules)
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output);
+        command.args(["--question", questions]);
+        command
+    };
+    let new_case = |questions: &str| {
+        let mut command = ruling_bin();
+        command.arg("new-case").arg(&rules).args(["--question", questions]);
+        command
+    };
+    let run = eval("big, echo").output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let out: Json = serde_json::from_slice(&run.stdout).unwrap();
+    let named: Vec<&String> = out["conclusions"].as_object().unwrap().keys().collect();
+    assert_eq!(named, ["big", "echo"], "{out}");
+    let run = batch(" big").output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let line: Json = serde_json::from_str(std::fs::read_to_string(&output).unwrap().trim()).unwrap();
+    assert_eq!(line["conclusions"], serde_json::json!({"big": true}), "{line}");
+    for mut command in [eval("big,"), batch(",big"), new_case("big,,echo")] {
+        let run = command.output().unwrap();
+        assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+        assert!(
+            stderr(&run).contains("empty conclusion name (a stray comma?)"),
+            "{}",
+            stderr(&run)
+        );
+    }
+}
+
 /// `ruling eval --format json` refused the input (status 2) and said why twice: a diagnostic
 /// naming `says` on stderr, and the error document with `code`, `path` and a message naming
 /// `says` on stdout.
@@ -371,13 +425,19 @@ fn eval_in_json_says_in_json_which_argument_is_wrong() {
     let rules = rule_file(dir.path(), SMALL);
     let case = dir.path().join("case.json");
     std::fs::write(&case, r#"{"as_of": "2021-01-01", "facts": {"n": 5}}"#).unwrap();
+    let blank = dir.path().join("blank.json");
+    std::fs::write(
+        &blank,
+        r#"{"as_of": "2021-01-01", "questions": ["big", ""], "facts": {}}"#,
+    )
+    .unwrap();
     let asking = dir.path().join("asking.json");
     std::fs::write(
         &asking,
         r#"{"as_of": "2021-01-01", "questions": ["big", "bgi"], "facts": {}}"#,
     )
     .unwrap();
-    let runs: [(&Path, &[&str], &str, &str, &str); 4] = [
+    let runs: [(&Path, &[&str], &str, &str, &str); 5] = [
         (
             &case,
             &["--as-of", "2021-13-01"],
@@ -398,6 +458,13 @@ fn eval_in_json_says_in_json_which_argument_is_wrong() {
             "ruling::eval::unknown_conclusion",
             "CONCLUSION",
             "did you mean `echo`?",
+        ),
+        (
+            &blank,
+            &[],
+            "ruling::eval::unknown_conclusion",
+            "/questions/1",
+            "empty conclusion name",
         ),
         (
             &asking,
