@@ -159,7 +159,7 @@ fn compare(case: &Case, outcome: &Outcome, result: &mut CaseResult) {
                 None => result.mismatches.push(Mismatch {
                     conclusion: conclusion.clone(),
                     expected: expected_value.clone(),
-                    actual: Json::String(String::from("<no such conclusion>")),
+                    actual: Json::String(no_such_conclusion(conclusion, outcome)),
                 }),
             }
         }
@@ -177,6 +177,16 @@ fn compare(case: &Case, outcome: &Outcome, result: &mut CaseResult) {
                 }
             }
         }
+    }
+}
+
+/// What an expectation of a conclusion the rules do not have gets as its actual value: the
+/// closest name, when one is close (a misspelt key in `expected`).
+fn no_such_conclusion(name: &str, outcome: &Outcome) -> String {
+    let names = outcome.conclusions.keys().map(|k| &**k);
+    match crate::check::suggest::help_line(name, names) {
+        Some(help) => format!("<no such conclusion; {help}>"),
+        None => String::from("<no such conclusion>"),
     }
 }
 

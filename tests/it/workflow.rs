@@ -105,6 +105,35 @@ fn a_pinned_reason_fails_when_the_verdict_stays_but_its_basis_changes() {
         .any(|c| c.ends_with("第三条第六项")));
 }
 
+#[test]
+fn an_expectation_of_a_misspelt_conclusion_fails_and_names_the_closest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("misspelt.json");
+    std::fs::write(
+        &case,
+        r#"{"as_of": "2021-01-01", "facts": {"videos": 250}, "expected": {"spraed": true, "zzz": 1}}"#,
+    )
+    .expect("write case");
+    let rules = RuleSet::from_source("a.rule", TWO_ITEMS).expect("rules");
+    let result = testing::run_case_file(&rules, &case);
+    assert!(!result.passed());
+    let actual: Vec<(&str, &serde_json::Value)> = result
+        .mismatches
+        .iter()
+        .map(|m| (m.conclusion.as_str(), &m.actual))
+        .collect();
+    assert_eq!(
+        actual,
+        [
+            (
+                "spraed",
+                &serde_json::json!("<no such conclusion; did you mean `spread`?>")
+            ),
+            ("zzz", &serde_json::json!("<no such conclusion>")),
+        ]
+    );
+}
+
 // ------------------------------------------------------------------ coverage
 
 #[test]
