@@ -99,8 +99,17 @@ fn within<T>(path: &mut String, segment: &str, f: impl FnOnce(&mut String) -> T)
     result
 }
 
-fn describe(json: &Json) -> &'static str {
-    match json {
+/// What a value of the wrong type is, for the message: a text is quoted (up to
+/// [`QUOTED_CHARS`] characters), since a CSV cell or a batch error record shows no span.
+fn describe(json: &Json) -> std::borrow::Cow<'static, str> {
+    if let Json::String(text) = json {
+        let mut shown: String = text.chars().take(QUOTED_CHARS).collect();
+        if shown.len() < text.len() {
+            shown.push('…');
+        }
+        return format!("the text `{}`", crate::visible::escape_controls(&shown)).into();
+    }
+    let kind = match json {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",
         Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
@@ -112,8 +121,12 @@ fn describe(json: &Json) -> &'static str {
         Json::String(_) => "a string",
         Json::Array(_) => "a list",
         Json::Object(_) => "an object",
-    }
+    };
+    kind.into()
 }
+
+/// How much of a text of the wrong type a message quotes.
+const QUOTED_CHARS: usize = 40;
 
 fn mismatch(path: Pointer<'_>, expected: &str, json: &Json, help: Option<&str>) -> Vec<Problem> {
     vec![Problem::new(
@@ -496,5 +509,22 @@ mod percent_tests {
             shown.contains(r#"/facts/比例: expected a percentage such as "5%" or its ratio "0.05""#),
             "{shown}"
         );
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::describe;
+    use serde_json::json;
+
+    #[test]
+    fn a_text_of_the_wrong_type_is_quoted_short_and_visible() {
+        assert_eq!(describe(&json!("many")), "the text `many`");
+        assert_eq!(describe(&json!("十二个")), "the text `十二个`");
+        let long = "很".repeat(50);
+        assert_eq!(describe(&json!(long)), format!("the text `{}…`", "很".repeat(40)));
+        assert!(!describe(&json!("a\u{1b}[2Jb")).contains('\u{1b}'));
+        assert_eq!(describe(&json!(5.5)), "a number with a fraction");
+        assert_eq!(describe(&json!([1])), "a list");
     }
 }
