@@ -438,6 +438,11 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "每个事实只占一列：删除或改名其中一列。",
     ),
     (
+        "ruling::cli::bad_as_of",
+        "--as-of 不是日期",
+        "写成 YYYY-MM-DD（如 2021-05-20）。",
+    ),
+    (
         "ruling::batch::ragged_row",
         "CSV 行的单元格数与表头列数不符",
         "补齐缺少的单元格，或删除多余的单元格（含逗号的值要加引号）。",

@@ -373,7 +373,12 @@ impl Checker<'_> {
                     }
                 }
             }
-            suggest::glued_keyword(&name.text, &candidates).or_else(|| suggest::help_line(&name.text, &candidates))
+            let glued = suggest::glued_keyword(&name.text, &candidates);
+            let closest = suggest::did_you_mean(&name.text, candidates.iter().copied());
+            if let Some(meant) = &closest {
+                self.count_as_used(meant);
+            }
+            glued.or_else(|| closest.map(|s| format!("did you mean `{s}`?")))
         } else {
             Some(String::from(NO_MORE_SUGGESTIONS))
         };
@@ -384,6 +389,21 @@ impl Checker<'_> {
             help,
         };
         self.report(error);
+    }
+
+    /// Counts the declaration a misspelt name was probably meant for as used: the error
+    /// already names it, and an "is never used" warning about it would only follow from the
+    /// typo.
+    fn count_as_used(&mut self, meant: &str) {
+        match self.symbols.get(meant).map(|(symbol, _)| *symbol) {
+            Some(Symbol::Fact(id)) => {
+                self.used_facts.insert(id);
+            }
+            Some(Symbol::Param(id)) => {
+                self.used_params.insert(id);
+            }
+            _ => {}
+        }
     }
 
     /// Whether one more unknown name may be compared with `candidates` declared names (see

@@ -70,13 +70,12 @@ pub(crate) enum Explain {
 
 /// Runs `ruling batch`; exit status 1 when any input line was bad.
 pub(crate) fn run(args: &BatchArgs) -> u8 {
-    let as_of = match args.as_of.as_deref().map(|t| (t, ruling::value::parse_date(t))) {
-        Some((text, None)) => {
-            eprintln!("error: --as-of `{text}` is not a date YYYY-MM-DD");
+    let as_of = match super::error::as_of(args.as_of.as_deref()) {
+        Ok(date) => date,
+        Err(e) => {
+            super::commands::print_diagnostic(&e);
             return BAD_INPUT;
         }
-        Some((_, date)) => date,
-        None => None,
     };
     let started = Instant::now();
     let rules = match load(&args.rules) {

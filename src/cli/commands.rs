@@ -109,18 +109,14 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
             return BAD_INPUT;
         }
     };
-    let as_of = match &args.as_of {
-        Some(text) => match ruling::value::parse_date(text) {
-            Some(d) => Some(d),
-            None => {
-                let message = format!("--as-of `{text}` is not a date YYYY-MM-DD");
-                eprintln!("error: {message}");
-                let problem = Problem::coded("ruling::cli::bad_as_of", message, "--as-of");
-                print_json_error(args.format, &ApiError::Invalid(problem));
-                return BAD_INPUT;
-            }
-        },
-        None => None,
+    let as_of = match super::error::as_of(args.as_of.as_deref()) {
+        Ok(date) => date,
+        Err(e) => {
+            print_diagnostic(&e);
+            let problem = Problem::coded("ruling::cli::bad_as_of", e.to_string(), "--as-of");
+            print_json_error(args.format, &ApiError::Invalid(problem));
+            return BAD_INPUT;
+        }
     };
     let asked: Vec<String> = if args.questions.is_empty() {
         case.questions.clone()

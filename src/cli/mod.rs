@@ -14,6 +14,7 @@ macro_rules! outln {
 mod batch;
 mod commands;
 mod diff_cmd;
+mod error;
 mod fmt_cmd;
 mod lsp;
 mod replace;

@@ -27,6 +27,20 @@ fn every_diagnostic_class_points_at_the_right_place() {
 }
 
 #[test]
+fn a_declaration_a_typo_was_meant_for_is_not_also_called_unused() {
+    let text = "source 法 \"测试法\" in_force 2020-01-01\n\
+                fact 数量: integer \"数量\"\n\
+                param 标准: integer \"标准\" cite 法 第一条 = 200\n\
+                rule r: bool \"规则\" cite 法 第二条 = 数量 > 标砖\n";
+    let Err(LoadError::Invalid { diagnostics }) = RuleSet::from_source("typo.rule", text) else {
+        panic!("a rule set with an unknown name must not load");
+    };
+    // The error names `标准`; warning that `标准` is never used would only repeat the typo.
+    assert_eq!(diagnostics.codes(), vec!["ruling::check::unknown_name"]);
+    assert!(diagnostics.render(false, 80).contains("did you mean `标准`?"));
+}
+
+#[test]
 fn shipped_rules_check_clean() {
     let rules = super::support::shipped_rules();
     assert_eq!(
@@ -47,16 +61,14 @@ mod catalogue {
     use ruling::diagnostic::{render_diagnostic, Lang, SourceText, CATALOGUE_ZH};
     use ruling::{Case, CaseFormat, CaseLimits, EvalError, LoadError, Options, ParseLimits, RuleSet};
 
-    use super::super::support::{root, shipped_rules};
+    use super::super::support::{root, ruling_bin, shipped_rules};
 
-    /// Every code in `src/`: `code(ruling::…)` attributes, and `ruling::case::<kind>` for
-    /// each fact-problem kind (`ProblemKind::X => "kind"`, and `Problem::new("kind", …)` literals).
+    /// Every code of a diagnostic in `src/`: `code(ruling::…)` attributes, and
+    /// `ruling::case::<kind>` for each fact-problem kind (`ProblemKind::X => "kind"`, and
+    /// `Problem::new("kind", …)` literals).
     fn codes_in_source() -> Vec<String> {
-        let mut files = Vec::new();
-        rust_files(&root().join("src"), &mut files);
         let mut codes = Vec::new();
-        for file in files {
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for text in source_texts() {
             for (i, _) in text.match_indices("code(ruling::") {
                 let rest = text.get(i + "code(".len()..).unwrap_or_default();
                 let end = rest.find(')').unwrap_or(0);
@@ -69,19 +81,47 @@ mod catalogue {
                     codes.push(format!("ruling::case::{kind}"));
                 }
             }
-            {
-                for (i, _) in text.match_indices("Problem::new(") {
-                    let rest = text.get(i + "Problem::new(".len()..).unwrap_or_default().trim_start();
-                    if let Some(literal) = rest.strip_prefix('"') {
-                        let kind = literal.get(..literal.find('"').unwrap_or(0)).unwrap_or_default();
-                        codes.push(format!("ruling::case::{kind}"));
-                    }
+            for (i, _) in text.match_indices("Problem::new(") {
+                let rest = text.get(i + "Problem::new(".len()..).unwrap_or_default().trim_start();
+                if let Some(literal) = rest.strip_prefix('"') {
+                    let kind = literal.get(..literal.find('"').unwrap_or(0)).unwrap_or_default();
+                    codes.push(format!("ruling::case::{kind}"));
                 }
             }
         }
         codes.sort();
         codes.dedup();
         codes
+    }
+
+    /// Every code written whole as a string literal in `src/`: besides diagnostics' codes,
+    /// those only ever sent as data (`Problem::coded("ruling::serve::…", …)`, the editor's
+    /// `ruling::test::…`, a batch error record's).
+    fn coded_literals() -> Vec<String> {
+        let mut codes = Vec::new();
+        for text in source_texts() {
+            for (i, _) in text.match_indices("\"ruling::") {
+                let rest = text.get(i + 1..).unwrap_or_default();
+                let code = rest.get(..rest.find('"').unwrap_or(0)).unwrap_or_default();
+                let parts: Vec<&str> = code.split("::").collect();
+                let word = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                if parts.len() == 3 && parts.iter().all(word) {
+                    codes.push(code.to_string());
+                }
+            }
+        }
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
+    fn source_texts() -> Vec<String> {
+        let mut files = Vec::new();
+        rust_files(&root().join("src"), &mut files);
+        files
+            .iter()
+            .map(|file| std::fs::read_to_string(file).unwrap_or_default())
+            .collect()
     }
 
     fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -100,7 +140,15 @@ mod catalogue {
         let docs = std::fs::read_to_string(root().join("docs/errors.md")).expect("docs/errors.md exists");
         let codes = codes_in_source();
         assert!(codes.len() >= 40, "found only {codes:?}");
-        let missing: Vec<&String> = codes.iter().filter(|c| !docs.contains(&format!("### `{c}`"))).collect();
+        let literals = coded_literals();
+        assert!(
+            literals.iter().any(|c| c == "ruling::serve::not_found"),
+            "the scan of literals misses `Problem::coded`: {literals:?}"
+        );
+        // An entry is a section, or a row of the tables of codes that are no diagnostic of the
+        // command line (the editor's and the HTTP service's).
+        let documented = |c: &&String| docs.contains(&format!("### `{c}`")) || docs.contains(&format!("\n| `{c}` |"));
+        let missing: Vec<&String> = codes.iter().chain(&literals).filter(|c| !documented(c)).collect();
         assert!(
             missing.is_empty(),
             "codes without an entry in docs/errors.md: {missing:?}"
@@ -220,7 +268,33 @@ mod catalogue {
             &mut out,
         );
         super::super::reliability::catalogue_examples(&mut |d| add(d, &mut out));
+        cli_examples(&mut out);
         out
+    }
+
+    /// The command line's own diagnostics, as `ruling` prints them in each language.
+    fn cli_examples(out: &mut BTreeMap<String, String>) {
+        let run = |lang: &str| {
+            let output = ruling_bin()
+                .args([
+                    "--lang",
+                    lang,
+                    "batch",
+                    "rules",
+                    "--input",
+                    "-",
+                    "--as-of",
+                    "2021-13-01",
+                ])
+                .current_dir(root())
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("ruling runs");
+            assert_eq!(output.status.code(), Some(2), "{output:?}");
+            String::from_utf8_lossy(&output.stderr).into_owned()
+        };
+        let text = format!("----- EN\n{}\n----- ZH\n{}", run("en"), run("zh"));
+        out.insert(String::from("ruling::cli::bad_as_of"), text);
     }
 
     fn case_examples(out: &mut BTreeMap<String, String>) {

@@ -233,6 +233,15 @@ fn batch_reads_csv_and_refuses_bad_options_before_streaming() {
         assert_eq!(refused.status, 422, "{query}");
         assert_eq!(refused.json()["error"]["code"], json!(code), "{query}");
     }
+    // A misspelt question is answered as `ruling batch --question` answers it: with the
+    // closest conclusion.
+    let misspelt = server.request("POST", "/v1/batch?question=i2019_mass_sprea", &[], b"{}\n");
+    assert_eq!(misspelt.status, 422);
+    let message = misspelt.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("did you mean `i2019_mass_spread`?"), "{message}");
 }
 
 #[test]

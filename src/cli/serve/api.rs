@@ -281,10 +281,15 @@ fn batch_options(query: &BatchQuery, loaded: &Loaded) -> Result<BatchOptions, Ap
         .map(|q| q.trim().to_string())
         .filter(|q| !q.is_empty())
         .collect();
-    if let Some(name) = questions.iter().find(|q| loaded.rules.program().rule_id(q).is_none()) {
+    let program = loaded.rules.program();
+    if let Some(name) = questions.iter().find(|q| program.rule_id(q).is_none()) {
+        let names = program.rules.iter().map(|r| r.name.as_str());
+        let help = ruling::suggest::help_line(name, names).unwrap_or_default();
         return Err(ApiError::Invalid(Problem::coded(
             "ruling::eval::unknown_conclusion",
-            format!("`question={name}` is not a conclusion of the rule set"),
+            format!("`question={name}` is not a conclusion of the rule set {help}")
+                .trim_end()
+                .to_string(),
             "question",
         )));
     }
