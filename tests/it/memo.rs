@@ -97,6 +97,47 @@ fn the_memo_of_the_group_owner_case_states_the_facts_thresholds_and_margin_in_wo
 }
 
 #[test]
+fn computed_amounts_dates_and_durations_are_compared_in_words_not_left_as_a_bare_verdict() {
+    let rules = shipped_rules();
+    let cases = [
+        // An amount (`210000.00`) is the side `210000` of its comparison.
+        (
+            example("bangxin-paofen-2021.json"),
+            "累计支付结算金额为210000元，达到支付结算金额标准200000元（法释〔2019〕15号 第十二条第一款第二项，2015年11月1日起施行），超出10000元",
+        ),
+        // A threshold times a multiple: the product, and what it was computed from.
+        (
+            example("pohuai-shuju-2014.json"),
+            "经济损失（含恢复数据、功能的必要费用）为60000元，达到50000元（依经济损失数额标准10000元（第三项，1997年10月1日起施行）、后果特别严重的数量、数额标准倍数5倍",
+        ),
+        // A birth date plus an age.
+        (
+            example("bangxin-paofen-2021.json"),
+            "行为日期（持续行为为终了之日）为2021年4月18日，晚于2012年7月2日（依出生日期（自然人）1996年7月2日、负刑事责任的年龄16周岁（刑法 第十七条第一款）计算）",
+        ),
+        // Minutes made a duration, against a duration threshold.
+        (
+            root().join("tests/cases/cl286/h08_outage_100_systems_60_minutes.json"),
+            "该系统不能正常运行的累计时间（分钟）60分钟（计算为1小时），恰好达到不能正常运行的累计时间标准1小时",
+        ),
+        // `rule at date` is named by the rule and the date.
+        (
+            example("mouniu-2020.json"),
+            "施行中的网络安全法文本（依2020年8月5日施行的规定）为2016，而非2025",
+        ),
+        // An enum value coded `none` keeps its label.
+        (example("bangxin-paofen-2021.json"), "帮助方式为支付结算，而非未提供帮助"),
+    ];
+    for (file, expected) in cases {
+        let markdown = memo_of(&rules, &file).markdown();
+        let body = body(&markdown);
+        assert!(body.contains(expected), "missing `{expected}` in:\n{body}");
+        assert!(!body.contains("按规定计算，条件"), "a bare verdict in:\n{body}");
+        assert!(!body.contains(" hours") && !body.contains(" minutes"), "English units in:\n{body}");
+    }
+}
+
+#[test]
 fn strict_keeps_to_the_scope_of_the_case() {
     for name in ["mouniu-2021.json", "qunzhu-2026.json"] {
         let output = ruling_bin()

@@ -124,7 +124,22 @@ impl<'a> Prose<'a> {
             .map(|n| self.because(n, depth))
             .filter(|s| !s.is_empty())
             .collect();
-        parts.join("；")
+        // `日期为2019年10月15日` says nothing `日期为2019年10月15日，晚于…` beside it does not.
+        let said_elsewhere = |i: usize, part: &String| {
+            parts.iter().enumerate().any(|(j, other)| {
+                (j < i && other == part)
+                    || other
+                        .strip_prefix(part.as_str())
+                        .is_some_and(|rest| rest.starts_with('，'))
+            })
+        };
+        let kept: Vec<&str> = parts
+            .iter()
+            .enumerate()
+            .filter(|(i, part)| !said_elsewhere(*i, part))
+            .map(|(_, part)| part.as_str())
+            .collect();
+        kept.join("；")
     }
 
     fn block(&self, node: &Node, depth: usize) -> String {
@@ -306,8 +321,17 @@ impl<'a> Prose<'a> {
 
     /// A comparison in words: who has what, and how it stands against the other side.
     pub(super) fn comparison(&self, node: &Node, depth: usize) -> String {
+        if let Some(text) = self.membership(node, depth) {
+            return text;
+        }
         let (left, right) = operands(node);
         let Some(left) = left else {
+            if let Some((left, inputs)) = computed_right(node) {
+                return self.against_computed(node, left, inputs, depth);
+            }
+            if let Some((inputs, right)) = computed_left(node) {
+                return self.computed_against(node, inputs, right, depth);
+            }
             return self.computed(node);
         };
         let subject = self.subject(left);
@@ -320,42 +344,124 @@ impl<'a> Prose<'a> {
             "==" | "!=" if left.kind == NodeKind::RuleRef && matches!(left.value, Json::Bool(_)) => {
                 self.conclusion(left, depth)
             }
+            // `(a > b) == true`: the inner comparison says it all.
+            "==" | "!=" if left.kind == NodeKind::Comparison => self.comparison(left, depth),
             "==" | "!=" => self.equality(node, left, right, op == "=="),
             "in" if holds => format!("{subject}，属于所列情形"),
             "in" => format!("{subject}，不属于所列情形"),
-            _ if self.lexicon.is_date(left) => {
+            _ if self.lexicon.is_date(named(left)) => {
                 format!(
                     "{subject}，{}{}",
                     date_relation(op, holds),
                     self.object(node, left, right)
                 )
             }
-            _ => self.order(node, left, right, &subject),
+            _ => self.order(node, left, self.object(node, left, right), &subject),
+        }
+    }
+
+    /// A value or date compared with one computed from other values (a threshold times a
+    /// multiple, a birth date plus an age): the computed side with what it was computed from —
+    /// `达到50000元（依经济损失数额标准10000元、…倍数5倍计算）`.
+    fn against_computed(&self, node: &Node, left: &Node, inputs: &[Node], depth: usize) -> String {
+        let subject = self.subject(left);
+        if node.unknown {
+            return format!("{subject}，无法判断");
+        }
+        let from = self.inputs(inputs, depth);
+        let value = self.literal(left, node.right.as_deref().unwrap_or(""));
+        let object = format!("{value}（依{}计算）", from.join("、"));
+        if self.lexicon.is_date(named(left)) {
+            let op = node.op.as_deref().unwrap_or("");
+            let holds = node.value == Json::Bool(true);
+            return format!("{subject}，{}{object}", date_relation(op, holds));
+        }
+        self.order(node, left, object, &subject)
+    }
+
+    /// `"第六十八条第一款" in held(应予处罚情形)`: a constant looked for in a list the case
+    /// made — the list, and whether it has the constant.
+    fn membership(&self, node: &Node, depth: usize) -> Option<String> {
+        let [list] = node.children.as_slice() else { return None };
+        let wanted = node.left.as_deref()?;
+        if node.op.as_deref() != Some("in") || node.unknown || !list.value.is_array() {
+            return None;
+        }
+        let has = if node.value == Json::Bool(true) {
+            "含"
+        } else {
+            "不含"
+        };
+        Some(format!("{}（{has}“{wanted}”）", self.because(list, depth)))
+    }
+
+    /// A value computed from others compared with one node (`minutes * 1 minute >= 标准`):
+    /// what it was computed from, the result in the other side's terms, and how it stands.
+    fn computed_against(&self, node: &Node, inputs: &[Node], right: &Node, depth: usize) -> String {
+        let from = self.inputs(inputs, depth);
+        let value = self.literal(right, node.left.as_deref().unwrap_or(""));
+        let subject = format!("{}（计算为{value}）", from.join("、"));
+        if node.unknown {
+            return format!("{subject}，无法判断");
+        }
+        let object = format!("{}{}", label(right), self.threshold_or_value(right));
+        if self.lexicon.is_date(named(right)) {
+            let op = node.op.as_deref().unwrap_or("");
+            let holds = node.value == Json::Bool(true);
+            return format!("{subject}，{}{object}", date_relation(op, holds));
+        }
+        self.order(node, right, object, &subject)
+    }
+
+    /// The nodes a computed side was computed from, each with its value.
+    fn inputs(&self, inputs: &[Node], depth: usize) -> Vec<String> {
+        inputs
+            .iter()
+            .map(|input| match input.kind {
+                NodeKind::Fact if !input.unknown && !input.default => {
+                    format!("{}{}", label(input), self.lexicon.value(input))
+                }
+                _ => self.because(input, depth),
+            })
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// A parameter's value with its basis, or any other node's value.
+    fn threshold_or_value(&self, node: &Node) -> String {
+        if node.kind == NodeKind::Param {
+            self.threshold(node)
+        } else {
+            self.lexicon.value(node)
         }
     }
 
     /// `a >= b` and the like on numbers and amounts: 恰好达到 / 超出 / 差.
-    fn order(&self, node: &Node, left: &Node, right: Option<&Node>, subject: &str) -> String {
-        let object = self.object(node, left, right);
-        let unit = self.lexicon.unit(left);
+    fn order(&self, node: &Node, left: &Node, object: String, subject: &str) -> String {
+        let unit = self.lexicon.unit(named(left));
         let holds = node.value == Json::Bool(true);
         let margin = node.margin.as_deref();
         let size = margin.map(|m| format!("{}{unit}", words::magnitude(m)));
-        let exact = margin.is_some_and(words::is_zero);
+        // Durations and dates have no margin: sides written alike are equal.
+        let exact = match margin {
+            Some(m) => words::is_zero(m),
+            None => node.left.is_some() && node.left == node.right,
+        };
+        let by = |word: &str| size.as_ref().map(|s| format!("，{word}{s}")).unwrap_or_default();
         let op = node.op.as_deref().unwrap_or("");
         let relation = match (op, holds, exact) {
             (">=", true, true) => format!("恰好达到{object}"),
-            (">=", true, false) => format!("达到{object}，超出{}", size.unwrap_or_default()),
-            (">=", false, _) => format!("未达到{object}，差{}", size.unwrap_or_default()),
-            (">", true, _) => format!("超过{object}，超出{}", size.unwrap_or_default()),
+            (">=", true, false) => format!("达到{object}{}", by("超出")),
+            (">=", false, _) => format!("未达到{object}{}", by("差")),
+            (">", true, _) => format!("超过{object}{}", by("超出")),
             (">", false, true) => format!("恰好等于{object}，未超过"),
-            (">", false, false) => format!("未超过{object}，差{}", size.unwrap_or_default()),
+            (">", false, false) => format!("未超过{object}{}", by("差")),
             ("<=", true, true) => format!("恰好等于{object}，未超过"),
-            ("<=", true, false) => format!("未超过{object}，低{}", size.unwrap_or_default()),
-            ("<=", false, _) => format!("超过{object}，超出{}", size.unwrap_or_default()),
-            ("<", true, _) => format!("低于{object}，低{}", size.unwrap_or_default()),
+            ("<=", true, false) => format!("未超过{object}{}", by("低")),
+            ("<=", false, _) => format!("超过{object}{}", by("超出")),
+            ("<", true, _) => format!("低于{object}{}", by("低")),
             ("<", false, true) => format!("恰好等于{object}，未低于"),
-            ("<", false, false) => format!("高于{object}，超出{}", size.unwrap_or_default()),
+            ("<", false, false) => format!("高于{object}{}", by("超出")),
             _ => format!("与{object}相比{}", if holds { "成立" } else { "不成立" }),
         };
         format!("{subject}，{relation}")
@@ -364,7 +470,11 @@ impl<'a> Prose<'a> {
     fn equality(&self, node: &Node, left: &Node, right: Option<&Node>, equal: bool) -> String {
         let holds = node.value == Json::Bool(true);
         let subject = self.subject(left);
-        if holds == equal || matches!(left.value, Json::Bool(_)) {
+        // Against `none` the value itself is the answer: a date, or that there is none.
+        // (`none` of an enum is one of its values, with a label to show.)
+        let enum_typed = self.lexicon.declaration(left).is_some_and(|d| d.enum_index.is_some());
+        let against_none = right.is_none() && node.right.as_deref() == Some("none") && !enum_typed;
+        if holds == equal || matches!(left.value, Json::Bool(_)) || against_none {
             return subject;
         }
         let other = match right {
@@ -379,6 +489,17 @@ impl<'a> Prose<'a> {
         match node.kind {
             NodeKind::Fact => self.fact(node),
             NodeKind::Param => self.param(node),
+            NodeKind::At => {
+                let rule = named(node);
+                let date = node.date.as_deref().map(words::date_words).unwrap_or_default();
+                let value = self.lexicon.value(rule);
+                let is = if matches!(rule.value, Json::Bool(_)) {
+                    "："
+                } else {
+                    "为"
+                };
+                format!("{}（依{date}施行的规定）{is}{value}", label(rule))
+            }
             _ if node.unknown => format!("{}无法确定", label(node)),
             _ if matches!(node.value, Json::Bool(_)) => format!("{}：{}", label(node), self.lexicon.value(node)),
             _ => format!("{}为{}", label(node), self.lexicon.value(node)),
@@ -396,7 +517,7 @@ impl<'a> Prose<'a> {
 
     /// A constant written in the rule, in the words of the other side's type.
     fn literal(&self, other: &Node, text: &str) -> String {
-        let decl = self.lexicon.declaration(other);
+        let decl = self.lexicon.declaration(named(other));
         let value = match text {
             "true" => Json::Bool(true),
             "false" => Json::Bool(false),
@@ -411,6 +532,16 @@ impl<'a> Prose<'a> {
     /// A comparison whose sides are computed: what it used, then the result.
     fn computed(&self, node: &Node) -> String {
         let used = self.join(node.children.iter(), MAX_DEPTH);
+        let ordering = matches!(node.op.as_deref(), Some(">=" | ">" | "<=" | "<"));
+        if let (Some(left), Some(right), true, false) = (&node.left, &node.right, ordering, node.unknown) {
+            // Both sides computed (`videos / 标准 + other / 标准 >= 1`): the numbers compared.
+            let subject = if used.is_empty() {
+                format!("按规定计算得{left}")
+            } else {
+                format!("{used}；按规定计算得{left}")
+            };
+            return self.order(node, node, right.clone(), &subject);
+        }
         let holds = match (&node.value, node.unknown) {
             (_, true) => "无法判断",
             (Json::Bool(true), _) => "按规定计算，条件成立",
@@ -467,15 +598,69 @@ pub(super) fn deciding_exception(rule: &Node) -> Option<&Node> {
 /// The two sides of a comparison when each is one recorded node (a fact, parameter or
 /// conclusion whose value is the side's value); the right side is `None` for a constant.
 fn operands(node: &Node) -> (Option<&Node>, Option<&Node>) {
-    let side = |n: &Node, text: Option<&str>| text.is_some_and(|t| plain(n) == t || n.unknown);
     let leaves: Vec<&Node> = node.children.iter().collect();
     match leaves.as_slice() {
-        [left] if side(left, node.left.as_deref()) => (Some(left), None),
-        [left, right] if side(left, node.left.as_deref()) && side(right, node.right.as_deref()) => {
+        [left] if is_side(left, node.left.as_deref()) => (Some(left), None),
+        [left, right] if is_side(left, node.left.as_deref()) && is_side(right, node.right.as_deref()) => {
             (Some(left), Some(right))
         }
         _ => (None, None),
     }
+}
+
+/// What a node shows the value of: for `rule at date`, the rule (its label, type and value
+/// labels); otherwise the node itself.
+fn named(node: &Node) -> &Node {
+    if node.kind != NodeKind::At {
+        return node;
+    }
+    // The date may come from a rule too: the rule applied is the one the node's text names.
+    let rule = node.children.iter().find(|c| {
+        matches!(c.kind, NodeKind::Rule | NodeKind::RuleRef)
+            && c.id.is_some()
+            && c.id.as_deref() == node.text.as_deref()
+    });
+    rule.unwrap_or(node)
+}
+
+/// A comparison whose left side is one node and whose right side was computed from the
+/// others (`loss >= 标准 * 倍数`): that node and the others.
+fn computed_right(node: &Node) -> Option<(&Node, &[Node])> {
+    let (left, inputs) = node.children.split_first()?;
+    let shown = node.right.is_some() && !inputs.is_empty();
+    (shown && is_side(left, node.left.as_deref())).then_some((left, inputs))
+}
+
+/// A comparison whose right side is one node and whose left side was computed from the
+/// others (`minutes * 1 minute >= 标准`): the others and that node.
+fn computed_left(node: &Node) -> Option<(&[Node], &Node)> {
+    let (right, inputs) = node.children.split_last()?;
+    let shown = node.left.is_some() && !inputs.is_empty();
+    (shown && is_side(right, node.right.as_deref())).then_some((inputs, right))
+}
+
+/// Whether `node` is the side of a comparison written `text`: the same value (an amount
+/// `210000.00` is the side `210000`), or unknown.
+fn is_side(node: &Node, text: Option<&str>) -> bool {
+    text.is_some_and(|t| node.unknown || same_value_text(&plain(node), t))
+}
+
+/// Two texts of one value: equal, or the same decimal number written with more or fewer
+/// zeros after the point.
+fn same_value_text(a: &str, b: &str) -> bool {
+    fn trimmed(text: &str) -> &str {
+        let is_number = !text.is_empty()
+            && text
+                .trim_start_matches('-')
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.');
+        if is_number && text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            text
+        }
+    }
+    a == b || trimmed(a) == trimmed(b)
 }
 
 /// A value as comparisons write their sides.
@@ -557,4 +742,20 @@ fn find_named<'n>(node: &'n Node, name: &str) -> Option<&'n Node> {
         return Some(node);
     }
     node.children.iter().find_map(|c| find_named(c, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amount_is_the_side_written_without_its_cents() {
+        assert!(same_value_text("210000.00", "210000"));
+        assert!(same_value_text("0.50", "0.5"));
+        assert!(same_value_text("-12.000", "-12"));
+        assert!(same_value_text("2021-05-20", "2021-05-20"));
+        assert!(!same_value_text("210000.01", "210000"));
+        assert!(!same_value_text("100", "10"));
+        assert!(!same_value_text("none", "no"));
+    }
 }

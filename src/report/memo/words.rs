@@ -109,7 +109,17 @@ fn count_unit(type_name: &str, decl: Option<&Declaration>) -> &'static str {
         return "";
     }
     let label = decl.and_then(|d| d.label.as_deref()).unwrap_or("");
-    if label.contains("次数") {
+    if label.contains("（分钟）") {
+        "分钟"
+    } else if label.contains("倍数") {
+        "倍"
+    } else if label.contains("台数") || label.contains("多少台") {
+        "台"
+    } else if label.contains("点击数") {
+        "次"
+    } else if label.contains("个人数量") {
+        "人"
+    } else if label.contains("次数") {
         "次"
     } else if label.contains("条数") {
         "条"
@@ -143,16 +153,25 @@ pub(super) fn date_words(text: &str) -> String {
 
 /// `2 years` → `2年`, `6 months` → `6个月`, `424 days` → `424日`.
 fn duration_words(text: &str) -> String {
-    let Some((amount, unit)) = text.split_once(' ') else {
-        return text.to_string();
-    };
-    let unit = match unit {
-        "year" | "years" => "年",
-        "month" | "months" => "个月",
-        "day" | "days" => "日",
-        _ => return text.to_string(),
-    };
-    format!("{amount}{unit}")
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for pair in words.chunks(2) {
+        let unit = match pair.get(1).copied() {
+            Some("year" | "years") => "年",
+            Some("month" | "months") => "个月",
+            Some("day" | "days") => "日",
+            Some("hour" | "hours") => "小时",
+            Some("minute" | "minutes") => "分钟",
+            _ => return text.to_string(),
+        };
+        out.push_str(pair.first().copied().unwrap_or_default());
+        out.push_str(unit);
+    }
+    if out.is_empty() {
+        text.to_string()
+    } else {
+        out
+    }
 }
 
 /// `2` → `二`, `12` → `十二`: the numerals of item numbers (up to 99).
@@ -204,6 +223,10 @@ mod tests {
         assert_eq!(item_label("责令"), "责令");
         assert_eq!(date_words("2021-05-20"), "2021年5月20日");
         assert_eq!(duration_words("2 years"), "2年");
+        assert_eq!(duration_words("1 hours"), "1小时");
+        assert_eq!(duration_words("90 minutes"), "90分钟");
+        assert_eq!(duration_words("1 years 3 days"), "1年3日");
+        assert_eq!(duration_words("3 fortnights"), "3 fortnights");
         assert!(is_zero("0") && is_zero("0.00") && !is_zero("-200"));
     }
 }
