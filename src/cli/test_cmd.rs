@@ -137,6 +137,28 @@ fn result_json(result: &CaseResult, ok: bool) -> Json {
     })
 }
 
+/// The failed conclusions whose derivations are shown: those resting on no other failed one.
+/// Each of the others is named with the failed conclusions it rests on, whose trees say why.
+fn root_causes(outcome: &ruling::Outcome, failed: &[String]) -> Vec<String> {
+    let Some(explanation) = &outcome.explanation else {
+        return failed.to_vec();
+    };
+    let mut roots = Vec::new();
+    for conclusion in failed {
+        let under: Vec<&str> = failed
+            .iter()
+            .filter(|other| *other != conclusion && explanation.rests_on(conclusion, other))
+            .map(String::as_str)
+            .collect();
+        if under.is_empty() {
+            roots.push(conclusion.clone());
+        } else {
+            outln!("    {conclusion} rests on {} (derivation below)", under.join(", "));
+        }
+    }
+    roots
+}
+
 fn print_failure(result: &CaseResult) {
     // The case name, expected and actual values come from case files: shown, not obeyed.
     outln!("FAIL {} ({})", escape_controls(&result.name), result.path.display());
@@ -163,10 +185,10 @@ fn print_failure(result: &CaseResult) {
         );
     }
     if let Some(outcome) = &result.outcome {
-        let mut shown: Vec<String> = result.mismatches.iter().map(|m| m.conclusion.clone()).collect();
-        shown.extend(result.missing_reasons.iter().map(|r| r.conclusion.clone()));
-        shown.dedup();
-        for conclusion in shown {
+        let mut failed: Vec<String> = result.mismatches.iter().map(|m| m.conclusion.clone()).collect();
+        failed.extend(result.missing_reasons.iter().map(|r| r.conclusion.clone()));
+        failed.dedup();
+        for conclusion in root_causes(outcome, &failed) {
             let options = text::TextOptions {
                 conclusion: Some(conclusion),
                 ..text::TextOptions::default()

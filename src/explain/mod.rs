@@ -259,6 +259,52 @@ impl Node {
 }
 
 impl Explanation {
+    /// The facts whose absence leaves `conclusion` undecided: the unknown facts under its
+    /// undecided nodes, in its tree and in the trees of the undecided conclusions it rests on.
+    /// None when it was decided (a fact missing under a decided node did not matter).
+    pub fn missing_facts_of(&self, conclusion: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = vec![conclusion];
+        // A stack, not recursion: a tree read back from JSON may nest deeply.
+        let mut stack: Vec<&Node> = self.conclusions.get(conclusion).into_iter().collect();
+        while let Some(node) = stack.pop() {
+            if !node.unknown {
+                continue;
+            }
+            let id = node.id.as_deref();
+            match (node.kind, id) {
+                (NodeKind::Fact, Some(id)) if !out.iter().any(|o| o == id) => out.push(id.to_string()),
+                (NodeKind::RuleRef, Some(id)) if !seen.contains(&id) => {
+                    seen.push(id);
+                    stack.extend(self.conclusions.get(id));
+                }
+                _ => {}
+            }
+            stack.extend(node.children.iter().rev());
+        }
+        out
+    }
+
+    /// Whether `conclusion`'s explanation rests on `other`: its tree, or the tree of a
+    /// conclusion it rests on, refers to `other`.
+    pub fn rests_on(&self, conclusion: &str, other: &str) -> bool {
+        let mut seen = vec![conclusion];
+        let mut stack: Vec<&Node> = self.conclusions.get(conclusion).into_iter().collect();
+        while let Some(node) = stack.pop() {
+            if let (NodeKind::RuleRef, Some(id)) = (node.kind, node.id.as_deref()) {
+                if id == other {
+                    return true;
+                }
+                if !seen.contains(&id) {
+                    seen.push(id);
+                    stack.extend(self.conclusions.get(id));
+                }
+            }
+            stack.extend(node.children.iter());
+        }
+        false
+    }
+
     /// All citations a conclusion's explanation rests on (its own tree and referenced rules).
     pub fn citations_of(&self, conclusion: &str) -> Vec<String> {
         let mut out = Vec::new();

@@ -51,10 +51,19 @@ pub fn render(outcome: &Outcome, options: &TextOptions) -> String {
         renderer.node(node, 0, None);
         out.push_str(&renderer.out);
     }
-    if !outcome.missing_facts.is_empty() {
+    // For one conclusion, only the facts it lacks: the others' would read as its own.
+    let missing: Vec<&str> = match &options.conclusion {
+        None => outcome.missing_facts.iter().map(String::as_str).collect(),
+        Some(conclusion) => {
+            let its_own = explanation.missing_facts_of(conclusion);
+            let declared = outcome.missing_facts.iter().filter(|f| its_own.contains(f));
+            declared.map(String::as_str).collect()
+        }
+    };
+    if !missing.is_empty() {
         out.push_str(&format!(
             "\n缺少的事实 missing facts: {}\n",
-            crate::visible::escape_controls(&outcome.missing_facts.join(", "))
+            crate::visible::escape_controls(&missing.join(", "))
         ));
     }
     out

@@ -133,7 +133,10 @@ fn computed_amounts_dates_and_durations_are_compared_in_words_not_left_as_a_bare
         let body = body(&markdown);
         assert!(body.contains(expected), "missing `{expected}` in:\n{body}");
         assert!(!body.contains("按规定计算，条件"), "a bare verdict in:\n{body}");
-        assert!(!body.contains(" hours") && !body.contains(" minutes"), "English units in:\n{body}");
+        assert!(
+            !body.contains(" hours") && !body.contains(" minutes"),
+            "English units in:\n{body}"
+        );
     }
 }
 

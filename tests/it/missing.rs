@@ -299,3 +299,58 @@ fn missing_facts_are_those_of_the_case_given_not_of_the_last_one_recorded() {
         expected.1
     );
 }
+
+#[test]
+fn one_conclusion_explained_lists_only_the_facts_it_lacks() {
+    let rules = shipped_rules();
+    // A 287-2 case: decided, as is 286-1 (no 情节), while two of 286-1's elements lack facts.
+    let case = Case::from_path(root().join("tests/cases/cl287-2/g01_payment_at_200000.json")).expect("case parses");
+    let outcome = rules.evaluate(&case, &Options::default()).expect("evaluates");
+    let explanation = outcome.explanation.as_ref().expect("explained");
+    assert!(outcome.missing_facts.contains(&"network_service_type".to_string()));
+    assert_eq!(
+        explanation.missing_facts_of("cl287_2_established"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        explanation.missing_facts_of("cl286_1_established"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        explanation.missing_facts_of("i2019_refused_to_correct"),
+        ["correction_order_status"]
+    );
+    let text = |conclusion: &str| {
+        let options = ruling::report::text::TextOptions {
+            conclusion: Some(conclusion.to_string()),
+            ..Default::default()
+        };
+        ruling::report::text::render(&outcome, &options)
+    };
+    assert!(
+        !text("cl287_2_established").contains("缺少的事实"),
+        "a decided conclusion lacks nothing"
+    );
+    assert!(
+        !text("cl286_1_established").contains("缺少的事实"),
+        "decided without those facts"
+    );
+    let undecided = text("i2019_refused_to_correct");
+    assert!(
+        undecided.contains("缺少的事实 missing facts: correction_order_status\n"),
+        "{undecided}"
+    );
+}
+
+#[test]
+fn the_facts_a_conclusion_lacks_are_found_through_the_conclusions_it_rests_on() {
+    let rules = shipped_rules();
+    let outcome = eval_json(&rules, WITHOUT_ORDER_STATUS, &Options::default()).expect("evaluates");
+    let explanation = outcome.explanation.as_ref().expect("explained");
+    // cl286_1_established → i2019_refused_to_correct → i2019_ordered_by_regulator → the fact.
+    assert_eq!(
+        explanation.missing_facts_of("cl286_1_established"),
+        ["correction_order_status"]
+    );
+    assert_eq!(explanation.missing_facts_of("no_such_conclusion"), Vec::<String>::new());
+}

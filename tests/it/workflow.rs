@@ -68,6 +68,42 @@ fn a_wrong_expectation_fails_with_a_diff_and_update_rewrites_it() {
     assert_eq!(code, 0);
 }
 
+#[test]
+fn a_failure_that_follows_from_another_shows_only_the_bottom_derivation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("below.json");
+    // 150 videos: below 200, so 大量传播 fails, and with it the offence and its sentence.
+    let text = r#"{"name": "below the threshold", "as_of": "2026-06-30",
+        "questions": ["cl286_1_established", "cl286_1_sentence_range"],
+        "facts": {"conduct_date": "2026-06-01", "actor_kind": "person", "actor_age": 35,
+                  "network_service_type": "application_service",
+                  "correction_order_status": "refused", "illegal_videos": 150},
+        "expected": {"i2019_mass_spread": true, "cl286_1_established": true}}"#;
+    std::fs::write(&case, text).expect("write case");
+    let (code, out, _) = run(ruling_bin().arg("test").arg(root().join("rules")).arg(&case));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("cl286_1_established:\n      - expected: true\n      + actual:   false"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    cl286_1_established rests on i2019_mass_spread (derivation below)\n"),
+        "{out}"
+    );
+    // The bottom one's tree once, not again inside the offence's.
+    assert_eq!(
+        out.matches("✗ 致使违法信息大量传播（i2019_mass_spread） = 否").count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        !out.contains("✗ 构成拒不履行信息网络安全管理义务罪（cl286_1_established） = 否"),
+        "{out}"
+    );
+    // Everything is decided: no missing facts of unrelated laws.
+    assert!(!out.contains("缺少的事实"), "{out}");
+}
+
 const TWO_ITEMS: &str = r#"
 source 解释 "法释〔2019〕15号"
 fact videos: count "违法视频文件数" = 0
