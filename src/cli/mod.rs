@@ -77,8 +77,8 @@ enum Command {
         /// Rule file or directory.
         rules: PathBuf,
         /// Output format for diagnostics.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
@@ -103,8 +103,8 @@ enum Command {
         #[arg(long)]
         coverage: bool,
         /// Output format (`json`: one JSON document with the results and the coverage).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
     },
     /// Show which cases an edit of the rules changes: `OLD_RULES NEW_RULES`, or `--git REV RULES`.
     Diff {
@@ -118,8 +118,8 @@ enum Command {
         #[arg(long)]
         cases: Vec<PathBuf>,
         /// Output format (`json`: one JSON document).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
         /// Exit with status 1 when some case changed.
         #[arg(long)]
         exit_code: bool,
@@ -230,6 +230,14 @@ enum KeywordsArg {
     Zh,
 }
 
+/// The output of `check`, `test` and `diff`: reports, not case evaluations, so there is no memo
+/// to ask for (`--format md` is refused rather than read as text).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
@@ -264,7 +272,7 @@ pub(crate) fn main() -> ExitCode {
             format,
             deny_warnings,
             lint_says,
-        } => commands::check(&rules, format == Format::Json, deny_warnings, lint_says),
+        } => commands::check(&rules, format == ReportFormat::Json, deny_warnings, lint_says),
         Command::Eval(args) => commands::eval(&args, false),
         Command::Explain(args) => commands::eval(&args, true),
         Command::Test {
@@ -279,7 +287,7 @@ pub(crate) fn main() -> ExitCode {
             &test_cmd::TestOptions {
                 update,
                 coverage,
-                json: format == Format::Json,
+                json: format == ReportFormat::Json,
             },
         ),
         Command::Schema { rules, conclusions } => schema_cmd::run(&rules, conclusions),
@@ -308,7 +316,7 @@ pub(crate) fn main() -> ExitCode {
             rules,
             git,
             cases,
-            json: format == Format::Json,
+            json: format == ReportFormat::Json,
             exit_code,
             column,
         }),

@@ -31,6 +31,20 @@ fn the_shipped_suite_passes_with_a_closing_line() {
     assert!(last.ends_with(" passed, 0 failed"), "closing line: {last}");
 }
 
+#[test]
+fn report_commands_refuse_a_memo_format_instead_of_printing_text() {
+    for args in [
+        ["check", "rules/", "--format", "md"],
+        ["test", "rules/", "--format", "html"],
+        ["diff", "rules/", "--format", "md"],
+    ] {
+        let (code, out, err) = run(ruling_bin().current_dir(root()).args(args));
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(out.is_empty(), "{args:?} printed: {out}");
+        assert!(err.contains("[possible values: text, json]"), "{args:?}: {err}");
+    }
+}
+
 const WRONG: &str = r#"{
   "name": "wrong expectation",
   "facts": {"conduct_date": "2021-03-15", "actor_kind": "unit",
