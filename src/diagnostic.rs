@@ -443,6 +443,11 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "写成 YYYY-MM-DD（如 2021-05-20）。",
     ),
     (
+        "ruling::cli::option_not_for_format",
+        "该选项只用于文本输出",
+        "去掉该选项，或不用 --format：JSON 的解释已含每个要件的值、差距和条文；备忘录已写明每项结论的理由和推导过程。",
+    ),
+    (
         "ruling::batch::ragged_row",
         "CSV 行的单元格数与表头列数不符",
         "补齐缺少的单元格，或删除多余的单元格（含逗号的值要加引号）。",

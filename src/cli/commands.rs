@@ -97,6 +97,19 @@ pub(crate) fn check(rules: &Path, json: bool, deny_warnings: bool, lint_says: bo
 }
 
 pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
+    let format = match args.format {
+        Format::Text => None,
+        Format::Json => Some("json"),
+        Format::Md => Some("md"),
+        Format::Html => Some("html"),
+    };
+    if let Some(Err(e)) = format.map(|f| super::error::options_for_format(args.why_not, args.quote, f)) {
+        print_diagnostic(&e);
+        let option = if args.why_not { "--why-not" } else { "--quote" };
+        let problem = Problem::coded("ruling::cli::option_not_for_format", e.to_string(), option);
+        print_json_error(args.format, &ApiError::Invalid(problem));
+        return BAD_INPUT;
+    }
     let rules = match load(&args.rules) {
         Ok(r) => r,
         Err(status) => return status,

@@ -274,27 +274,27 @@ mod catalogue {
 
     /// The command line's own diagnostics, as `ruling` prints them in each language.
     fn cli_examples(out: &mut BTreeMap<String, String>) {
-        let run = |lang: &str| {
-            let output = ruling_bin()
-                .args([
-                    "--lang",
-                    lang,
-                    "batch",
-                    "rules",
-                    "--input",
-                    "-",
-                    "--as-of",
-                    "2021-13-01",
-                ])
-                .current_dir(root())
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("ruling runs");
-            assert_eq!(output.status.code(), Some(2), "{output:?}");
-            String::from_utf8_lossy(&output.stderr).into_owned()
-        };
-        let text = format!("----- EN\n{}\n----- ZH\n{}", run("en"), run("zh"));
-        out.insert(String::from("ruling::cli::bad_as_of"), text);
+        let as_of = ["batch", "rules", "--input", "-", "--as-of", "2021-13-01"];
+        let case = "examples/cases/qunzhu-2026.json";
+        let why_not = ["explain", "rules", "--facts", case, "--format", "json", "--why-not"];
+        for (code, args) in [
+            ("ruling::cli::bad_as_of", &as_of[..]),
+            ("ruling::cli::option_not_for_format", &why_not[..]),
+        ] {
+            let run = |lang: &str| {
+                let output = ruling_bin()
+                    .args(["--lang", lang])
+                    .args(args)
+                    .current_dir(root())
+                    .stdin(std::process::Stdio::null())
+                    .output()
+                    .expect("ruling runs");
+                assert_eq!(output.status.code(), Some(2), "{output:?}");
+                String::from_utf8_lossy(&output.stderr).into_owned()
+            };
+            let text = format!("----- EN\n{}\n----- ZH\n{}", run("en"), run("zh"));
+            out.insert(String::from(code), text);
+        }
     }
 
     fn case_examples(out: &mut BTreeMap<String, String>) {

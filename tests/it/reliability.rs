@@ -437,7 +437,14 @@ fn eval_in_json_says_in_json_which_argument_is_wrong() {
         r#"{"as_of": "2021-01-01", "questions": ["big", "bgi"], "facts": {}}"#,
     )
     .unwrap();
-    let runs: [(&Path, &[&str], &str, &str, &str); 5] = [
+    let runs: [(&Path, &[&str], &str, &str, &str); 6] = [
+        (
+            &case,
+            &["--why-not"],
+            "ruling::cli::option_not_for_format",
+            "--why-not",
+            "--why-not applies to the text output, not to --format json",
+        ),
         (
             &case,
             &["--as-of", "2021-13-01"],
