@@ -40,13 +40,31 @@ pub(crate) struct BatchArgs {
     /// Only these conclusions and what they depend on (repeat, or separate with commas).
     #[arg(long = "question", value_name = "NAME", value_delimiter = ',', value_parser = question_name)]
     questions: Vec<String>,
-    /// How explanations are written: `trace` (compact, naming the catalog) or `tree`.
-    #[arg(long, value_enum, default_value_t = ExplainFormat::Trace)]
-    explain_format: ExplainFormat,
+    /// How explanations are written: `trace` (compact, naming the catalog; the default) or
+    /// `tree` (with `--explain outcome|full`).
+    #[arg(long, value_enum)]
+    explain_format: Option<ExplainFormat>,
     /// Where the rule set's catalog goes, which `--explain-format trace` names (default:
     /// beside the output, `OUTPUT.catalog.json`).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
+}
+
+/// Options about explanations given where no explanation is written (they would be ignored).
+fn explanation_options_conflict(args: &BatchArgs) -> Option<&'static str> {
+    let tree = args.explain_format == Some(ExplainFormat::Tree);
+    match (args.explain, args.explain_format.is_some(), args.catalog.is_some()) {
+        (Explain::None, true, _) => {
+            Some("--explain-format says how explanations are written: add --explain outcome or --explain full")
+        }
+        (Explain::None, _, true) => {
+            Some("--catalog is written for explanations: add --explain outcome or --explain full")
+        }
+        (_, _, true) if tree => {
+            Some("--catalog is named by traces; trees (--explain-format tree) carry their own texts: drop one of them")
+        }
+        _ => None,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,6 +88,11 @@ pub(crate) enum Explain {
 
 /// Runs `ruling batch`; exit status 1 when any input line was bad.
 pub(crate) fn run(args: &BatchArgs) -> u8 {
+    if let Some(conflict) = explanation_options_conflict(args) {
+        let error = clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, format!("{conflict}\n"));
+        let _printed = error.print();
+        return BAD_INPUT;
+    }
     let as_of = match super::error::as_of(args.as_of.as_deref()) {
         Ok(date) => date,
         Err(e) => {
@@ -110,11 +133,13 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
         as_of,
         measure: args.stats,
         questions: args.questions.clone(),
-        trees: args.explain_format == ExplainFormat::Tree,
+        trees: args.explain_format == Some(ExplainFormat::Tree),
         ..BatchOptions::default()
     };
     if let Some(unknown) = args.questions.iter().find(|q| rules.program().rule_id(q).is_none()) {
-        eprintln!("error: `--question {unknown}` is not a conclusion of the rule set");
+        let names = rules.program().rules.iter().map(|r| r.name.as_str());
+        let help = ruling::suggest::help_line(unknown, names).unwrap_or_default();
+        eprintln!("error: `--question {unknown}` is not a conclusion of the rule set {help}");
         return BAD_INPUT;
     }
     if options.explain != ExplainMode::None && !options.trees {

@@ -391,3 +391,39 @@ fn batch_lines_name_the_missing_facts_the_full_explanation_names() {
     assert!(lines.len() > 300, "only {} cases", lines.len());
     assert!(with_missing > 100, "only {with_missing} results with missing facts");
 }
+
+#[test]
+fn explanation_options_without_explanations_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("cases.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\": 1, \"conduct_date\": \"2021-05-20\", \"illegal_videos\": 250}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.jsonl");
+    let catalog = dir.path().join("catalog.json");
+    let catalog = catalog.to_str().unwrap_or_default();
+    for (extra, says) in [
+        (
+            vec!["--explain-format", "tree"],
+            "--explain-format says how explanations are written",
+        ),
+        (
+            vec!["--explain", "none", "--explain-format", "trace"],
+            "add --explain outcome or --explain full",
+        ),
+        (vec!["--catalog", catalog], "--catalog is written for explanations"),
+        (
+            vec!["--explain", "full", "--explain-format", "tree", "--catalog", catalog],
+            "trees (--explain-format tree) carry their own texts",
+        ),
+    ] {
+        let run = batch(&bench_rules(), &input, &out, &extra);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(says), "{extra:?}: {stderr}");
+        assert!(!out.exists(), "{extra:?}: nothing is written");
+        assert!(!std::path::Path::new(catalog).exists(), "{extra:?}: no catalog");
+    }
+}

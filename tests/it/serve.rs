@@ -228,6 +228,7 @@ fn batch_reads_csv_and_refuses_bad_options_before_streaming() {
         ("?explain=some", "ruling::serve::bad_option"),
         ("?as_of=2021-02-30", "ruling::serve::bad_option"),
         ("?question=no_such_rule", "ruling::eval::unknown_conclusion"),
+        ("?explain_format=tree", "ruling::serve::bad_option"),
     ] {
         let refused = server.request("POST", &format!("/v1/batch{query}"), &[], b"{}\n");
         assert_eq!(refused.status, 422, "{query}");

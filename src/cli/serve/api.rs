@@ -267,6 +267,11 @@ fn batch_options(query: &BatchQuery, loaded: &Loaded) -> Result<BatchOptions, Ap
             ))
         }
     };
+    if trees && explain == ExplainMode::None {
+        let message =
+            "`explain_format=tree` says how explanations are written: add `explain=outcome` or `explain=full`";
+        return Err(bad("explain_format", message.to_string()));
+    }
     let as_of = match query.as_of.as_deref() {
         None => None,
         Some(text) => Some(
