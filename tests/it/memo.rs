@@ -535,3 +535,17 @@ fn not_encoded_is_written_in_either_language_and_survives_fmt() {
         Some(source.not_encoded.clone())
     );
 }
+
+#[test]
+fn a_sum_equal_to_one_of_its_terms_is_not_read_as_that_term_against_a_computed_side() {
+    // `a + b >= 5` with b = 0: the left side equals `a`, but is not `a`; the memo must not say
+    // that `a` reached 5 "computed from b".
+    let rules = "source 法 \"测试法\" in_force 2020-01-01\n\
+                 fact a: count \"甲数\"\n\
+                 fact b: count \"乙数\"\n\
+                 rule r: bool \"合计达到五\" cite 法 第一条 = a + b >= 5\n";
+    let memo = memo_of_text(rules, r#"{"as_of": "2021-01-01", "facts": {"a": 7, "b": 0}}"#);
+    let body = body(&memo);
+    assert!(body.contains("按规定计算得7，达到5，超出2"), "{body}");
+    assert!(!body.contains("计算）"), "{body}");
+}

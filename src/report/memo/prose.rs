@@ -628,7 +628,16 @@ fn named(node: &Node) -> &Node {
 fn computed_right(node: &Node) -> Option<(&Node, &[Node])> {
     let (left, inputs) = node.children.split_first()?;
     let shown = node.right.is_some() && !inputs.is_empty();
-    (shown && is_side(left, node.left.as_deref())).then_some((left, inputs))
+    // The left side is that node itself, as written, not a sum that happens to equal it.
+    let written = written_sides(node).is_some_and(|(text, _)| left.id.as_deref() == Some(text));
+    (shown && written && is_side(left, node.left.as_deref())).then_some((left, inputs))
+}
+
+/// The two sides of a comparison as written (`loss >= 标准 * 倍数` → `loss`, `标准 * 倍数`).
+fn written_sides(node: &Node) -> Option<(&str, &str)> {
+    let op = node.op.as_deref()?;
+    let (left, right) = node.text.as_deref()?.split_once(&format!(" {op} "))?;
+    Some((left.trim(), right.trim()))
 }
 
 /// A comparison whose right side is one node and whose left side was computed from the
@@ -636,7 +645,8 @@ fn computed_right(node: &Node) -> Option<(&Node, &[Node])> {
 fn computed_left(node: &Node) -> Option<(&[Node], &Node)> {
     let (right, inputs) = node.children.split_last()?;
     let shown = node.left.is_some() && !inputs.is_empty();
-    (shown && is_side(right, node.right.as_deref())).then_some((inputs, right))
+    let written = written_sides(node).is_some_and(|(_, text)| right.id.as_deref() == Some(text));
+    (shown && written && is_side(right, node.right.as_deref())).then_some((inputs, right))
 }
 
 /// Whether `node` is the side of a comparison written `text`: the same value (an amount
