@@ -70,6 +70,12 @@ fn batch_options(
             )))
         }
     };
+    if trees && explain == ExplainMode::None {
+        // As `ruling batch`: a format for explanations that are not written would be ignored.
+        return Err(PyValueError::new_err(
+            "explain_format=\"tree\" says how explanations are written: pass explain=\"outcome\" or \"full\"",
+        ));
+    }
     let as_of = match as_of {
         None => None,
         Some(text) => Some(

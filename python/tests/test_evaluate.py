@@ -120,6 +120,10 @@ def test_bad_arguments(rules):
         rules.evaluate({"conduct_date": "2021-05-26"}, explain="all")
     with pytest.raises(ValueError, match="as_of"):
         rules.evaluate({"conduct_date": "2021-05-26"}, as_of="26 May 2021")
+    with pytest.raises(ValueError, match="explain_format"):
+        rules.evaluate({"conduct_date": "2021-05-26"}, explain_format="tree")
+    with pytest.raises(ValueError, match="explain_format"):
+        rules.evaluate_many([{"conduct_date": "2021-05-26"}], explain="none", explain_format="tree")
     with pytest.raises(TypeError):
         rules.evaluate({"conduct_date": "2021-05-26", "illegal_videos": object()})
 
