@@ -198,6 +198,18 @@ impl RuleSet {
     pub fn program(&self) -> &Program {
         &self.program
     }
+
+    /// For a name that is no conclusion of the rule set: "did you mean `…`?" with the closest
+    /// conclusion's name, if one is close enough.
+    ///
+    /// ```
+    /// let rules = ruling::RuleSet::from_source("r.rule", "fact a: bool\nrule spread: bool = a\n").unwrap();
+    /// assert_eq!(rules.conclusion_hint("sprad").as_deref(), Some("did you mean `spread`?"));
+    /// assert_eq!(rules.conclusion_hint("elsewhere"), None);
+    /// ```
+    pub fn conclusion_hint(&self, name: &str) -> Option<String> {
+        crate::check::suggest::help_line(name, self.program.rules.iter().map(|r| r.name.as_str()))
+    }
 }
 
 /// The `.rule` files under `path`, in path order, and the entries skipped with a reason.

@@ -137,8 +137,7 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
         ..BatchOptions::default()
     };
     if let Some(unknown) = args.questions.iter().find(|q| rules.program().rule_id(q).is_none()) {
-        let names = rules.program().rules.iter().map(|r| r.name.as_str());
-        let help = ruling::suggest::help_line(unknown, names).unwrap_or_default();
+        let help = rules.conclusion_hint(unknown).unwrap_or_default();
         eprintln!("error: `--question {unknown}` is not a conclusion of the rule set {help}");
         return BAD_INPUT;
     }

@@ -137,8 +137,7 @@ pub(crate) fn eval(args: &EvalArgs, explain: bool) -> u8 {
         args.questions.clone()
     };
     if let Some((name, place)) = unknown_conclusion(&rules, args, &asked) {
-        let names: Vec<&str> = rules.program().rules.iter().map(|r| r.name.as_str()).collect();
-        let help = ruling::suggest::help_line(name, names).unwrap_or_default();
+        let help = rules.conclusion_hint(name).unwrap_or_default();
         let name = ruling::visible::escape_name(name);
         let message = if name.is_empty() {
             "empty conclusion name".to_string()

@@ -90,11 +90,9 @@ pub enum EvalError {
 impl EvalError {
     /// `name` is not a conclusion: the error names the nearest of `candidates`.
     pub(crate) fn unknown_conclusion<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> EvalError {
-        let candidates: Vec<&str> = candidates.collect();
         EvalError::UnknownConclusion {
             name: name.to_string(),
-            help: crate::check::suggest::did_you_mean(name, candidates.iter().copied())
-                .map(|s| format!("did you mean `{s}`?")),
+            help: crate::check::suggest::help_line(name, candidates),
         }
     }
 }

@@ -288,8 +288,7 @@ fn batch_options(query: &BatchQuery, loaded: &Loaded) -> Result<BatchOptions, Ap
         .collect();
     let program = loaded.rules.program();
     if let Some(name) = questions.iter().find(|q| program.rule_id(q).is_none()) {
-        let names = program.rules.iter().map(|r| r.name.as_str());
-        let help = ruling::suggest::help_line(name, names).unwrap_or_default();
+        let help = loaded.rules.conclusion_hint(name).unwrap_or_default();
         return Err(ApiError::Invalid(Problem::coded(
             "ruling::eval::unknown_conclusion",
             format!("`question={name}` is not a conclusion of the rule set {help}")

@@ -101,8 +101,7 @@ fn questions(value: Json, loaded: &Loaded) -> Result<Vec<String>, ApiError> {
     let program = loaded.rules.program();
     for (i, name) in names.iter().enumerate() {
         if program.rule_id(name).is_none() {
-            let all: Vec<&str> = program.rules.iter().map(|r| r.name.as_str()).collect();
-            let help = ruling::suggest::help_line(name, all).unwrap_or_default();
+            let help = loaded.rules.conclusion_hint(name).unwrap_or_default();
             return Err(ApiError::Invalid(Problem::coded(
                 "ruling::eval::unknown_conclusion",
                 format!("unknown conclusion `{name}` {help}").trim_end().to_string(),
