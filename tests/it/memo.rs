@@ -141,6 +141,33 @@ fn computed_amounts_dates_and_durations_are_compared_in_words_not_left_as_a_bare
 }
 
 #[test]
+fn concurrence_memos_name_the_offences_count_them_and_say_each_thing_once() {
+    let rules = shipped_rules();
+    let case = |name: &str| root().join("tests/cases/concurrence").join(name);
+    let governed = memo_of(&rules, &case("c11_286_and_287_1_governed_by_286.json")).markdown();
+    let governed = body(&governed);
+    // The heaviest offence by its name (the rule files' branch labels), and a list of that one
+    // offence is not said again as "containing" it.
+    assert!(
+        governed
+            .contains("法定刑最重的罪名有1个；法定刑最重的罪名（刑法 第二百八十六条之一第三款）为破坏计算机信息系统罪"),
+        "{governed}"
+    );
+    assert!(!governed.contains("（含“"), "{governed}");
+    let equal = memo_of(&rules, &case("c02_287_1_and_287_2_equal_penalties_unknown.json")).markdown();
+    let equal = body(&equal);
+    assert!(equal.contains("法定刑最重的罪名有2个，而非1个"), "{equal}");
+    // `X无法判断` beside `本案说明较重的罪名：X无法判断` is said once.
+    let unknown = "依本案具体情节处罚较重的罪名未提供，无法判断";
+    assert_eq!(equal.matches(unknown).count(), 1, "{equal}");
+    for memo in [governed, equal] {
+        for code in ["为cl286", "“cl287", "为1；", "：为"] {
+            assert!(!memo.contains(code), "`{code}` in:\n{memo}");
+        }
+    }
+}
+
+#[test]
 fn strict_keeps_to_the_scope_of_the_case() {
     for name in ["mouniu-2021.json", "qunzhu-2026.json"] {
         let output = ruling_bin()

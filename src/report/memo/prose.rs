@@ -124,13 +124,17 @@ impl<'a> Prose<'a> {
             .map(|n| self.because(n, depth))
             .filter(|s| !s.is_empty())
             .collect();
-        // `日期为2019年10月15日` says nothing `日期为2019年10月15日，晚于…` beside it does not.
+        // `日期为2019年10月15日` says nothing `日期为2019年10月15日，晚于…` beside it does not,
+        // nor `X无法判断` beside `本案说明较重的罪名：X无法判断`.
         let said_elsewhere = |i: usize, part: &String| {
             parts.iter().enumerate().any(|(j, other)| {
                 (j < i && other == part)
                     || other
                         .strip_prefix(part.as_str())
                         .is_some_and(|rest| rest.starts_with('，'))
+                    || other
+                        .strip_suffix(part.as_str())
+                        .is_some_and(|head| head.ends_with('：'))
             })
         };
         let kept: Vec<&str> = parts
@@ -387,12 +391,14 @@ impl<'a> Prose<'a> {
         if node.op.as_deref() != Some("in") || node.unknown || !list.value.is_array() {
             return None;
         }
-        let has = if node.value == Json::Bool(true) {
-            "含"
-        } else {
-            "不含"
-        };
-        Some(format!("{}（{has}“{wanted}”）", self.because(list, depth)))
+        let holds = node.value == Json::Bool(true);
+        let list_text = self.because(list, depth);
+        // A list of that one item already says so.
+        if holds && list.value.as_array().is_some_and(|items| items.len() == 1) {
+            return Some(list_text);
+        }
+        let has = if holds { "含" } else { "不含" };
+        Some(format!("{list_text}（{has}“{wanted}”）"))
     }
 
     /// A value computed from others compared with one node (`minutes * 1 minute >= 标准`):
@@ -479,6 +485,7 @@ impl<'a> Prose<'a> {
         }
         let other = match right {
             Some(r) => self.lexicon.value(r),
+            None if counted(left).is_some() => format!("{}个", node.right.as_deref().unwrap_or("")),
             None => self.literal(left, node.right.as_deref().unwrap_or("")),
         };
         format!("{subject}，而非{other}")
@@ -501,6 +508,11 @@ impl<'a> Prose<'a> {
                 format!("{}（依{date}施行的规定）{is}{value}", label(rule))
             }
             _ if node.unknown => format!("{}无法确定", label(node)),
+            // `count(法定刑最重的罪名) == 1`: the list's label with how many it has.
+            NodeKind::Aggregate if counted(node).is_some() => {
+                let list = counted(node).map(label).unwrap_or_default();
+                format!("{list}有{}个", self.lexicon.value(node))
+            }
             _ if matches!(node.value, Json::Bool(_)) => format!("{}：{}", label(node), self.lexicon.value(node)),
             _ => format!("{}为{}", label(node), self.lexicon.value(node)),
         }
@@ -625,6 +637,16 @@ fn named(node: &Node) -> &Node {
 
 /// A comparison whose left side is one node and whose right side was computed from the
 /// others (`loss >= 标准 * 倍数`): that node and the others.
+/// The list an aggregate counts, when it counts every item of one list (`count(x)`, not
+/// `count(x where …)`).
+fn counted(node: &Node) -> Option<&Node> {
+    let [list] = node.children.as_slice() else { return None };
+    let id = list.id.as_deref()?;
+    let text = node.text.as_deref()?;
+    let counts_all = text.strip_prefix("count(")?.strip_suffix(')')? == id;
+    (node.kind == NodeKind::Aggregate && counts_all && !label(list).is_empty()).then_some(list)
+}
+
 fn computed_right(node: &Node) -> Option<(&Node, &[Node])> {
     let (left, inputs) = node.children.split_first()?;
     let shown = node.right.is_some() && !inputs.is_empty();
