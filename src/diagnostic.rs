@@ -426,6 +426,11 @@ pub const CATALOGUE_ZH: &[(&str, &str, &str)] = &[
         "检查输入文件及其格式（每行一个案件）。",
     ),
     ("ruling::batch::write", "无法写出批量结果", "检查输出路径和磁盘空间。"),
+    (
+        "ruling::batch::output_closed",
+        "输出的读取方已关闭，其余输入未计算",
+        "要保留全部结果，请写入文件（`--output 文件`）。",
+    ),
     // Issue 12 (reliability): codes added together, kept in one block.
     (
         "ruling::batch::same_file",

@@ -93,6 +93,14 @@ pub enum BatchError {
     #[error("cannot write the output: {0}")]
     #[diagnostic(code(ruling::batch::write))]
     Write(String),
+    /// The reader of the output has gone (`ruling batch … | head`): the rest of the input was
+    /// not evaluated. The command line ends quietly with status 0, as `eval` does.
+    #[error("the reader of the output has gone; the rest of the input was not evaluated")]
+    #[diagnostic(
+        code(ruling::batch::output_closed),
+        help("write to a file (`--output FILE`) to keep every result")
+    )]
+    OutputClosed,
     /// `ruling batch r --input io.jsonl --output io.jsonl` (also through a link): the results
     /// would replace the cases before they are read.
     #[error("the output `{output}` is the input file `{input}`")]
@@ -374,7 +382,10 @@ fn add(summary: &mut BatchSummary, records: u64, tally: &Tally) {
 }
 
 fn write_all(rx: mpsc::Receiver<Vec<Vec<u8>>>, output: &mut (dyn Write + Send)) -> Result<(), BatchError> {
-    let error = |e: std::io::Error| BatchError::Write(e.to_string());
+    let error = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => BatchError::OutputClosed,
+        _ => BatchError::Write(e.to_string()),
+    };
     for pieces in rx {
         for piece in pieces {
             output.write_all(&piece).map_err(error)?;

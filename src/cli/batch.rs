@@ -163,6 +163,8 @@ pub(crate) fn run(args: &BatchArgs) -> u8 {
     };
     match committed {
         Ok(summary) => finish(&summary, args.stats, load_ms),
+        // `| head`: the rest was not wanted (as `eval` and `explain` end).
+        Err(batch::BatchError::OutputClosed) => OK,
         Err(error) => {
             print_diagnostic(&error);
             BAD_INPUT

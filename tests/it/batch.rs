@@ -427,3 +427,60 @@ fn explanation_options_without_explanations_are_refused_not_ignored() {
         assert!(!std::path::Path::new(catalog).exists(), "{extra:?}: no catalog");
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_batch_quietly_as_eval_ends() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("cases.jsonl");
+    let lines: String = (0..20_000)
+        .map(|n| format!("{{\"id\": {n}, \"conduct_date\": \"2021-05-20\", \"illegal_videos\": {n}}}\n"))
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let mut child = crate::support::ruling_bin()
+        .arg("batch")
+        .arg(bench_rules())
+        .arg("--input")
+        .arg(&input)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ruling runs");
+    // `| head -1`: one line read, then the pipe closed.
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().expect("ruling ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(first.contains("\"id\":0"), "{first}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn a_program_is_told_that_the_reader_went_away() {
+    struct Closed;
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let rules = ruling::RuleSet::load(bench_rules()).unwrap();
+    let input = "{\"id\": 1, \"conduct_date\": \"2021-05-20\", \"illegal_videos\": 250}\n";
+    let result = ruling::batch::run(
+        &rules,
+        Box::new(std::io::Cursor::new(input.as_bytes().to_vec())),
+        ruling::batch::InputFormat::Jsonl,
+        &mut Closed,
+        &ruling::batch::BatchOptions::default(),
+        None,
+    );
+    assert!(
+        matches!(result, Err(ruling::batch::BatchError::OutputClosed)),
+        "{result:?}"
+    );
+}

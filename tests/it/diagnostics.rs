@@ -267,6 +267,7 @@ mod catalogue {
             &ruling::batch::BatchError::Write(String::from("No space left on device")),
             &mut out,
         );
+        add(&ruling::batch::BatchError::OutputClosed, &mut out);
         super::super::reliability::catalogue_examples(&mut |d| add(d, &mut out));
         cli_examples(&mut out);
         out
