@@ -100,15 +100,16 @@ fn the_memo_of_the_group_owner_case_states_the_facts_thresholds_and_margin_in_wo
 fn computed_amounts_dates_and_durations_are_compared_in_words_not_left_as_a_bare_verdict() {
     let rules = shipped_rules();
     let cases = [
-        // An amount (`210000.00`) is the side `210000` of its comparison.
+        // An amount (`210000.00`) is the side `210000` of its comparison; amounts read in 万
+        // where they are whole 万, as the statute writes 二十万元.
         (
             example("bangxin-paofen-2021.json"),
-            "累计支付结算金额为210000元，达到支付结算金额标准200000元（法释〔2019〕15号 第十二条第一款第二项，2015年11月1日起施行），超出10000元",
+            "累计支付结算金额为21万元，达到支付结算金额标准20万元（法释〔2019〕15号 第十二条第一款第二项，2015年11月1日起施行），超出1万元",
         ),
         // A threshold times a multiple: the product, and what it was computed from.
         (
             example("pohuai-shuju-2014.json"),
-            "经济损失（含恢复数据、功能的必要费用）为60000元，达到50000元（依经济损失数额标准10000元（第三项，1997年10月1日起施行）、后果特别严重的数量、数额标准倍数5倍",
+            "经济损失（含恢复数据、功能的必要费用）为6万元，达到5万元（依经济损失数额标准1万元（第三项，1997年10月1日起施行）、后果特别严重的数量、数额标准倍数5倍",
         ),
         // A birth date plus an age.
         (

@@ -447,7 +447,10 @@ impl<'a> Prose<'a> {
         let unit = self.lexicon.unit(named(left));
         let holds = node.value == Json::Bool(true);
         let margin = node.margin.as_deref();
-        let size = margin.map(|m| format!("{}{unit}", words::magnitude(m)));
+        let size = margin.map(|m| match unit {
+            "元" => words::amount_words(words::magnitude(m)),
+            _ => format!("{}{unit}", words::magnitude(m)),
+        });
         // Durations and dates have no margin: sides written alike are equal.
         let exact = match margin {
             Some(m) => words::is_zero(m),

@@ -73,7 +73,8 @@ impl<'c> Lexicon<'c> {
             return label;
         }
         match type_name {
-            "money" => format!("{}元", trim_cents(text)),
+            "money" => amount_words(text),
+            "percent" => percent_words(text),
             "date" => date_words(text),
             "duration" => duration_words(text),
             _ => text.to_string(),
@@ -137,6 +138,37 @@ fn count_unit(type_name: &str, decl: Option<&Declaration>) -> &'static str {
 /// `9000.00` → `9000`; other amounts as written.
 fn trim_cents(text: &str) -> &str {
     text.strip_suffix(".00").unwrap_or(text)
+}
+
+/// An amount in 元 as the statutes and the rule files write it: whole amounts of 万 or 亿 in
+/// those units (`200000.00` → `20万元`, `19325000` → `1932.5万元`, `386500000` → `3.865亿元`),
+/// others in 元 (`5000元`, `12345.67元`). Exact: a unit is used only where it takes at most two
+/// decimals of 万 or four of 亿.
+pub(super) fn amount_words(text: &str) -> String {
+    use crate::value::{format_rational, parse_decimal, Rational};
+    let Some(amount) = parse_decimal(text.trim()).filter(Rational::is_integer) else {
+        return format!("{}元", trim_cents(text));
+    };
+    let whole = *amount.numer();
+    let (yi, wan) = (100_000_000_i128, 10_000_i128);
+    let size = whole.unsigned_abs();
+    if size >= yi.unsigned_abs() && whole % wan == 0 {
+        return format!("{}亿元", format_rational(&Rational::new(whole, yi)));
+    }
+    if size >= wan.unsigned_abs() && whole % 100 == 0 {
+        return format!("{}万元", format_rational(&Rational::new(whole, wan)));
+    }
+    format!("{}元", format_rational(&amount))
+}
+
+/// A ratio as a percentage: `0.05` → `5%`, `0.025` → `2.5%`; text that is no number as written.
+fn percent_words(text: &str) -> String {
+    use crate::value::{format_rational, mul, parse_decimal, Rational};
+    let hundred = Rational::from_integer(100);
+    match parse_decimal(text.trim()).and_then(|ratio| mul(&ratio, &hundred).ok()) {
+        Some(percent) => format!("{}%", format_rational(&percent)),
+        None => text.to_string(),
+    }
 }
 
 /// `2021-05-20` → `2021年5月20日`; anything else as written.
@@ -228,5 +260,30 @@ mod tests {
         assert_eq!(duration_words("1 years 3 days"), "1年3日");
         assert_eq!(duration_words("3 fortnights"), "3 fortnights");
         assert!(is_zero("0") && is_zero("0.00") && !is_zero("-200"));
+    }
+
+    #[test]
+    fn amounts_read_in_wan_and_yi_where_exact_and_ratios_as_percentages() {
+        for (text, words) in [
+            ("200000.00", "20万元"),
+            ("210000", "21万元"),
+            ("10000", "1万元"),
+            ("19325000", "1932.5万元"),
+            ("50000000.00", "5000万元"),
+            ("386500000", "3.865亿元"),
+            ("100000000", "1亿元"),
+            ("123456789", "123456789元"),
+            ("12345", "12345元"),
+            ("12345.67", "12345.67元"),
+            ("9000.00", "9000元"),
+            ("0", "0元"),
+            ("-30000", "-3万元"),
+        ] {
+            assert_eq!(amount_words(text), words, "{text}");
+        }
+        assert_eq!(percent_words("0.05"), "5%");
+        assert_eq!(percent_words("0.025"), "2.5%");
+        assert_eq!(percent_words("1"), "100%");
+        assert_eq!(percent_words("a lot"), "a lot");
     }
 }
