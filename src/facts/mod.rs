@@ -272,10 +272,11 @@ impl Case {
         };
         let questions = match top.remove("questions") {
             None | Some(Json::Null) => Vec::new(),
-            Some(Json::String(one)) => vec![one],
+            // Names are trimmed, as `--question` trims them (` cl286 ` is `cl286`).
+            Some(Json::String(one)) => vec![one.trim().to_string()],
             Some(Json::Array(items)) => items
                 .into_iter()
-                .map(|i| i.as_str().map(String::from))
+                .map(|i| i.as_str().map(|name| name.trim().to_string()))
                 .collect::<Option<Vec<String>>>()
                 .ok_or_else(|| shape("questions".into(), "a list of conclusion names"))?,
             Some(_) => return Err(shape("questions".into(), "a list of conclusion names")),

@@ -118,6 +118,27 @@ fn a_failure_that_follows_from_another_shows_only_the_bottom_derivation() {
     assert!(!out.contains("缺少的事实"), "{out}");
 }
 
+#[test]
+fn case_file_questions_are_trimmed_as_question_arguments_are() {
+    let text = r#"{"as_of": "2026-06-30", "questions": [" cl286_1_established ", "\tcl286_1_sentence_range"],
+        "facts": {"conduct_date": "2026-06-01", "illegal_videos": 250}}"#;
+    let case = ruling::Case::from_json(text).expect("case parses");
+    assert_eq!(case.questions, ["cl286_1_established", "cl286_1_sentence_range"]);
+    let one = ruling::Case::from_json(r#"{"as_of": "2026-06-30", "questions": " cl286_1_established"}"#)
+        .expect("case parses");
+    assert_eq!(one.questions, ["cl286_1_established"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("padded.json");
+    std::fs::write(&file, text).expect("write case");
+    let (code, out, err) = run(ruling_bin()
+        .args(["eval", "rules", "--format", "json", "--facts"])
+        .arg(&file)
+        .current_dir(root()));
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+    assert!(json["conclusions"].get("cl286_1_established").is_some(), "{out}");
+}
+
 const TWO_ITEMS: &str = r#"
 source 解释 "法释〔2019〕15号"
 fact videos: count "违法视频文件数" = 0
