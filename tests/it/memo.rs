@@ -126,6 +126,11 @@ fn computed_amounts_dates_and_durations_are_compared_in_words_not_left_as_a_bare
             example("mouniu-2020.json"),
             "施行中的网络安全法文本（依2020年8月5日施行的规定）为2016，而非2025",
         ),
+        // A difference of ages is years (`低6岁`), not an age (`低6周岁`).
+        (
+            example("pipl-kids-edu-app-2025.json"),
+            "被处理个人信息的个人中最小者的周岁数为8周岁，低于不满十四周岁（未成年人个人信息）的年龄标准14周岁（个人信息保护法 第二十八条第一款，2021年11月1日起施行），低6岁",
+        ),
         // An enum value coded `none` keeps its label.
         (example("bangxin-paofen-2021.json"), "帮助方式为支付结算，而非未提供帮助"),
     ];

@@ -449,6 +449,8 @@ impl<'a> Prose<'a> {
         let margin = node.margin.as_deref();
         let size = margin.map(|m| match unit {
             "元" => words::amount_words(words::magnitude(m)),
+            // A difference of ages is years, not an age: `超出14岁`, not `超出14周岁`.
+            "周岁" => format!("{}岁", words::magnitude(m)),
             _ => format!("{}{unit}", words::magnitude(m)),
         });
         // Durations and dates have no margin: sides written alike are equal.
