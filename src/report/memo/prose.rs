@@ -640,8 +640,6 @@ fn named(node: &Node) -> &Node {
     rule.unwrap_or(node)
 }
 
-/// A comparison whose left side is one node and whose right side was computed from the
-/// others (`loss >= 标准 * 倍数`): that node and the others.
 /// The list an aggregate counts, when it counts every item of one list (`count(x)`, not
 /// `count(x where …)`).
 fn counted(node: &Node) -> Option<&Node> {
@@ -652,6 +650,8 @@ fn counted(node: &Node) -> Option<&Node> {
     (node.kind == NodeKind::Aggregate && counts_all && !label(list).is_empty()).then_some(list)
 }
 
+/// A comparison whose left side is one node and whose right side was computed from the
+/// others (`loss >= 标准 * 倍数`): that node and the others.
 fn computed_right(node: &Node) -> Option<(&Node, &[Node])> {
     let (left, inputs) = node.children.split_first()?;
     let shown = node.right.is_some() && !inputs.is_empty();
