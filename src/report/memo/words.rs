@@ -220,15 +220,24 @@ pub(super) fn numeral(n: u32) -> String {
 
 /// A branch label that is an item number (`2`) as the item (`第二项`); other labels as written.
 pub(super) fn item_label(label: &str) -> String {
-    match label.parse::<u32>() {
-        Ok(n) => format!("第{}项", numeral(n)),
-        Err(_) => label.to_string(),
+    match (label.parse::<u32>(), sub_item(label)) {
+        (Ok(n), _) => format!("第{}项", numeral(n)),
+        (_, Some((item, sub))) => format!("第{}项第{}目", numeral(item), numeral(sub)),
+        _ => label.to_string(),
     }
 }
 
-/// Whether a label is only an item number (`2`, `二`).
+/// An item and its sub-item written `4.2` (第四项第二目).
+fn sub_item(label: &str) -> Option<(u32, u32)> {
+    let (item, sub) = label.split_once('.')?;
+    Some((item.parse().ok()?, sub.parse().ok()?))
+}
+
+/// Whether a label is only an item number (`2`, `二`, `4.2`).
 pub(super) fn is_item_number(label: &str) -> bool {
-    label.parse::<u32>().is_ok() || (!label.is_empty() && label.chars().all(|c| "一二三四五六七八九十".contains(c)))
+    label.parse::<u32>().is_ok()
+        || sub_item(label).is_some()
+        || (!label.is_empty() && label.chars().all(|c| "一二三四五六七八九十".contains(c)))
 }
 
 /// A decimal string as written, without a leading minus: the size of a margin.
@@ -253,6 +262,8 @@ mod tests {
         assert_eq!(numeral(21), "二十一");
         assert_eq!(item_label("7"), "第七项");
         assert_eq!(item_label("责令"), "责令");
+        assert_eq!(item_label("4.2"), "第四项第二目");
+        assert!(is_item_number("4.2") && !is_item_number("4.") && !is_item_number("0.05%"));
         assert_eq!(date_words("2021-05-20"), "2021年5月20日");
         assert_eq!(duration_words("2 years"), "2年");
         assert_eq!(duration_words("1 hours"), "1小时");
