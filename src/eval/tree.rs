@@ -235,25 +235,7 @@ fn rule_type(program: &Program, rule: u32) -> &Type {
 
 /// An integer's decimal digits, written without the formatting machinery.
 fn int_text(i: i64) -> String {
-    let mut digits = [b'-'; 20];
-    let mut at = digits.len();
-    let mut rest = i.unsigned_abs();
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (rest % 10) as u8;
-        }
-        rest /= 10;
-        if rest == 0 || at == 0 {
-            break;
-        }
-    }
-    // The sign is the byte before the digits, left as `-` (20 bytes hold 19 digits and it).
-    if i < 0 {
-        at -= 1;
-    }
-    let digits = digits.get(at..).unwrap_or_default();
-    String::from(std::str::from_utf8(digits).unwrap_or_default())
+    String::from(itoa::Buffer::new().format(i))
 }
 
 /// A date as `YYYY-MM-DD`, what its `Display` writes, for the four-digit years rule files
