@@ -290,11 +290,11 @@ fn name_of(node: &Node) -> String {
     }
 }
 
-fn cite_suffix(node: &Node) -> String {
+fn cite_suffix(node: &Node, wording: &dyn Wording) -> String {
     match (&node.citation, &node.version) {
-        (Some(c), Some(v)) => format!(" —— {c}；{v}"),
+        (Some(c), Some(v)) => format!(" —— {c}；{}", wording.version(v)),
         (Some(c), None) => format!(" —— {c}"),
-        (None, Some(v)) => format!(" —— {v}"),
+        (None, Some(v)) => format!(" —— {}", wording.version(v)),
         (None, None) => String::new(),
     }
 }
@@ -303,28 +303,65 @@ fn cite_suffix(node: &Node) -> String {
 /// break, a bidi override) are written as escapes (`\u{1b}`), so the line is shown as it is and
 /// stays one line.
 pub fn describe(node: &Node, citation: Option<&str>) -> String {
-    let line = describe_raw(node, citation);
+    describe_in(node, citation, &AsRecorded)
+}
+
+/// How a line writes the values it shows: the text report as the trace records them
+/// (`210000.00`, `2 years`); a memo in words (`21万元`, `2年`).
+pub(crate) trait Wording {
+    /// A node's known value.
+    fn value(&self, node: &Node) -> String {
+        value_text(&node.value, false)
+    }
+
+    /// The date whose law an `at` node applied.
+    fn date(&self, text: &str) -> String {
+        text.to_string()
+    }
+
+    /// The version of a rule or parameter applied (`2015-11-01起施行`).
+    fn version(&self, text: &str) -> String {
+        text.to_string()
+    }
+
+    /// A side or the margin of a comparison, recorded as `text`.
+    fn side(&self, text: &str) -> String {
+        text.to_string()
+    }
+}
+
+/// Values as the trace records them.
+struct AsRecorded;
+
+impl Wording for AsRecorded {}
+
+/// [`describe`], with values written by `wording`.
+pub(crate) fn describe_in(node: &Node, citation: Option<&str>, wording: &dyn Wording) -> String {
+    let line = describe_raw(node, citation, wording);
     match crate::visible::escape_controls(&line) {
         std::borrow::Cow::Borrowed(_) => line,
         std::borrow::Cow::Owned(escaped) => escaped,
     }
 }
 
-fn describe_raw(node: &Node, citation: Option<&str>) -> String {
-    let mut value = value_text(&node.value, node.unknown);
+fn describe_raw(node: &Node, citation: Option<&str>, wording: &dyn Wording) -> String {
+    let mut value = match node.unknown {
+        true => value_text(&node.value, true),
+        false => wording.value(node),
+    };
     if let Some(label) = &node.value_label {
         value = format!("{value}（{label}）");
     }
     match node.kind {
-        NodeKind::Rule => format!("{} = {}{}", name_of(node), value, cite_suffix(node)),
-        NodeKind::RuleRef => format!("{} = {}{}", name_of(node), value, cite_suffix(node)),
+        NodeKind::Rule => format!("{} = {}{}", name_of(node), value, cite_suffix(node, wording)),
+        NodeKind::RuleRef => format!("{} = {}{}", name_of(node), value, cite_suffix(node, wording)),
         NodeKind::Fact => {
             let default = if node.default { "（默认值）" } else { "" };
             let shown = if node.unknown { String::from("未提供") } else { value };
             format!("事实 {} = {shown}{default}", name_of(node))
         }
-        NodeKind::Param => format!("参数 {} = {}{}", name_of(node), value, cite_suffix(node)),
-        NodeKind::Comparison => comparison(node, citation),
+        NodeKind::Param => format!("参数 {} = {}{}", name_of(node), value, cite_suffix(node, wording)),
+        NodeKind::Comparison => comparison(node, citation, wording),
         NodeKind::All => String::from("以下条件全部满足"),
         NodeKind::Any => String::from("以下情形之一"),
         NodeKind::Not => String::from("以下情形不成立"),
@@ -347,11 +384,13 @@ fn describe_raw(node: &Node, citation: Option<&str>) -> String {
                 (Json::Bool(true), _) => "适用",
                 _ => "不适用",
             };
-            format!("例外 {}：{verdict}{}", name_of(node), cite_suffix(node))
+            format!("例外 {}：{verdict}{}", name_of(node), cite_suffix(node, wording))
         }
         NodeKind::At => format!(
             "依 {} 时施行的规定：`{}` = {}",
-            node.date.as_deref().unwrap_or("?"),
+            node.date
+                .as_deref()
+                .map_or_else(|| String::from("?"), |date| wording.date(date)),
             node.text.as_deref().unwrap_or(""),
             value
         ),
@@ -359,10 +398,13 @@ fn describe_raw(node: &Node, citation: Option<&str>) -> String {
     }
 }
 
-fn comparison(node: &Node, citation: Option<&str>) -> String {
+fn comparison(node: &Node, citation: Option<&str>, wording: &dyn Wording) -> String {
     let text = node.text.as_deref().unwrap_or("");
-    let left = node.left.as_deref().unwrap_or("?");
-    let right = node.right.as_deref().unwrap_or("?");
+    let side = |side: &Option<String>| match side {
+        Some(side) => wording.side(side),
+        None => String::from("?"),
+    };
+    let (left, right) = (side(&node.left), side(&node.right));
     let op = node.op.as_deref().unwrap_or("?");
     let cite = citation.map(|c| format!("（{c}）")).unwrap_or_default();
     if node.unknown {
@@ -371,8 +413,8 @@ fn comparison(node: &Node, citation: Option<&str>) -> String {
     let holds = node.value == Json::Bool(true);
     let shown_op = if holds { op.to_string() } else { negate(op) };
     let margin = match (&node.margin, holds, op) {
-        (Some(m), false, ">=" | ">") => format!("，差 {}", m.trim_start_matches('-')),
-        (Some(m), false, "<=" | "<") => format!("，超出 {m}"),
+        (Some(m), false, ">=" | ">") => format!("，差 {}", wording.side(m.trim_start_matches('-'))),
+        (Some(m), false, "<=" | "<") => format!("，超出 {}", wording.side(m)),
         _ => String::new(),
     };
     format!("`{text}`：{left} {shown_op} {right}{margin}{cite}")

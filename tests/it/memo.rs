@@ -174,6 +174,39 @@ fn concurrence_memos_name_the_offences_count_them_and_say_each_thing_once() {
 }
 
 #[test]
+fn the_appendix_writes_amounts_dates_durations_and_versions_in_words_as_the_reasons_do() {
+    let rules = shipped_rules();
+    let memo = memo_of(&rules, &example("bangxin-paofen-2021.json")).markdown();
+    let appendix = memo.split("## 附录").nth(1).unwrap_or_default();
+    for words in [
+        "：21万元 >= 20万元（法释〔2019〕15号 第十二条第一款第二项）",
+        "：21万元 < 100万元，差 79万元（",
+        "累计支付结算金额（cum_help_payment_settlement_yuan） = 21万元 —— 法释〔2019〕15号 第十六条",
+        // An `if` giving its value to the amount above it reads as that amount.
+        "累计计算次数标准` → 21万元",
+        "事实 以投放广告等方式提供资金（help_ad_funding_yuan） = 0元（默认值）",
+        "；2015年11月1日起施行",
+        "：2021年4月18日 >= 2015年11月1日（刑法 第十二条第一款）",
+    ] {
+        assert!(appendix.contains(words), "`{words}` not in:\n{appendix}");
+    }
+    for raw in ["210000", "200000.00", "2015-11-01起施行", "= 2021-04-18"] {
+        assert!(!appendix.contains(raw), "`{raw}` in:\n{appendix}");
+    }
+    let durations = memo_of(&rules, &example("feifa-liyong-erweima-2020.json")).markdown();
+    assert!(durations.contains("（非法利用二年期间） = 2年 —— "), "{durations}");
+    assert!(!durations.contains(" years"), "{durations}");
+    // `ruling explain` keeps the values as recorded.
+    let text = ruling_bin()
+        .args(["explain", "rules/", "--facts"])
+        .arg(example("bangxin-paofen-2021.json"))
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    assert!(text.contains("= 210000.00"), "{text}");
+}
+
+#[test]
 fn strict_keeps_to_the_scope_of_the_case() {
     for name in ["mouniu-2021.json", "qunzhu-2026.json"] {
         let output = ruling_bin()

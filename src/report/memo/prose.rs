@@ -627,7 +627,7 @@ fn operands(node: &Node) -> (Option<&Node>, Option<&Node>) {
 
 /// What a node shows the value of: for `rule at date`, the rule (its label, type and value
 /// labels); otherwise the node itself.
-fn named(node: &Node) -> &Node {
+pub(super) fn named(node: &Node) -> &Node {
     if node.kind != NodeKind::At {
         return node;
     }
@@ -678,7 +678,7 @@ fn computed_left(node: &Node) -> Option<(&[Node], &Node)> {
 
 /// Whether `node` is the side of a comparison written `text`: the same value (an amount
 /// `210000.00` is the side `210000`), or unknown.
-fn is_side(node: &Node, text: Option<&str>) -> bool {
+pub(super) fn is_side(node: &Node, text: Option<&str>) -> bool {
     text.is_some_and(|t| node.unknown || same_value_text(&plain(node), t))
 }
 
@@ -760,7 +760,7 @@ fn date_relation(op: &str, holds: bool) -> &'static str {
 }
 
 /// A version's display text with its date in words (`2015-11-01起施行` → `2015年11月1日起施行`).
-fn version_words(text: &str) -> String {
+pub(super) fn version_words(text: &str) -> String {
     match (text.get(..10), text.get(10..)) {
         (Some(date), Some(rest)) if crate::value::parse_date(date).is_some() => {
             format!("{}{rest}", words::date_words(date))

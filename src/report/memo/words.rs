@@ -81,6 +81,20 @@ impl<'c> Lexicon<'c> {
         }
     }
 
+    /// A value of a declaration's type in words when the type is measured in a unit the
+    /// statutes write in words (money in 万元, percent, dates, durations); `None` for other
+    /// types, whose values read as recorded.
+    pub(super) fn measured(&self, decl: Option<&Declaration>, text: &str) -> Option<String> {
+        let number = crate::value::parse_decimal(text.trim()).is_some();
+        match decl?.type_name.trim_end_matches('?') {
+            "money" if number => Some(amount_words(text)),
+            "percent" if number => Some(percent_words(text)),
+            "date" => Some(date_words(text)),
+            "duration" => Some(duration_words(text)),
+            _ => None,
+        }
+    }
+
     /// The label of an enum value of a declaration's type.
     pub(super) fn enum_label(&self, decl: Option<&Declaration>, code: &str) -> Option<String> {
         let values = self.catalog.enums.get(decl?.enum_index? as usize)?;
