@@ -104,6 +104,42 @@ pub struct Declaration {
     /// parameter computed from others changes when they do, even without a version of its own).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<ValueEntry>,
+    /// For a fact or a record field: the value it takes when the case does not give it, in
+    /// the JSON encoding of case files (`null`: the default is `none`; absent: no constant
+    /// default).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub default: Option<serde_json::Value>,
+    /// For a fact of a record type or a list of records: the record's fields, in declaration
+    /// order (`id`, `label`, `type`, `enum_index`, `default`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Declaration>,
+}
+
+/// A key that is present, `null` included (an absent key is `None` by `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(deserializer).map(Some)
+}
+
+impl Declaration {
+    /// A declaration with an identifier, label and type, and nothing else.
+    pub fn new(id: impl Into<String>, label: Option<String>, type_name: impl Into<String>) -> Declaration {
+        Declaration {
+            id: id.into(),
+            label,
+            type_name: type_name.into(),
+            enum_index: None,
+            citation: None,
+            says: None,
+            versions: Vec::new(),
+            doc: Vec::new(),
+            location: None,
+            reads_facts: Vec::new(),
+            reads_rules: Vec::new(),
+            values: Vec::new(),
+            default: None,
+            fields: Vec::new(),
+        }
+    }
 }
 
 /// A parameter's value from a date on.

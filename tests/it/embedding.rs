@@ -254,6 +254,29 @@ fn the_catalog_says_what_a_question_depends_on_and_what_a_fact_touches() {
 }
 
 #[test]
+fn the_catalog_gives_facts_defaults_and_the_fields_of_records() {
+    let rules = shipped_rules();
+    let fact = |name: &str| rules.catalog().facts.iter().find(|f| f.id == name).unwrap();
+    assert_eq!(fact("illegal_videos").default, Some(serde_json::json!(0)));
+    assert_eq!(fact("conduct_date").default, None);
+    let prior = fact("prior_acts");
+    assert_eq!(prior.default, Some(serde_json::json!([])));
+    let field = |name: &str| prior.fields.iter().find(|f| f.id == name).unwrap();
+    assert_eq!(prior.fields.first().map(|f| f.id.as_str()), Some("act_date"));
+    assert_eq!(field("act_date").label.as_deref(), Some("行为日期"));
+    assert_eq!(field("act_date").type_name, "date");
+    assert_eq!(field("act_date").default, None);
+    assert_eq!(
+        field("help_payment_settlement_yuan").default,
+        Some(serde_json::json!("0.00"))
+    );
+    let offence = field("offence");
+    let values = &rules.catalog().enums[offence.enum_index.unwrap() as usize];
+    assert!(values.iter().any(|v| v.value == "helping_287_2"));
+    assert!(fact("illegal_videos").fields.is_empty());
+}
+
+#[test]
 fn an_infinite_or_nan_field_is_refused_not_dropped() {
     #[derive(serde::Serialize)]
     struct Facts {

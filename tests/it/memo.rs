@@ -190,7 +190,21 @@ fn the_appendix_writes_amounts_dates_durations_and_versions_in_words_as_the_reas
     ] {
         assert!(appendix.contains(words), "`{words}` not in:\n{appendix}");
     }
-    for raw in ["210000", "200000.00", "2015-11-01起施行", "= 2021-04-18"] {
+    // A list of records: each record's fields that differ from their defaults, once a section.
+    let records = "（prior_acts） = 2项记录：（一）行为日期：2020年6月9日，行为性质：帮助信息网络犯罪活动，\
+                   是否已经处理（已受行政处罚或者刑事追究）：否，支付结算金额：8万元；（二）行为日期：2020年11月23日，";
+    assert!(appendix.contains(records), "{appendix}");
+    let sections = appendix.matches("\n### ").count();
+    assert!(appendix.matches(records).count() <= sections, "{appendix}");
+    assert!(appendix.contains("（prior_acts） = 2项记录（见上）"), "{appendix}");
+    for raw in [
+        "210000",
+        "200000.00",
+        "2015-11-01起施行",
+        "= 2021-04-18",
+        "{act_date",
+        "offence: helping",
+    ] {
         assert!(!appendix.contains(raw), "`{raw}` in:\n{appendix}");
     }
     let durations = memo_of(&rules, &example("feifa-liyong-erweima-2020.json")).markdown();

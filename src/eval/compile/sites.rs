@@ -2,9 +2,11 @@
 //! set's [`Catalog`] (what a reader of a trace sees), with what the evaluator needs to encode
 //! the value a record carries (its type).
 
-use crate::explain::{Catalog, NodeEntry, NodeKind};
+use super::super::output;
+use crate::explain::{Catalog, Declaration, NodeEntry, NodeKind};
 use crate::ir::{self, FactId, ParamId, Program, RuleId, Type};
 use crate::source::Span;
+use crate::value::Value;
 
 /// What a recorded node's value is, for encoding it.
 #[derive(Debug, Clone)]
@@ -118,7 +120,7 @@ impl Sites {
 
 /// The catalog's declarations of a program (its nodes are added by the compiler).
 pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) -> Catalog {
-    use crate::explain::{Declaration, EnumValue, ExceptionEntry, SourceEntry, VersionEntry};
+    use crate::explain::{EnumValue, ExceptionEntry, SourceEntry, VersionEntry};
     let mut catalog = Catalog::new(rule_set_id(program));
     catalog.sources = program
         .sources
@@ -153,18 +155,10 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
         .facts
         .iter()
         .map(|f| Declaration {
-            id: f.name.clone(),
-            label: f.label.clone(),
-            type_name: program.type_name(&f.ty),
-            enum_index: enum_index(&f.ty),
             citation: f.cite.as_ref().map(|c| c.text.to_string()),
-            says: None,
-            versions: Vec::new(),
             doc: f.doc.clone(),
             location: Some(program.source_map.location(f.span)),
-            reads_facts: Vec::new(),
-            reads_rules: Vec::new(),
-            values: Vec::new(),
+            ..declared(program, &f.name, &f.label, &f.ty, f.default.as_ref())
         })
         .collect();
     let valued = |info: &ir::ValueInfo| Declaration {
@@ -174,6 +168,8 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
         enum_index: enum_index(&info.ty),
         citation: None,
         says: info.says.as_deref().map(String::from),
+        default: None,
+        fields: Vec::new(),
         versions: info
             .versions
             .iter()
@@ -227,4 +223,31 @@ fn rule_set_id(program: &Program) -> String {
         }
     }
     format!("{hash:016x}")
+}
+
+/// The record a fact of a record type, or of a list of records, holds.
+fn record_of<'p>(program: &'p Program, ty: &Type) -> Option<&'p ir::RecordInfo> {
+    match ty.strip_optional() {
+        Type::Record(id) => program.records.get(id.0 as usize),
+        Type::List(element) => record_of(program, element),
+        _ => None,
+    }
+}
+
+/// A fact or record field as the catalog lists it: identifier, label, type, default (in the
+/// encoding of case files) and, for records, their fields.
+fn declared(program: &Program, name: &str, label: &Option<String>, ty: &Type, default: Option<&Value>) -> Declaration {
+    let fields = record_of(program, ty).map(|record| {
+        let field = |f: &ir::FieldInfo| declared(program, &f.name, &f.label, &f.ty, f.default.as_ref());
+        record.fields.iter().map(field).collect()
+    });
+    Declaration {
+        enum_index: match ty.strip_optional() {
+            Type::Enum(id) => Some(id.0),
+            _ => None,
+        },
+        default: default.map(|d| output::to_json_in(program, &Some(d.clone()), ty)),
+        fields: fields.unwrap_or_default(),
+        ..Declaration::new(name, label.clone(), program.type_name(ty))
+    }
 }

@@ -2,6 +2,8 @@
 //! writes it (a deciding exception first), with amounts, percentages, dates and durations in
 //! words as the memo's reasons write them.
 
+use serde_json::Value as Json;
+
 use super::prose::{deciding_exception, is_side, named, version_words};
 use super::words::{date_words, Lexicon};
 use crate::explain::{Declaration, Explanation, Node, NodeKind};
@@ -26,6 +28,7 @@ pub(super) fn lines(lexicon: &Lexicon<'_>, explanation: &Explanation, node: &Nod
         explanation,
         out: Vec::new(),
         expanded: vec![node.id.as_deref().unwrap_or_default().to_string()],
+        records: Vec::new(),
     };
     let typed_as = lexicon.declaration(node);
     for child in ordered(node) {
@@ -49,6 +52,8 @@ struct Walker<'a, 'c> {
     explanation: &'a Explanation,
     out: Vec<Line>,
     expanded: Vec<String>,
+    /// The facts whose lists of records were written out.
+    records: Vec<String>,
 }
 
 impl<'c> Walker<'_, 'c> {
@@ -59,6 +64,7 @@ impl<'c> Walker<'_, 'c> {
         let wording = InWords {
             lexicon: self.lexicon,
             typed_as,
+            records_shown: self.records_shown(node),
         };
         self.out.push(Line {
             depth,
@@ -82,6 +88,22 @@ impl<'c> Walker<'_, 'c> {
         for child in ordered(node) {
             self.node(child, depth + 1, inherited, (node, typed_as));
         }
+    }
+
+    /// Whether `node` is a fact holding a list of records already written out (each list is
+    /// written once: the same records under every rule that reads them would fill pages).
+    fn records_shown(&mut self, node: &Node) -> bool {
+        let (NodeKind::Fact, Some(id), Json::Array(items)) = (node.kind, node.id.as_deref(), &node.value) else {
+            return false;
+        };
+        if items.is_empty() || node.unknown {
+            return false;
+        }
+        if self.records.iter().any(|r| r == id) {
+            return true;
+        }
+        self.records.push(id.to_string());
+        false
     }
 
     /// The declaration whose type a node's values have: its own (facts, parameters,
@@ -110,14 +132,18 @@ impl<'c> Walker<'_, 'c> {
 struct InWords<'a, 'c> {
     lexicon: &'a Lexicon<'c>,
     typed_as: Option<&'c Declaration>,
+    /// The list of records a fact holds was written out on an earlier line.
+    records_shown: bool,
 }
 
 impl Wording for InWords<'_, '_> {
     fn value(&self, node: &Node) -> String {
-        let words = node
-            .value
-            .as_str()
-            .and_then(|text| self.lexicon.measured(self.typed_as, text));
+        let words = match &node.value {
+            Json::String(text) => self.lexicon.measured(self.typed_as, text),
+            Json::Array(items) if self.records_shown => Some(format!("{}项记录（见上）", items.len())),
+            Json::Array(items) => self.lexicon.records(self.typed_as, items),
+            _ => None,
+        };
         words.unwrap_or_else(|| value_text(&node.value, false))
     }
 
@@ -142,8 +168,8 @@ fn mark(node: &Node) -> &'static str {
     }
     match (&node.value, node.kind) {
         (_, NodeKind::Fact | NodeKind::Param) => "",
-        (serde_json::Value::Bool(true), _) => "✓",
-        (serde_json::Value::Bool(false), _) => "✗",
+        (Json::Bool(true), _) => "✓",
+        (Json::Bool(false), _) => "✗",
         _ => "",
     }
 }

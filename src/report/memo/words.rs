@@ -95,6 +95,32 @@ impl<'c> Lexicon<'c> {
         }
     }
 
+    /// A list of records of a declaration's record type in words: each record's fields that
+    /// differ from their defaults, labelled (`2项记录：（一）行为日期：2020年6月9日，…；（二）…`).
+    /// `None` when the declaration lists no fields or an item is no record.
+    pub(super) fn records(&self, decl: Option<&Declaration>, items: &[Json]) -> Option<String> {
+        let fields = &decl?.fields;
+        if fields.is_empty() || items.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(items.len());
+        for (n, item) in items.iter().enumerate() {
+            let item = item.as_object()?;
+            let shown: Vec<String> = fields
+                .iter()
+                .filter_map(|field| {
+                    let value = item.get(&field.id)?;
+                    let label = field.label.as_deref().unwrap_or(&field.id);
+                    let defaulted = field.default.as_ref() == Some(value);
+                    (!defaulted).then(|| format!("{label}：{}", self.typed(Some(field), value)))
+                })
+                .collect();
+            let number = u32::try_from(n + 1).map_or_else(|_| (n + 1).to_string(), numeral);
+            parts.push(format!("（{number}）{}", shown.join("，")));
+        }
+        Some(format!("{}项记录：{}", items.len(), parts.join("；")))
+    }
+
     /// The label of an enum value of a declaration's type.
     pub(super) fn enum_label(&self, decl: Option<&Declaration>, code: &str) -> Option<String> {
         let values = self.catalog.enums.get(decl?.enum_index? as usize)?;
