@@ -160,6 +160,13 @@ fn concurrence_memos_name_the_offences_count_them_and_say_each_thing_once() {
         "{governed}"
     );
     assert!(!governed.contains("（含“"), "{governed}");
+    // The branch says what follows (the heaviest offence governs), its clause the count: the
+    // label no longer restates the clause (was `法定刑最重的罪名只有一个：法定刑最重的罪名有1个`).
+    assert!(
+        governed.contains("依法定刑最重的罪名定罪处罚：法定刑最重的罪名有1个；"),
+        "{governed}"
+    );
+    assert!(!governed.contains("只有一个"), "{governed}");
     let equal = memo_of(&rules, &case("c02_287_1_and_287_2_equal_penalties_unknown.json")).markdown();
     let equal = body(&equal);
     assert!(equal.contains("法定刑最重的罪名有2个，而非1个"), "{equal}");
