@@ -1,5 +1,6 @@
 //! Any bytes as a case file (JSON, YAML or TOML by the first byte) against the shipped
-//! rules: reading, validating, evaluating and rendering never panic or hang.
+//! rules: reading, validating, evaluating and rendering (text, Markdown, the memo in Markdown
+//! and HTML) never panic or hang.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -41,6 +42,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = ruling::report::text::render(&outcome, &Default::default());
             let _ = ruling::report::markdown::render(&outcome, None, None);
             let _ = serde_json::to_string(&outcome);
+            // The memo, as `ruling eval --format md|html` writes it (its own scope and wording).
+            if let Ok(memo) = ruling::report::memo::evaluate(rules, &case, &options) {
+                let _ = memo.markdown();
+                let _ = memo.html();
+            }
         }
         Err(error) => {
             let mut diagnostics = ruling::Diagnostics::default();
