@@ -87,15 +87,10 @@ fn speaks(node: &Node) -> bool {
             serde_json::Value::Null => false,
             serde_json::Value::Array(items) => !items.is_empty(),
             // Zero amounts and the enum value `none` (no penalty, no sanction) say nothing.
-            serde_json::Value::Number(n) => !is_zero(&n.to_string()),
-            serde_json::Value::String(s) => s != "none" && !is_zero(s),
+            serde_json::Value::Number(n) => !super::text::is_zero(&n.to_string()),
+            serde_json::Value::String(s) => s != "none" && !super::text::is_zero(s),
             _ => true,
         }
-}
-
-/// Whether a number, as written, is exactly zero (`0`, `0.00`); exact, no floating point.
-fn is_zero(text: &str) -> bool {
-    crate::value::parse_decimal(text.trim()).is_some_and(|v| v == crate::value::Rational::from_integer(0))
 }
 
 /// The selected conclusions that no other selected conclusion refers to (directly or through

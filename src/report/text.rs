@@ -413,11 +413,18 @@ fn comparison(node: &Node, citation: Option<&str>, wording: &dyn Wording) -> Str
     let holds = node.value == Json::Bool(true);
     let shown_op = if holds { op.to_string() } else { negate(op) };
     let margin = match (&node.margin, holds, op) {
+        // Equal sides under `>` or `<`: the sides say it; "差 0" would not.
+        (Some(m), false, _) if is_zero(m) => String::new(),
         (Some(m), false, ">=" | ">") => format!("，差 {}", wording.side(m.trim_start_matches('-'))),
         (Some(m), false, "<=" | "<") => format!("，超出 {}", wording.side(m)),
         _ => String::new(),
     };
     format!("`{text}`：{left} {shown_op} {right}{margin}{cite}")
+}
+
+/// Whether a number, as written, is exactly zero (`0`, `0.00`, `-0`); exact, no floating point.
+pub(crate) fn is_zero(margin: &str) -> bool {
+    crate::value::parse_decimal(margin.trim()).is_some_and(|v| v == crate::value::Rational::from_integer(0))
 }
 
 fn negate(op: &str) -> String {
@@ -432,4 +439,15 @@ fn negate(op: &str) -> String {
         other => other,
     }
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_is_read_exactly_whatever_its_decimals() {
+        assert!(is_zero("0") && is_zero("0.00") && is_zero("-0") && is_zero(" 0 "));
+        assert!(!is_zero("-200") && !is_zero("0.01") && !is_zero("none") && !is_zero(""));
+    }
 }

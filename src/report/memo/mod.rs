@@ -198,8 +198,8 @@ fn speaks(node: &Node) -> bool {
             Json::Bool(held) => *held,
             Json::Null => false,
             Json::Array(items) => !items.is_empty(),
-            Json::Number(n) => !words::is_zero(&n.to_string()),
-            Json::String(s) => s != "none" && !words::is_zero(s),
+            Json::Number(n) => !crate::report::text::is_zero(&n.to_string()),
+            Json::String(s) => s != "none" && !crate::report::text::is_zero(s),
             _ => true,
         }
 }

@@ -455,7 +455,7 @@ impl<'a> Prose<'a> {
         });
         // Durations and dates have no margin: sides written alike are equal.
         let exact = match margin {
-            Some(m) => words::is_zero(m),
+            Some(m) => crate::report::text::is_zero(m),
             None => node.left.is_some() && node.left == node.right,
         };
         let by = |word: &str| size.as_ref().map(|s| format!("，{word}{s}")).unwrap_or_default();

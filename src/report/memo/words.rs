@@ -285,11 +285,6 @@ pub(super) fn magnitude(margin: &str) -> &str {
     margin.trim_start_matches('-')
 }
 
-/// Whether a margin (an exact decimal as text) is zero.
-pub(super) fn is_zero(margin: &str) -> bool {
-    crate::value::parse_decimal(margin.trim()).is_some_and(|v| v == crate::value::Rational::from_integer(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,7 +305,6 @@ mod tests {
         assert_eq!(duration_words("90 minutes"), "90分钟");
         assert_eq!(duration_words("1 years 3 days"), "1年3日");
         assert_eq!(duration_words("3 fortnights"), "3 fortnights");
-        assert!(is_zero("0") && is_zero("0.00") && !is_zero("-200"));
     }
 
     #[test]
