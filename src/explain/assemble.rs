@@ -89,8 +89,8 @@ impl Templates {
             rule_hashes: catalog.rules.iter().map(|r| hasher.hash_one(r.id.as_str())).collect(),
             hasher,
             sites: catalog.nodes.iter().map(|n| Site::new(catalog, n)).collect(),
-            rules: catalog.rules.iter().map(|r| Dated::all(r, false)).collect(),
-            params: catalog.params.iter().map(|p| Dated::all(p, true)).collect(),
+            rules: catalog.rules.iter().map(|r| Dated::all(catalog, r, false)).collect(),
+            params: catalog.params.iter().map(|p| Dated::all(catalog, p, true)).collect(),
             unversioned: catalog
                 .params
                 .iter()
@@ -141,7 +141,7 @@ impl Templates {
 impl Dated {
     /// Every version of a rule (the part of nodes referring to it: identifier, label,
     /// citation) or of a parameter (also the version's text and its statute text).
-    fn all(decl: &Declaration, param: bool) -> Vec<Dated> {
+    fn all(catalog: &Catalog, decl: &Declaration, param: bool) -> Vec<Dated> {
         let n = decl.versions.len();
         decl.versions
             .iter()
@@ -156,7 +156,7 @@ impl Dated {
                     ..NodeInfo::identifying(decl)
                 };
                 if param {
-                    info.version = version_text(v.from.as_deref(), n);
+                    info.version = version_text(v.from.as_deref(), n, catalog.in_force_of(v.citation.as_deref()));
                     if let Some(quote) = &v.quote {
                         info.doc = Arc::from(vec![quote.clone()]);
                     }

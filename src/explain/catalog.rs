@@ -252,11 +252,19 @@ impl NodeEntry {
     }
 }
 
-/// The text shown for a version: the date it took effect, and how many versions there are.
-pub(crate) fn version_text(from: Option<&str>, n_versions: usize) -> Option<Arc<str>> {
+/// The text shown for a version: the date from which it applies, and how many versions there
+/// are. A version that applies from before its source took effect (a judicial
+/// interpretation's threshold applied to earlier conduct, 《关于适用刑事司法解释时间效力问题的规定》
+/// 第二条) reads `起适用`: `起施行` would misstate when the source took effect.
+pub(crate) fn version_text(from: Option<&str>, n_versions: usize, in_force: Option<&str>) -> Option<Arc<str>> {
+    // Dates are `YYYY-MM-DD`: their order is that of the texts.
+    let verb = match (from, in_force) {
+        (Some(from), Some(in_force)) if from < in_force => "适用",
+        _ => "施行",
+    };
     match from {
-        Some(d) if n_versions > 1 => Some(Arc::from(format!("{d}起施行的版本（共{n_versions}个版本）"))),
-        Some(d) => Some(Arc::from(format!("{d}起施行"))),
+        Some(d) if n_versions > 1 => Some(Arc::from(format!("{d}起{verb}的版本（共{n_versions}个版本）"))),
+        Some(d) => Some(Arc::from(format!("{d}起{verb}"))),
         None => None,
     }
 }
@@ -297,6 +305,18 @@ impl Catalog {
         Node::with_info(node.kind, Arc::new(self.info(node)), serde_json::Value::Null, false)
     }
 
+    /// The date the source a citation names took effect (`法释〔2019〕15号 第三条` → its source's
+    /// `in_force`).
+    pub(crate) fn in_force_of(&self, citation: Option<&str>) -> Option<&str> {
+        let citation = citation?;
+        let names = |s: &&SourceEntry| {
+            citation
+                .strip_prefix(s.citation_name.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+        };
+        self.sources.iter().find(names)?.in_force.as_deref()
+    }
+
     /// The case-independent part of a node (for a rule node, of its version).
     fn info(&self, node: &NodeEntry) -> NodeInfo {
         let arc = |s: &Option<String>| s.as_deref().map(Arc::from);
@@ -310,7 +330,8 @@ impl Catalog {
                     match node.version.and_then(|v| rule.versions.get(v as usize)) {
                         Some(version) => {
                             out.citation = arc(&version.citation);
-                            out.version = version_text(version.from.as_deref(), rule.versions.len());
+                            let in_force = self.in_force_of(version.citation.as_deref());
+                            out.version = version_text(version.from.as_deref(), rule.versions.len(), in_force);
                             // The version's own statute text replaces the rule's doc comment.
                             if let Some(quote) = &version.quote {
                                 out.doc = Arc::from(vec![quote.clone()]);
@@ -406,5 +427,50 @@ impl Catalog {
                 return touched;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(citation_name: &str, in_force: &str) -> SourceEntry {
+        SourceEntry {
+            name: citation_name.to_string(),
+            citation_name: citation_name.to_string(),
+            title: None,
+            in_force: Some(in_force.to_string()),
+            until: None,
+            not_encoded: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_version_applied_before_its_source_took_effect_reads_qi_shiyong() {
+        let mut catalog = Catalog::new(String::from("x"));
+        catalog.sources = vec![source("刑法", "1997-10-01"), source("法释〔2019〕15号", "2019-11-01")];
+        let text = |from: &str, n: usize, citation: &str| {
+            version_text(Some(from), n, catalog.in_force_of(Some(citation))).map(|t| t.to_string())
+        };
+        assert_eq!(
+            text("2015-11-01", 1, "法释〔2019〕15号 第三条第一项").as_deref(),
+            Some("2015-11-01起适用")
+        );
+        assert_eq!(
+            text("2019-11-01", 1, "法释〔2019〕15号 第三条").as_deref(),
+            Some("2019-11-01起施行")
+        );
+        assert_eq!(
+            text("2015-11-01", 2, "法释〔2019〕15号").as_deref(),
+            Some("2015-11-01起适用的版本（共2个版本）")
+        );
+        // `刑法修正案（九）` is not `刑法`: a source is named by the whole of its citation name.
+        assert_eq!(catalog.in_force_of(Some("刑法修正案（九） 第一条")), None);
+        assert_eq!(catalog.in_force_of(Some("刑法 第十二条")), Some("1997-10-01"));
+        assert_eq!(
+            text("2015-11-01", 1, "不存在的出处 第一条").as_deref(),
+            Some("2015-11-01起施行")
+        );
+        assert_eq!(version_text(None, 1, None), None);
     }
 }

@@ -87,7 +87,7 @@ fn the_memo_of_the_group_owner_case_states_the_facts_thresholds_and_margin_in_wo
     for expected in [
         "| 构成拒不履行信息网络安全管理义务罪 | 是 | 刑法 第二百八十六条之一第一款第一项；法释〔2019〕15号 第三条第一项 |",
         // 第三条第一项 is phrased by its `says` template, the threshold's version after it.
-        "法释〔2019〕15号 第三条第一项：致使传播违法视频文件250个，达到200个以上（违法视频文件数量标准：2015年11月1日起施行）",
+        "法释〔2019〕15号 第三条第一项：致使传播违法视频文件250个，达到200个以上（违法视频文件数量标准：2015年11月1日起适用）",
         "监管部门责令改正及改正情况为拒不改正",
         "审查范围（依案件所列问题）",
         "情节显著轻微危害不大：未提供，按默认值否",
@@ -104,12 +104,12 @@ fn computed_amounts_dates_and_durations_are_compared_in_words_not_left_as_a_bare
         // where they are whole 万, as the statute writes 二十万元.
         (
             example("bangxin-paofen-2021.json"),
-            "累计支付结算金额为21万元，达到支付结算金额标准20万元（法释〔2019〕15号 第十二条第一款第二项，2015年11月1日起施行），超出1万元",
+            "累计支付结算金额为21万元，达到支付结算金额标准20万元（法释〔2019〕15号 第十二条第一款第二项，2015年11月1日起适用），超出1万元",
         ),
         // A threshold times a multiple: the product, and what it was computed from.
         (
             example("pohuai-shuju-2014.json"),
-            "经济损失（含恢复数据、功能的必要费用）为6万元，达到5万元（依经济损失数额标准1万元（第三项，1997年10月1日起施行）、后果特别严重的数量、数额标准倍数5倍",
+            "经济损失（含恢复数据、功能的必要费用）为6万元，达到5万元（依经济损失数额标准1万元（第三项，1997年10月1日起适用）、后果特别严重的数量、数额标准倍数5倍",
         ),
         // A birth date plus an age.
         (
@@ -192,7 +192,8 @@ fn the_appendix_writes_amounts_dates_durations_and_versions_in_words_as_the_reas
         // An `if` giving its value to the amount above it reads as that amount.
         "累计计算次数标准` → 21万元",
         "事实 以投放广告等方式提供资金（help_ad_funding_yuan） = 0元（默认值）",
-        "；2015年11月1日起施行",
+        // 法释〔2019〕15号 took effect on 2019-11-01; its thresholds apply to conduct since 2015-11-01.
+        "；2015年11月1日起适用",
         "：2021年4月18日 >= 2015年11月1日（刑法 第十二条第一款）",
     ] {
         assert!(appendix.contains(words), "`{words}` not in:\n{appendix}");
@@ -207,7 +208,7 @@ fn the_appendix_writes_amounts_dates_durations_and_versions_in_words_as_the_reas
     for raw in [
         "210000",
         "200000.00",
-        "2015-11-01起施行",
+        "2015-11-01起",
         "= 2021-04-18",
         "{act_date",
         "offence: helping",
