@@ -192,6 +192,8 @@ fn the_appendix_writes_amounts_dates_durations_and_versions_in_words_as_the_reas
         // An `if` giving its value to the amount above it reads as that amount.
         "累计计算次数标准` → 21万元",
         "事实 以投放广告等方式提供资金（help_ad_funding_yuan） = 0元（默认值）",
+        // A sum over records has the type of the field it sums.
+        "or (act_date > conduct_date - 累计计算二年期间 and act_date <= conduct_date)))` = 15万元",
         // 法释〔2019〕15号 took effect on 2019-11-01; its thresholds apply to conduct since 2015-11-01.
         "；2015年11月1日起适用",
         "：2021年4月18日 >= 2015年11月1日（刑法 第十二条第一款）",

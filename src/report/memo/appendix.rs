@@ -32,7 +32,7 @@ pub(super) fn lines(lexicon: &Lexicon<'_>, explanation: &Explanation, node: &Nod
     };
     let typed_as = lexicon.declaration(node);
     for child in ordered(node) {
-        walker.node(child, 0, node.citation.as_deref(), (node, typed_as));
+        walker.node(child, 0, node.citation.as_deref(), typed_as);
     }
     walker.out
 }
@@ -57,10 +57,10 @@ struct Walker<'a, 'c> {
 }
 
 impl<'c> Walker<'_, 'c> {
-    /// Writes the line of `node` and those under it; `parent` is the node above it with the
-    /// declaration whose type that node's value has.
-    fn node(&mut self, node: &Node, depth: usize, citation: Option<&str>, parent: (&Node, Option<&'c Declaration>)) {
-        let typed_as = self.typed_as(node, parent);
+    /// Writes the line of `node` and those under it; `above` is the declaration whose type
+    /// the values of the node above have.
+    fn node(&mut self, node: &Node, depth: usize, citation: Option<&str>, above: Option<&'c Declaration>) {
+        let typed_as = self.typed_as(node, above);
         let wording = InWords {
             lexicon: self.lexicon,
             typed_as,
@@ -80,14 +80,28 @@ impl<'c> Walker<'_, 'c> {
             self.expanded.push(id.to_string());
             if let Some(target) = self.explanation.conclusions.get(id) {
                 for child in ordered(target) {
-                    self.node(child, depth + 1, target.citation.as_deref(), (target, typed_as));
+                    self.node(child, depth + 1, target.citation.as_deref(), typed_as);
                 }
             }
             return;
         }
         for child in ordered(node) {
-            self.node(child, depth + 1, inherited, (node, typed_as));
+            self.node(child, depth + 1, inherited, typed_as);
         }
+    }
+
+    /// The field `sum`, `min` or `max` takes over a list of records (`sum(prior_acts:
+    /// help_payment_settlement_yuan where …)`), whose type the aggregate's value has.
+    fn field_summed(&self, node: &Node) -> Option<&'c Declaration> {
+        let text = node.text.as_deref()?;
+        let (function, rest) = text.split_once('(')?;
+        if !matches!(function, "sum" | "min" | "max") {
+            return None;
+        }
+        let (list, rest) = rest.split_once(':')?;
+        let field = rest.trim_start().split([' ', ')']).next()?;
+        let list = self.lexicon.fact(list.trim())?;
+        list.fields.iter().find(|f| f.id == field)
     }
 
     /// Whether `node` is a fact holding a list of records already written out (each list is
@@ -107,9 +121,9 @@ impl<'c> Walker<'_, 'c> {
     }
 
     /// The declaration whose type a node's values have: its own (facts, parameters,
-    /// conclusions, a conclusion under another date's law), that of a comparison's side, or
-    /// for an `if` that gives its value to the node above, that node's.
-    fn typed_as(&self, node: &Node, (parent, parents): (&Node, Option<&'c Declaration>)) -> Option<&'c Declaration> {
+    /// conclusions, a conclusion under another date's law), that of a comparison's side, for
+    /// an `if` that of the node above, for a sum, minimum or maximum over records the field's.
+    fn typed_as(&self, node: &Node, above: Option<&'c Declaration>) -> Option<&'c Declaration> {
         match node.kind {
             NodeKind::Fact | NodeKind::Param | NodeKind::Rule | NodeKind::RuleRef => self.lexicon.declaration(node),
             NodeKind::At => self.lexicon.declaration(named(node)),
@@ -121,7 +135,10 @@ impl<'c> Walker<'_, 'c> {
                     .find(|c| sides.into_iter().any(|s| is_side(c, s)))?;
                 self.lexicon.declaration(named(side))
             }
-            NodeKind::Condition if parent.value == node.value => parents,
+            // An `if` gives its value to what it is written in: a rule, a fact's default, a
+            // side of a comparison, an outer `if`.
+            NodeKind::Condition => above,
+            NodeKind::Aggregate => self.field_summed(node),
             _ => None,
         }
     }
