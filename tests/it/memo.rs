@@ -197,6 +197,8 @@ fn the_appendix_writes_amounts_dates_durations_and_versions_in_words_as_the_reas
         // 法释〔2019〕15号 took effect on 2019-11-01; its thresholds apply to conduct since 2015-11-01.
         "；2015年11月1日起适用",
         "：2021年4月18日 >= 2015年11月1日（刑法 第十二条第一款）",
+        // Values of an enum by their labels (the quoted expression gives the codes).
+        "`help_type != \"none\"`：支付结算 != 未提供帮助（",
     ] {
         assert!(appendix.contains(words), "`{words}` not in:\n{appendix}");
     }

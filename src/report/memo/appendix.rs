@@ -172,9 +172,21 @@ impl Wording for InWords<'_, '_> {
         version_words(text)
     }
 
+    /// A side in words; a value of an enum by its label (`不予处罚 == 不予处罚`, where the
+    /// expression quoted before it gives the code), and so each item of a list of them.
     fn side(&self, text: &str) -> String {
-        self.lexicon
-            .measured(self.typed_as, text)
+        if let Some(items) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            let written: Vec<&str> = items.split(", ").collect();
+            let worded: Vec<String> = written.iter().map(|item| self.side(item)).collect();
+            if worded.iter().zip(&written).all(|(w, i)| w == i) {
+                return text.to_string();
+            }
+            // Labels hold commas and 、: the items are set apart by ；.
+            return format!("[{}]", worded.join("；"));
+        }
+        let measured = self.lexicon.measured(self.typed_as, text);
+        measured
+            .or_else(|| self.lexicon.enum_label(self.typed_as, text))
             .unwrap_or_else(|| text.to_string())
     }
 }
