@@ -147,10 +147,6 @@ pub(crate) fn declarations(program: &Program, inputs: &[super::inputs::Inputs]) 
                 .collect()
         })
         .collect();
-    let enum_index = |ty: &Type| match ty.strip_optional() {
-        Type::Enum(id) => Some(id.0),
-        _ => None,
-    };
     catalog.facts = program
         .facts
         .iter()
@@ -242,12 +238,17 @@ fn declared(program: &Program, name: &str, label: &Option<String>, ty: &Type, de
         record.fields.iter().map(field).collect()
     });
     Declaration {
-        enum_index: match ty.strip_optional() {
-            Type::Enum(id) => Some(id.0),
-            _ => None,
-        },
+        enum_index: enum_index(ty),
         default: default.map(|d| output::to_json_in(program, &Some(d.clone()), ty)),
         fields: fields.unwrap_or_default(),
         ..Declaration::new(name, label.clone(), program.type_name(ty))
+    }
+}
+
+/// For an enum type (possibly optional): its index in the catalog's `enums`.
+fn enum_index(ty: &Type) -> Option<u32> {
+    match ty.strip_optional() {
+        Type::Enum(id) => Some(id.0),
+        _ => None,
     }
 }
